@@ -1,0 +1,245 @@
+//===- JsonDocument.cpp - position-keeping JSON parsing -------------------===//
+#include "frontend/JsonDocument.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+using namespace connectorc;
+
+namespace {
+/// Forwards SAX events to a rapidjson::Document while recording each value's
+/// byte range. A value starts at the first byte after the previous event that
+/// is not whitespace or a separator; it ends where the stream stands when its
+/// event arrives (RapidJSON calls the handler once the token is consumed).
+class LocatingHandler {
+public:
+  LocatingHandler(rapidjson::Document &Doc, rapidjson::MemoryStream &Stream,
+                  std::vector<JsonDocument::Loc> &Locs)
+      : Doc(Doc), Stream(Stream), Locs(Locs) {}
+
+  bool Null() { return scalar() && Doc.Null(); }
+  bool Bool(bool B) { return scalar() && Doc.Bool(B); }
+  bool Int(int I) { return scalar() && Doc.Int(I); }
+  bool Uint(unsigned U) { return scalar() && Doc.Uint(U); }
+  bool Int64(int64_t I) { return scalar() && Doc.Int64(I); }
+  bool Uint64(uint64_t U) { return scalar() && Doc.Uint64(U); }
+  bool Double(double D) { return scalar() && Doc.Double(D); }
+  bool RawNumber(const char *S, rapidjson::SizeType N, bool Copy) {
+    return scalar() && Doc.RawNumber(S, N, Copy);
+  }
+  bool String(const char *S, rapidjson::SizeType N, bool Copy) {
+    return scalar() && Doc.String(S, N, Copy);
+  }
+  bool Key(const char *S, rapidjson::SizeType N, bool Copy) {
+    PendingKeyBegin = tokenStart();
+    PendingKeyEnd = LastEnd = static_cast<uint32_t>(Stream.Tell());
+    return Doc.Key(S, N, Copy);
+  }
+  bool StartObject() { return open() && Doc.StartObject(); }
+  bool StartArray() { return open() && Doc.StartArray(); }
+  bool EndObject(rapidjson::SizeType N) { return close() && Doc.EndObject(N); }
+  bool EndArray(rapidjson::SizeType N) { return close() && Doc.EndArray(N); }
+
+  /// Offset of the container that broke the nesting limit, if one did.
+  std::optional<uint32_t> TooDeepAt;
+
+private:
+  uint32_t tokenStart() const {
+    const char *Begin = Stream.begin_;
+    uint32_t P = LastEnd, Size = static_cast<uint32_t>(Stream.size_);
+    while (P < Size && (Begin[P] == ' ' || Begin[P] == '\t' ||
+                        Begin[P] == '\n' || Begin[P] == '\r' ||
+                        Begin[P] == ',' || Begin[P] == ':'))
+      ++P;
+    return P;
+  }
+  void record(uint32_t End) {
+    Locs.push_back({tokenStart(), End, PendingKeyBegin, PendingKeyEnd});
+    PendingKeyBegin = UINT32_MAX;
+    PendingKeyEnd = 0;
+  }
+  bool scalar() {
+    uint32_t End = static_cast<uint32_t>(Stream.Tell());
+    record(End);
+    LastEnd = End;
+    return true;
+  }
+  bool open() {
+    if (Open.size() >= MaxJsonNesting) {
+      TooDeepAt = tokenStart();
+      return false;
+    }
+    Open.push_back(static_cast<uint32_t>(Locs.size()));
+    record(0);
+    LastEnd = static_cast<uint32_t>(Stream.Tell());
+    return true;
+  }
+  bool close() {
+    LastEnd = static_cast<uint32_t>(Stream.Tell());
+    Locs[Open.back()].End = LastEnd;
+    Open.pop_back();
+    return true;
+  }
+
+  rapidjson::Document &Doc;
+  rapidjson::MemoryStream &Stream;
+  std::vector<JsonDocument::Loc> &Locs;
+  std::vector<uint32_t> Open;
+  uint32_t LastEnd = 0;
+  uint32_t PendingKeyBegin = UINT32_MAX, PendingKeyEnd = 0;
+};
+
+/// "Missing a comma or ']' after an array element." → lowercase, no period.
+std::string describeParseError(rapidjson::ParseErrorCode Code) {
+  std::string Msg = rapidjson::GetParseError_En(Code);
+  if (!Msg.empty())
+    Msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(Msg[0])));
+  if (!Msg.empty() && Msg.back() == '.')
+    Msg.pop_back();
+  return Msg;
+}
+} // namespace
+
+std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
+                                                  DiagnosticEngine &Diags) {
+  const llvm::MemoryBuffer *MB =
+      Diags.getSourceMgr().getMemoryBuffer(BufferId);
+  std::unique_ptr<JsonDocument> JD(
+      new JsonDocument(BufferId, MB->getBufferStart()));
+  llvm::StringRef Text = MB->getBuffer();
+  if (size_t Nul = Text.find('\0'); Nul != llvm::StringRef::npos) {
+    Diags.report(DiagKind::NulByte, llvm::SMRange(JD->at(Nul), JD->at(Nul)));
+    return nullptr;
+  }
+  rapidjson::MemoryStream Stream(Text.data(), Text.size());
+  LocatingHandler Handler(JD->Doc, Stream, JD->Locs);
+  JD->Locs.reserve(Text.size() / 16);
+  rapidjson::ParseResult Result;
+  auto Generate = [&](rapidjson::Document &) {
+    rapidjson::Reader R;
+    constexpr unsigned Flags = rapidjson::kParseIterativeFlag |
+                               rapidjson::kParseValidateEncodingFlag;
+    Result = R.Parse<Flags>(Stream, Handler);
+    return !Result.IsError();
+  };
+  JD->Doc.Populate(Generate);
+  if (Handler.TooDeepAt) {
+    llvm::SMLoc L = JD->at(*Handler.TooDeepAt);
+    Diags.report(DiagKind::NestingTooDeep, llvm::SMRange(L, L), MaxJsonNesting);
+    return nullptr;
+  }
+  if (Result.IsError()) {
+    uint32_t Off = static_cast<uint32_t>(
+        std::min<size_t>(Result.Offset(), Text.size()));
+    Diags.report(DiagKind::ParseError, llvm::SMRange(JD->at(Off), JD->at(Off)),
+                 describeParseError(Result.Code()));
+    return nullptr;
+  }
+  unsigned ErrorsBefore = Diags.numErrors();
+  JD->indexValues(Diags);
+  if (Diags.numErrors() != ErrorsBefore)
+    return nullptr;
+  return JD;
+}
+
+/// Pairs every value with its Loc by walking the document in the order the
+/// parser produced events, and reports duplicate keys on the way. The walk
+/// uses an explicit stack: documents may legitimately be deep.
+void JsonDocument::indexValues(DiagnosticEngine &Diags) {
+  struct DuplicateKey {
+    const rapidjson::Value *Second, *First;
+    std::string Name;
+  };
+  std::vector<DuplicateKey> DuplicateKeys;
+  Index.reserve(Locs.size());
+  uint32_t Next = 0;
+  std::vector<const rapidjson::Value *> Stack{&Doc};
+  while (!Stack.empty()) {
+    const rapidjson::Value *V = Stack.back();
+    Stack.pop_back();
+    Index[V] = Next++;
+    if (V->IsArray()) {
+      for (auto It = V->End(); It != V->Begin();)
+        Stack.push_back(&*--It);
+      continue;
+    }
+    if (!V->IsObject())
+      continue;
+    llvm::StringMap<const rapidjson::Value *> Seen;
+    for (auto &M : V->GetObject()) {
+      llvm::StringRef Name(M.name.GetString(), M.name.GetStringLength());
+      auto [It, Inserted] = Seen.try_emplace(Name, &M.value);
+      if (!Inserted)
+        DuplicateKeys.push_back({&M.value, It->second, Name.str()});
+    }
+    for (auto It = V->MemberEnd(); It != V->MemberBegin();)
+      Stack.push_back(&(--It)->value);
+  }
+  assert(Next == Locs.size() && "SAX events and values disagree");
+  for (const DuplicateKey &D : DuplicateKeys) {
+    Diags.report(DiagKind::DuplicateKey, keyRangeOf(*D.Second), D.Name);
+    Diags.report(DiagKind::PreviousKey, keyRangeOf(*D.First), D.Name);
+  }
+}
+
+const JsonDocument::Loc &JsonDocument::locOf(const rapidjson::Value &V) const {
+  auto It = Index.find(&V);
+  assert(It != Index.end() && "value is not from this document");
+  return Locs[It->second];
+}
+
+llvm::SMRange JsonDocument::rangeOf(const rapidjson::Value &V) const {
+  const Loc &L = locOf(V);
+  return {at(L.Begin), at(L.End)};
+}
+
+llvm::SMRange JsonDocument::keyRangeOf(const rapidjson::Value &V) const {
+  const Loc &L = locOf(V);
+  if (L.KeyBegin == UINT32_MAX)
+    return {at(L.Begin), at(L.End)};
+  return {at(L.KeyBegin), at(L.KeyEnd)};
+}
+
+llvm::SMRange JsonDocument::contentsOf(const rapidjson::Value &V) const {
+  const Loc &L = locOf(V);
+  if (!V.IsString() || L.End - L.Begin < 2)
+    return {at(L.Begin), at(L.End)};
+  return {at(L.Begin + 1), at(L.End - 1)};
+}
+
+/// Length in the source of the escape or UTF-8 sequence starting at \p P, and
+/// how many decoded bytes it stands for.
+static std::pair<unsigned, unsigned> sourceUnit(const char *P) {
+  if (*P != '\\')
+    return {1, 1};
+  if (P[1] != 'u')
+    return {2, 1};
+  unsigned Code = 0;
+  for (int I = 2; I < 6; ++I)
+    Code = Code * 16 + llvm::hexDigitValue(P[I]);
+  if (Code >= 0xD800 && Code < 0xDC00)
+    return {12, 4}; // a surrogate pair encodes one 4-byte code point
+  return {6, Code < 0x80 ? 1u : Code < 0x800 ? 2u : 3u};
+}
+
+llvm::SMRange JsonDocument::rangeInString(const rapidjson::Value &V,
+                                          size_t Index, size_t Length) const {
+  const Loc &L = locOf(V);
+  uint32_t P = L.Begin + 1, End = L.End - 1;
+  size_t Decoded = 0;
+  auto Advance = [&](size_t Target) {
+    while (P < End && Decoded < Target) {
+      auto [Src, Dec] = sourceUnit(Text + P);
+      P += Src;
+      Decoded += Dec;
+    }
+    return P;
+  };
+  uint32_t Begin = Advance(Index);
+  return {at(Begin), at(Advance(Index + Length))};
+}

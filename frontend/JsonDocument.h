@@ -1,0 +1,80 @@
+//===- JsonDocument.h - JSON with a source range for every value -*- C++ -*-===//
+//
+// RapidJSON keeps no positions, so the parser records each value's byte range
+// (and, for object members, its key's range) as SAX events arrive, in
+// document order, then maps every rapidjson::Value to its entry in one walk.
+// Parsing is iterative (no recursion on hostile nesting) with a nesting limit,
+// validates UTF-8, and rejects duplicate keys.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_FRONTEND_JSONDOCUMENT_H
+#define CONNECTORC_FRONTEND_JSONDOCUMENT_H
+
+#include "ir/Diagnostics.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/SMLoc.h"
+
+#include <rapidjson/document.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace connectorc {
+
+/// The largest file connectorc reads, in bytes. Real workflows are kilobytes;
+/// the limit keeps hostile input from exhausting memory.
+constexpr size_t MaxSpecFileSize = 64u << 20;
+/// The deepest nesting of arrays and objects connectorc accepts. connector.json
+/// is shallow; inline teams add about six levels each.
+constexpr unsigned MaxJsonNesting = 512;
+
+/// A parsed JSON document whose values know where they came from.
+class JsonDocument {
+public:
+  /// Parses buffer \p BufferId of \p SM. Reports every problem to \p Diags and
+  /// returns null when the text is not a well-formed connector.json document.
+  static std::unique_ptr<JsonDocument> parse(unsigned BufferId,
+                                             DiagnosticEngine &Diags);
+
+  const rapidjson::Value &root() const { return Doc; }
+  unsigned bufferId() const { return BufferId; }
+
+  /// The source range of \p V (which must belong to this document).
+  llvm::SMRange rangeOf(const rapidjson::Value &V) const;
+  /// The range of the key naming \p V, for an object member's value; the
+  /// value's own range otherwise.
+  llvm::SMRange keyRangeOf(const rapidjson::Value &V) const;
+  /// The range of the character at \p Index of the decoded string \p V
+  /// (escapes are taken into account), \p Length decoded characters long.
+  llvm::SMRange rangeInString(const rapidjson::Value &V, size_t Index,
+                              size_t Length = 1) const;
+  /// The range of the contents of string \p V, without its quotes.
+  llvm::SMRange contentsOf(const rapidjson::Value &V) const;
+
+  /// Where a value sits in the text (byte offsets into the buffer).
+  struct Loc {
+    uint32_t Begin = 0, End = 0;
+    uint32_t KeyBegin = UINT32_MAX, KeyEnd = 0;
+  };
+
+private:
+  JsonDocument(unsigned BufferId, const char *Text)
+      : BufferId(BufferId), Text(Text) {}
+  void indexValues(DiagnosticEngine &Diags);
+  const Loc &locOf(const rapidjson::Value &V) const;
+  llvm::SMLoc at(uint32_t Offset) const {
+    return llvm::SMLoc::getFromPointer(Text + Offset);
+  }
+
+  unsigned BufferId;
+  const char *Text;
+  rapidjson::Document Doc;
+  std::vector<Loc> Locs;                           ///< in document order
+  llvm::DenseMap<const rapidjson::Value *, uint32_t> Index; ///< value → Locs
+};
+
+} // namespace connectorc
+
+#endif

@@ -1,0 +1,385 @@
+//===- Schema.cpp - validating with valijson, explaining with the schema --===//
+#include "frontend/Schema.h"
+#include "frontend/Suggest.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/ErrorHandling.h"
+
+#include <valijson/adapters/rapidjson_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include <set>
+
+using namespace connectorc;
+using rapidjson::Value;
+
+namespace {
+/// The schema, parsed once: as JSON (to explain errors) and for valijson.
+struct LoadedSchema {
+  rapidjson::Document Json;
+  valijson::Schema Compiled;
+
+  LoadedSchema() {
+    llvm::StringRef Text = connectorSchemaText();
+    Json.Parse(Text.data(), Text.size());
+    if (Json.HasParseError())
+      llvm::report_fatal_error("embedded connector.schema.json is not JSON");
+    valijson::SchemaParser Parser(valijson::SchemaParser::kDraft7);
+    valijson::adapters::RapidJsonAdapter Adapter(Json);
+    try {
+      Parser.populateSchema(Adapter, Compiled);
+    } catch (const std::exception &E) {
+      llvm::report_fatal_error(
+          llvm::Twine("embedded connector.schema.json is invalid: ") + E.what());
+    }
+  }
+};
+
+const LoadedSchema &getSchema() {
+  static const LoadedSchema S;
+  return S;
+}
+
+const Value *member(const Value &Obj, llvm::StringRef Key) {
+  if (!Obj.IsObject())
+    return nullptr;
+  // A GenericStringRef would convert to `const char *` and be strlen'ed.
+  const Value Name(rapidjson::StringRef(Key.data(), Key.size()));
+  auto It = Obj.FindMember(Name);
+  return It == Obj.MemberEnd() ? nullptr : &It->value;
+}
+
+/// Follows a `#/definitions/NAME` reference.
+const Value &deref(const Value &Node) {
+  const Value *Ref = member(Node, "$ref");
+  if (!Ref || !Ref->IsString())
+    return Node;
+  llvm::StringRef Name(Ref->GetString());
+  Name.consume_front("#/definitions/");
+  const Value *Def = member(*member(getSchema().Json, "definitions"), Name);
+  assert(Def && "dangling $ref in the embedded schema");
+  return *Def;
+}
+
+/// Where one step of a document path leads in the schema: the property node
+/// (which has the hover description) or null for free-form content.
+const Value *stepSchema(const Value &Node, const Value &DocValue,
+                        llvm::StringRef Key) {
+  const Value &N = deref(Node);
+  if (DocValue.IsArray()) {
+    const Value *Items = member(N, "items");
+    return Items && Items->IsObject() ? Items : nullptr;
+  }
+  if (const Value *Props = member(N, "properties"))
+    if (const Value *P = member(*Props, Key))
+      return P;
+  if (Key.startswith("x-"))
+    return nullptr;
+  const Value *Extra = member(N, "additionalProperties");
+  return Extra && Extra->IsObject() ? Extra : nullptr;
+}
+
+/// One step of a path: an object key or an array index.
+struct PathStep {
+  std::string Key;
+  unsigned Index = 0;
+};
+
+/// A document value with the schema node that describes it.
+struct Located {
+  const Value *Doc = nullptr;
+  const Value *Schema = nullptr;
+  const Value *Parent = nullptr;
+  std::string Name; ///< How messages call it: "'workers'", "item 2 of 'phases'".
+};
+
+/// Resolves valijson's context ("<root>", "[pipeline]", "[0]", ...) to the
+/// document value and its schema node.
+Located resolve(const Value &Root, const std::vector<std::string> &Ctx) {
+  Located L{&Root, &getSchema().Json, nullptr, "the workflow"};
+  std::string LastKey;
+  for (const std::string &Seg : Ctx) {
+    if (Seg == "<root>" || Seg.size() < 2)
+      continue;
+    llvm::StringRef Key = llvm::StringRef(Seg).drop_front().drop_back();
+    const Value *Next = nullptr;
+    if (L.Doc->IsArray()) {
+      unsigned I;
+      if (Key.getAsInteger(10, I) || I >= L.Doc->Size())
+        break;
+      Next = &(*L.Doc)[I];
+      L.Name = fmt::format("item {} of '{}'", I + 1, LastKey);
+    } else {
+      Next = member(*L.Doc, Key);
+      if (!Next)
+        break;
+      LastKey = Key.str();
+      L.Name = fmt::format("'{}'", Key);
+    }
+    L.Schema = L.Schema ? stepSchema(*L.Schema, *L.Doc, Key) : nullptr;
+    L.Parent = L.Doc;
+    L.Doc = Next;
+  }
+  return L;
+}
+
+std::string jsonTypeName(const Value &V) {
+  switch (V.GetType()) {
+  case rapidjson::kNullType:
+    return "null";
+  case rapidjson::kFalseType:
+  case rapidjson::kTrueType:
+    return "a boolean";
+  case rapidjson::kObjectType:
+    return "an object";
+  case rapidjson::kArrayType:
+    return "an array";
+  case rapidjson::kStringType:
+    return "a string";
+  case rapidjson::kNumberType:
+    return V.IsInt64() || V.IsUint64() ? "an integer" : "a number";
+  }
+  llvm_unreachable("unknown JSON type");
+}
+
+std::string schemaTypeName(llvm::StringRef T) {
+  return llvm::StringSwitch<std::string>(T)
+      .Case("integer", "an integer")
+      .Case("array", "an array")
+      .Case("object", "an object")
+      .Case("boolean", "a boolean")
+      .Case("null", "null")
+      .Default("a " + T.str());
+}
+
+/// "an integer or an array".
+std::string expectedTypes(const Value *Schema) {
+  const Value *T = Schema ? member(deref(*Schema), "type") : nullptr;
+  if (!T)
+    return "a valid value";
+  if (T->IsString())
+    return schemaTypeName(T->GetString());
+  std::vector<std::string> Names;
+  for (const Value &E : T->GetArray())
+    Names.push_back(schemaTypeName(E.GetString()));
+  std::string Out;
+  for (size_t I = 0; I < Names.size(); ++I)
+    Out += (I == 0 ? "" : I + 1 == Names.size() ? " or " : ", ") + Names[I];
+  return Out;
+}
+
+/// The title a message uses for the object a key lives in.
+std::string objectTitle(const Value *Schema) {
+  if (!Schema)
+    return "this object";
+  const Value &N = deref(*Schema);
+  if (&N == &getSchema().Json)
+    return "the top level";
+  const Value *T = member(N, "title");
+  return T && T->IsString() ? llvm::StringRef(T->GetString()).lower()
+                            : "this object";
+}
+
+std::string quotedList(const Value &Arr) {
+  std::string Out;
+  for (const Value &E : Arr.GetArray())
+    Out += (Out.empty() ? "'" : ", '") +
+           std::string(E.IsString() ? E.GetString() : "?") + "'";
+  return Out;
+}
+
+/// Explains one valijson error. Wrapper errors ("failed to validate item
+/// #0") repeat a deeper one and are skipped.
+class ErrorExplainer {
+public:
+  ErrorExplainer(const JsonDocument &Doc, const Value &Root,
+                 DiagnosticEngine &Diags)
+      : Doc(Doc), Root(Root), Diags(Diags) {}
+
+  void explain(const valijson::ValidationResults::Error &E) {
+    llvm::StringRef Desc = E.description;
+    if (Desc.startswith("Failed to validate"))
+      return;
+    Located L = resolve(Root, E.context);
+    if (Desc.startswith("Object contains a property"))
+      return unknownKeys(L);
+    if (Desc.startswith("Value type not permitted")) {
+      report(DiagKind::TypeMismatch, *L.Doc, capital(L.Name),
+             expectedTypes(L.Schema), jsonTypeName(*L.Doc));
+      return;
+    }
+    if (Desc.startswith("Missing required property"))
+      return missingKey(L, Desc);
+    if (Desc.startswith("Failed to match against any enum values"))
+      return notInEnum(L);
+    if (Desc.startswith("Failed to match regex"))
+      return patternMismatch(L);
+    if (Desc.contains("violate uniqueness"))
+      return notUnique(L, Desc);
+    if (Desc.startswith("Expected number") || Desc.startswith("Array should") ||
+        Desc.startswith("String should") || Desc.startswith("Object should"))
+      return outOfRange(L);
+    std::string Msg = Desc.str();
+    if (!Msg.empty() && Msg.back() == '.')
+      Msg.pop_back();
+    if (!Msg.empty())
+      Msg[0] = llvm::toLower(Msg[0]);
+    report(DiagKind::SchemaViolation, *L.Doc, capital(L.Name), Msg);
+  }
+
+private:
+  template <typename... Args>
+  Diagnostic &report(DiagKind K, const Value &At, const Args &...A) {
+    return Diags.report(K, Doc.rangeOf(At), A...);
+  }
+
+  static std::string capital(std::string S) {
+    if (!S.empty())
+      S[0] = llvm::toUpper(S[0]);
+    return S;
+  }
+
+  /// valijson names only the first unknown key; report each of them.
+  void unknownKeys(const Located &L) {
+    if (!L.Doc->IsObject() || !Reported.insert(L.Doc).second)
+      return;
+    const Value *Props = L.Schema ? member(deref(*L.Schema), "properties")
+                                  : nullptr;
+    std::vector<std::string> Known;
+    if (Props)
+      for (auto &P : Props->GetObject())
+        Known.push_back(P.name.GetString());
+    for (auto &M : L.Doc->GetObject()) {
+      llvm::StringRef Key = M.name.GetString();
+      if (Key.startswith("x-") || llvm::is_contained(Known, Key))
+        continue;
+      std::optional<std::string> Near = nearestName(Key, Known);
+      Diagnostic &D = Diags.report(DiagKind::UnknownKey,
+                                   Doc.keyRangeOf(M.value), Key,
+                                   objectTitle(L.Schema), didYouMean(Near));
+      if (Near)
+        D.fixIt(keyContents(M.value), *Near);
+    }
+  }
+
+  /// The key of member value \p V without its quotes.
+  llvm::SMRange keyContents(const Value &V) const {
+    llvm::SMRange R = Doc.keyRangeOf(V);
+    return {llvm::SMLoc::getFromPointer(R.Start.getPointer() + 1),
+            llvm::SMLoc::getFromPointer(R.End.getPointer() - 1)};
+  }
+
+  void missingKey(const Located &L, llvm::StringRef Desc) {
+    llvm::StringRef Key = Desc.drop_front(Desc.find('\'') + 1);
+    Key = Key.take_until([](char C) { return C == '\''; });
+    llvm::SMLoc Start = Doc.rangeOf(*L.Doc).Start;
+    Diags.report(DiagKind::MissingKey, llvm::SMRange(Start, Start),
+                 capital(L.Name), Key);
+  }
+
+  void notInEnum(const Located &L) {
+    const Value *Enum = L.Schema ? member(deref(*L.Schema), "enum") : nullptr;
+    if (!Enum || !L.Doc->IsString()) {
+      report(DiagKind::SchemaViolation, *L.Doc, capital(L.Name),
+             "is not one of the allowed values");
+      return;
+    }
+    std::vector<std::string> Choices;
+    for (const Value &E : Enum->GetArray())
+      if (E.IsString())
+        Choices.push_back(E.GetString());
+    std::optional<std::string> Near = nearestName(L.Doc->GetString(), Choices);
+    Diagnostic &D = report(DiagKind::NotInEnum, *L.Doc, capital(L.Name),
+                           quotedList(*Enum), L.Doc->GetString(),
+                           didYouMean(Near));
+    if (Near)
+      D.fixIt(Doc.contentsOf(*L.Doc), *Near);
+  }
+
+  void patternMismatch(const Located &L) {
+    const Value *S = L.Schema ? &deref(*L.Schema) : nullptr;
+    const Value *Pattern = S ? member(*S, "pattern") : nullptr;
+    const Value *Examples = L.Schema ? member(*L.Schema, "examples") : nullptr;
+    if (!Examples && S)
+      Examples = member(*S, "examples");
+    std::string Why = fmt::format(
+        "expected a match of '{}'",
+        Pattern && Pattern->IsString() ? Pattern->GetString() : "?");
+    if (Examples && Examples->IsArray() && !Examples->Empty() &&
+        (*Examples)[0].IsString())
+      Why += fmt::format(", such as '{}'", (*Examples)[0].GetString());
+    report(DiagKind::PatternMismatch, *L.Doc, capital(L.Name),
+           L.Doc->IsString() ? L.Doc->GetString() : "", Why);
+  }
+
+  void notUnique(const Located &L, llvm::StringRef Desc) {
+    // "Elements at indexes #0 and #2 violate uniqueness constraint."
+    size_t Hash = Desc.rfind('#');
+    unsigned Second = 0;
+    if (Hash == llvm::StringRef::npos || !L.Doc->IsArray() ||
+        Desc.drop_front(Hash + 1).take_while(llvm::isDigit).getAsInteger(
+            10, Second) ||
+        Second >= L.Doc->Size())
+      return;
+    const Value &Dup = (*L.Doc)[Second];
+    report(DiagKind::NotUnique, Dup, capital(L.Name),
+           Dup.IsString() ? Dup.GetString() : "a value");
+  }
+
+  void outOfRange(const Located &L) {
+    const Value *S = L.Schema ? &deref(*L.Schema) : nullptr;
+    std::string Want = "within its allowed range";
+    auto Num = [&](const char *K) -> std::optional<double> {
+      const Value *V = S ? member(*S, K) : nullptr;
+      return V && V->IsNumber() ? std::optional(V->GetDouble()) : std::nullopt;
+    };
+    if (L.Doc->IsNumber()) {
+      if (auto Min = Num("minimum"); Min && L.Doc->GetDouble() < *Min)
+        Want = fmt::format("at least {}", *Min);
+      else if (auto Max = Num("maximum"))
+        Want = fmt::format("at most {}", *Max);
+    } else if (L.Doc->IsArray() || L.Doc->IsString() || L.Doc->IsObject()) {
+      const char *Unit = L.Doc->IsArray()    ? "item"
+                         : L.Doc->IsString() ? "character"
+                                             : "key";
+      const char *MinKey = L.Doc->IsArray()    ? "minItems"
+                           : L.Doc->IsString() ? "minLength"
+                                               : "minProperties";
+      if (auto Min = Num(MinKey))
+        Want = *Min == 1 ? fmt::format("non-empty")
+                         : fmt::format("at least {} {}s long", *Min, Unit);
+    }
+    report(DiagKind::OutOfRange, *L.Doc, capital(L.Name), Want);
+  }
+
+  const JsonDocument &Doc;
+  const Value &Root;
+  DiagnosticEngine &Diags;
+  std::set<const Value *> Reported;
+};
+} // namespace
+
+bool connectorc::validateAgainstSchema(const JsonDocument &Doc,
+                                       const Value &Root,
+                                       DiagnosticEngine &Diags) {
+  const LoadedSchema &S = getSchema();
+  valijson::Validator V(valijson::Validator::kStrongTypes);
+  valijson::adapters::RapidJsonAdapter Target(Root);
+  // Fast path: a conforming document is validated once, without collecting
+  // the context of every error.
+  if (V.validate(S.Compiled, Target, nullptr))
+    return true;
+  valijson::ValidationResults Results;
+  V.validate(S.Compiled, Target, &Results);
+  ErrorExplainer Explainer(Doc, Root, Diags);
+  for (const auto &E : Results) {
+    Explainer.explain(E);
+  }
+  return false;
+}
+

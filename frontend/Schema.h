@@ -1,0 +1,31 @@
+//===- Schema.h - the connector.json JSON Schema and its validation -*- C++ -*-===//
+//
+// frontend/schema/connector.schema.json is the single source of truth for the
+// shape of a connector.json file. It is embedded in the binary, printed by
+// `connectorc schema`, and enforced with valijson; every violation becomes a
+// diagnostic at the offending value, phrased with the schema's own knowledge
+// (the expected types, the allowed keys, the enum values).
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_FRONTEND_SCHEMA_H
+#define CONNECTORC_FRONTEND_SCHEMA_H
+
+#include "frontend/JsonDocument.h"
+
+#include "llvm/ADT/StringRef.h"
+
+namespace connectorc {
+
+/// The text of connector.schema.json, as embedded at build time.
+llvm::StringRef connectorSchemaText();
+
+/// Validates the workflow \p Root of \p Doc (the document's root, or an
+/// inline team inside it) against the schema, reporting every violation to
+/// \p Diags. Returns true when it conforms.
+bool validateAgainstSchema(const JsonDocument &Doc,
+                           const rapidjson::Value &Root,
+                           DiagnosticEngine &Diags);
+
+} // namespace connectorc
+
+#endif

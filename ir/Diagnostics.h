@@ -1,0 +1,137 @@
+//===- Diagnostics.h - one engine for every diagnostic ----------*- C++ -*-===//
+//
+// Every message about a user's input — from the parser to the last pass — is
+// a Diagnostic of a kind declared in DiagnosticKinds.def, anchored at a source
+// range owned by an llvm::SourceMgr. Printers (DiagnosticPrinter.h) render them
+// for people (caret + fix-it) or machines (JSON, SARIF, GitHub annotations).
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_IR_DIAGNOSTICS_H
+#define CONNECTORC_IR_DIAGNOSTICS_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SMLoc.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+/// Lets fmt print llvm::StringRef like a string.
+template <> struct fmt::formatter<llvm::StringRef> : fmt::formatter<fmt::string_view> {
+  template <typename Ctx> auto format(llvm::StringRef S, Ctx &C) const {
+    return fmt::formatter<fmt::string_view>::format(
+        fmt::string_view(S.data(), S.size()), C);
+  }
+};
+
+namespace connectorc {
+
+/// How serious a diagnostic is.
+enum class DiagLevel { Error, Warning, Note };
+
+/// Every diagnostic connectorc can emit.
+enum class DiagKind {
+#define DIAG(Name, Level, RuleId, Format, Summary) Name,
+#include "ir/DiagnosticKinds.def"
+};
+
+/// The static description of one diagnostic kind.
+struct DiagInfo {
+  DiagKind Kind;
+  DiagLevel Level;
+  llvm::StringRef RuleId;
+  llvm::StringRef Format;
+  llvm::StringRef Summary;
+};
+
+/// All kinds, in declaration order.
+llvm::ArrayRef<DiagInfo> allDiagInfos();
+/// The description of \p Kind.
+const DiagInfo &getDiagInfo(DiagKind Kind);
+/// "error", "warning" or "note".
+llvm::StringRef levelName(DiagLevel Level);
+
+/// A suggested replacement of a source range.
+struct FixIt {
+  llvm::SMRange Range;
+  std::string Replacement;
+};
+
+/// One reported diagnostic.
+struct Diagnostic {
+  DiagKind Kind;
+  DiagLevel Level;
+  /// Where it points; invalid for file-level diagnostics (see FileName).
+  llvm::SMRange Range;
+  /// The file, for diagnostics with no source range (an unreadable file).
+  std::string FileName;
+  std::string Message;
+  std::vector<FixIt> FixIts;
+
+  /// Adds a fix-it replacing \p R with \p Text.
+  Diagnostic &fixIt(llvm::SMRange R, llvm::StringRef Text) {
+    FixIts.push_back({R, Text.str()});
+    return *this;
+  }
+};
+
+/// Collects diagnostics for the files of one SourceMgr.
+class DiagnosticEngine {
+public:
+  explicit DiagnosticEngine(llvm::SourceMgr &SM) : SM(SM) {}
+
+  /// Reports \p Kind at \p Range, formatting its message with \p Args. The
+  /// returned reference stays valid (the store is a deque).
+  template <typename... Args>
+  Diagnostic &report(DiagKind Kind, llvm::SMRange Range, const Args &...A) {
+    return add(Kind, Range, {}, formatMessage(Kind, A...));
+  }
+
+  /// Reports \p Kind about the file \p File as a whole.
+  template <typename... Args>
+  Diagnostic &reportFile(DiagKind Kind, llvm::StringRef File,
+                         const Args &...A) {
+    return add(Kind, {}, File.str(), formatMessage(Kind, A...));
+  }
+
+  llvm::SourceMgr &getSourceMgr() const { return SM; }
+  const std::deque<Diagnostic> &diagnostics() const { return Diags; }
+  unsigned numErrors() const { return NumErrors; }
+  unsigned numWarnings() const { return NumWarnings; }
+  bool hasErrors() const { return NumErrors != 0; }
+
+private:
+  template <typename... Args>
+  static std::string formatMessage(DiagKind Kind, const Args &...A) {
+    llvm::StringRef F = getDiagInfo(Kind).Format;
+    return fmt::vformat(fmt::string_view(F.data(), F.size()),
+                        fmt::make_format_args(A...));
+  }
+  Diagnostic &add(DiagKind Kind, llvm::SMRange Range, std::string File,
+                  std::string Message);
+
+  llvm::SourceMgr &SM;
+  std::deque<Diagnostic> Diags;
+  unsigned NumErrors = 0;
+  unsigned NumWarnings = 0;
+};
+
+/// A diagnostic's position as people count it (1-based; 0 when unknown).
+struct DiagPosition {
+  std::string File;
+  unsigned Line = 0;
+  unsigned Column = 0;
+  /// The column counted in Unicode code points (SARIF's columnKind).
+  unsigned CodePointColumn = 0;
+};
+
+/// Resolves where \p D points.
+DiagPosition getPosition(const llvm::SourceMgr &SM, const Diagnostic &D);
+
+} // namespace connectorc
+
+#endif

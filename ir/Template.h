@@ -1,0 +1,48 @@
+//===- Template.h - `{worker}`-style string templates ------------*- C++ -*-===//
+//
+// Strings in prompt, session.worktree and output may use {worker}, {phase},
+// {name}, {model}, {machine}, {run} and {scratchpad}; `{{` and `}}` are literal
+// braces. Parsing keeps each piece's offset in the string so a checker can
+// point at the exact column of a bad `{`.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_IR_TEMPLATE_H
+#define CONNECTORC_IR_TEMPLATE_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
+namespace connectorc {
+
+/// One piece of a template: literal text or a variable.
+struct TemplatePiece {
+  bool IsVariable = false;
+  /// Literal text (braces already unescaped) or the variable's name.
+  std::string Text;
+  /// Offset of the piece in the template string (of the `{` for a variable).
+  size_t Offset = 0;
+};
+
+/// What went wrong in a template, and where.
+struct TemplateProblem {
+  enum ProblemKind { UnknownVariable, Unterminated, UnmatchedClose } Kind;
+  std::string Name; ///< The unknown variable's name.
+  size_t Offset = 0;
+  size_t Length = 1;
+};
+
+/// The variables a template may use.
+llvm::ArrayRef<llvm::StringRef> templateVariables();
+
+/// Splits \p Text into pieces; every problem found is appended to \p Problems
+/// (the scan goes on after one, so all are reported).
+llvm::SmallVector<TemplatePiece, 4>
+parseTemplate(llvm::StringRef Text,
+              llvm::SmallVectorImpl<TemplateProblem> &Problems);
+
+} // namespace connectorc
+
+#endif

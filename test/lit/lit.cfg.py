@@ -1,0 +1,20 @@
+# lit configuration for connectorc's user-visible behaviour.
+import os
+import lit.formats
+
+config.name = "connectorc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.connectorc_bin_dir, "..", "test", "lit")
+config.excludes = ["Inputs"]
+
+config.substitutions.append(("%connectorc", os.path.join(config.connectorc_bin_dir, "connectorc")))
+config.substitutions.append(("%examples", os.path.join(config.connectorc_src_root, "examples")))
+config.substitutions.append(("%src", config.connectorc_src_root))
+config.environment["NO_COLOR"] = "1"
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "HOME"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+config.environment["PATH"] = os.pathsep.join(
+    [config.llvm_tools_dir, config.connectorc_bin_dir, config.environment.get("PATH", os.environ["PATH"])])
