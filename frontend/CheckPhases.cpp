@@ -308,8 +308,8 @@ void Checker::checkSession(const Value *Session) {
 
 void Checker::checkTemplate(const Value &Str) {
   llvm::SmallVector<TemplateProblem, 2> Problems;
-  parseTemplate(llvm::StringRef(Str.GetString(), Str.GetStringLength()),
-                Problems);
+  connectorc::checkTemplate(
+      llvm::StringRef(Str.GetString(), Str.GetStringLength()), Problems);
   for (const TemplateProblem &TP : Problems) {
     llvm::SMRange R = Doc.rangeInString(Str, TP.Offset, TP.Length);
     switch (TP.Kind) {

@@ -112,8 +112,11 @@ void Checker::checkTeam(spec::Phase &P, const Value &T) {
 
 void Checker::checkDependencies() {
   std::vector<std::string> Names;
-  for (const spec::Phase &P : W.Phases)
+  llvm::StringMap<unsigned> IndexOf;
+  for (const spec::Phase &P : W.Phases) {
     Names.push_back(P.Name);
+    IndexOf.try_emplace(P.Name, P.Index);
+  }
   for (spec::Phase &P : W.Phases) {
     const Value *Deps = P.Node != W.Root ? member(*P.Node, "depends_on")
                                          : nullptr;
@@ -125,9 +128,9 @@ void Checker::checkDependencies() {
     for (const Value &D : Deps->GetArray()) {
       if (!D.IsString())
         continue;
-      auto It = llvm::find(Names, llvm::StringRef(D.GetString()));
-      if (It != Names.end()) {
-        P.DependsOn.push_back(static_cast<unsigned>(It - Names.begin()));
+      auto It = IndexOf.find(llvm::StringRef(D.GetString(), D.GetStringLength()));
+      if (It != IndexOf.end()) {
+        P.DependsOn.push_back(It->second);
         continue;
       }
       auto Near = nearestName(D.GetString(), Names);

@@ -62,7 +62,8 @@ public:
 private:
   JsonDocument(unsigned BufferId, const char *Text)
       : BufferId(BufferId), Text(Text) {}
-  void indexValues(DiagnosticEngine &Diags);
+  void reportDuplicateKeys(DiagnosticEngine &Diags);
+  void buildIndex() const;
   const Loc &locOf(const rapidjson::Value &V) const;
   llvm::SMLoc at(uint32_t Offset) const {
     return llvm::SMLoc::getFromPointer(Text + Offset);
@@ -71,8 +72,10 @@ private:
   unsigned BufferId;
   const char *Text;
   rapidjson::Document Doc;
-  std::vector<Loc> Locs;                           ///< in document order
-  llvm::DenseMap<const rapidjson::Value *, uint32_t> Index; ///< value → Locs
+  std::vector<Loc> Locs; ///< in document order
+  /// Value → its entry in Locs; built on the first question about a
+  /// position, so a clean file never pays for it.
+  mutable llvm::DenseMap<const rapidjson::Value *, uint32_t> Index;
 };
 
 } // namespace connectorc

@@ -11,48 +11,68 @@ llvm::ArrayRef<llvm::StringRef> connectorc::templateVariables() {
   return Vars;
 }
 
-static void appendLiteral(llvm::SmallVectorImpl<TemplatePiece> &Pieces,
-                          llvm::StringRef Text, size_t Offset) {
-  if (Pieces.empty() || Pieces.back().IsVariable)
-    Pieces.push_back({false, "", Offset});
-  Pieces.back().Text += Text;
-}
-
-llvm::SmallVector<TemplatePiece, 4>
-connectorc::parseTemplate(llvm::StringRef Text,
-                          llvm::SmallVectorImpl<TemplateProblem> &Problems) {
-  llvm::SmallVector<TemplatePiece, 4> Pieces;
+/// Walks \p Text once, calling \p OnLiteral(text, offset) for literal text,
+/// \p OnVariable(name, offset) for each variable, and recording problems.
+template <typename LiteralFn, typename VariableFn>
+static void scanTemplate(llvm::StringRef Text,
+                         llvm::SmallVectorImpl<TemplateProblem> &Problems,
+                         LiteralFn OnLiteral, VariableFn OnVariable) {
   size_t I = 0;
   while (I < Text.size()) {
     size_t Brace = Text.find_first_of("{}", I);
     if (Brace == llvm::StringRef::npos) {
-      appendLiteral(Pieces, Text.substr(I), I);
-      break;
+      OnLiteral(Text.substr(I), I);
+      return;
     }
-    appendLiteral(Pieces, Text.slice(I, Brace), I);
+    if (Brace > I)
+      OnLiteral(Text.slice(I, Brace), I);
     char C = Text[Brace];
     if (Brace + 1 < Text.size() && Text[Brace + 1] == C) {
-      appendLiteral(Pieces, llvm::StringRef(&Text.data()[Brace], 1), Brace);
+      OnLiteral(Text.substr(Brace, 1), Brace);
       I = Brace + 2;
       continue;
     }
+    I = Brace + 1;
     if (C == '}') {
       Problems.push_back({TemplateProblem::UnmatchedClose, "", Brace, 1});
-      I = Brace + 1;
       continue;
     }
     size_t Close = Text.find_first_of("{}", Brace + 1);
     if (Close == llvm::StringRef::npos || Text[Close] == '{') {
       Problems.push_back({TemplateProblem::Unterminated, "", Brace, 1});
-      I = Brace + 1;
       continue;
     }
     llvm::StringRef Name = Text.slice(Brace + 1, Close);
     if (!llvm::is_contained(templateVariables(), Name))
       Problems.push_back({TemplateProblem::UnknownVariable, Name.str(), Brace,
                           Close - Brace + 1});
-    Pieces.push_back({true, Name.str(), Brace});
+    OnVariable(Name, Brace);
     I = Close + 1;
   }
+}
+
+void connectorc::checkTemplate(
+    llvm::StringRef Text, llvm::SmallVectorImpl<TemplateProblem> &Problems) {
+  if (Text.find_first_of("{}") == llvm::StringRef::npos)
+    return;
+  scanTemplate(
+      Text, Problems, [](llvm::StringRef, size_t) {},
+      [](llvm::StringRef, size_t) {});
+}
+
+llvm::SmallVector<TemplatePiece, 4>
+connectorc::parseTemplate(llvm::StringRef Text,
+                          llvm::SmallVectorImpl<TemplateProblem> &Problems) {
+  llvm::SmallVector<TemplatePiece, 4> Pieces;
+  scanTemplate(
+      Text, Problems,
+      [&](llvm::StringRef Lit, size_t Offset) {
+        if (Pieces.empty() || Pieces.back().IsVariable)
+          Pieces.push_back({false, "", Offset});
+        Pieces.back().Text += Lit;
+      },
+      [&](llvm::StringRef Name, size_t Offset) {
+        Pieces.push_back({true, Name.str(), Offset});
+      });
   return Pieces;
 }

@@ -37,6 +37,11 @@ struct TemplateProblem {
 /// The variables a template may use.
 llvm::ArrayRef<llvm::StringRef> templateVariables();
 
+/// Reports the problems of \p Text without building its pieces (the
+/// checker's fast path: most strings have no problem).
+void checkTemplate(llvm::StringRef Text,
+                   llvm::SmallVectorImpl<TemplateProblem> &Problems);
+
 /// Splits \p Text into pieces; every problem found is appended to \p Problems
 /// (the scan goes on after one, so all are reported).
 llvm::SmallVector<TemplatePiece, 4>
