@@ -50,14 +50,15 @@ static bool isVersion2(llvm::StringRef V) {
 void Checker::checkHeader() {
   llvm::SMLoc Start = Doc.rangeOf(*W.Root).Start;
   const Value *Version = member(*W.Root, "connector");
-  if (!Version)
+  bool IsFile = W.Root == &Doc.root(); // not an inline team
+  if (!Version && IsFile)
     Diags.report(DiagKind::MissingVersion, {Start, Start});
   else if (Version->IsString() && !isVersion2(Version->GetString()))
     Diags.report(DiagKind::UnsupportedVersion, Doc.rangeOf(*Version),
                  Version->GetString());
   if (llvm::StringRef Name = stringAt(*W.Root, "name"); !Name.empty())
     W.Name = Name.str();
-  else if (!member(*W.Root, "name") && W.Root == &Doc.root())
+  else if (!member(*W.Root, "name") && IsFile)
     Diags.report(DiagKind::MissingName, {Start, Start}, W.Name);
 }
 
