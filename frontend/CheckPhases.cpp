@@ -42,10 +42,11 @@ void Checker::collectPhases() {
       W.Phases.push_back(std::move(Ph));
     }
   }
-  if (W.Phases.empty() && !(Pipeline && !Phases)) {
+  if (W.Phases.empty() && !(Phases && Phases->IsArray())) {
+    // (an empty "phases" array is the schema's to report)
     llvm::SMLoc Start = Doc.rangeOf(*W.Root).Start;
-    if (!Pipeline)
-      Diags.report(DiagKind::NoPhases, {Start, Start});
+    Diags.report(DiagKind::NoPhases, Pipeline ? Doc.keyRangeOf(*Pipeline)
+                                              : llvm::SMRange(Start, Start));
   }
   // Duplicate names: report the later one, with a note at the first.
   llvm::StringMap<const spec::Phase *> Seen;
@@ -170,8 +171,9 @@ void Checker::checkWorkersPhase(spec::Phase &P) {
 }
 
 /// The model a phase with none gets: defaults.model, the only alias, or
-/// Claude Code — with a warning naming the choice (once per workflow).
-spec::ModelUse Checker::defaultModel(const spec::Phase &P) {
+/// Claude Code — with a warning naming the choice, once per workflow, at \p At
+/// (default: the phase's name).
+spec::ModelUse Checker::defaultModel(const spec::Phase &P, const Value *At) {
   std::string Name = "claude", Why = "the built-in default";
   const Value *Defaults = member(*W.Root, "defaults");
   if (llvm::StringRef D = Defaults ? stringAt(*Defaults, "model") : "";
@@ -190,9 +192,10 @@ spec::ModelUse Checker::defaultModel(const spec::Phase &P) {
   } else if (auto Ref = parseModelRef(Name)) {
     U.Ref = *Ref;
   }
-  if (!(Why == "from \"defaults\"")) {
-    const Value *NameV = member(*P.Node, "name");
-    llvm::SMLoc Start = Doc.rangeOf(*P.Node).Start;
+  if (Why != "from \"defaults\"" && !WarnedDefaultModel) {
+    WarnedDefaultModel = true;
+    const Value *NameV = At ? nullptr : member(*P.Node, "name");
+    llvm::SMLoc Start = Doc.rangeOf(At ? *At : *P.Node).Start;
     Diags.report(DiagKind::DefaultModel,
                  NameV ? Doc.rangeOf(*NameV) : llvm::SMRange(Start, Start),
                  P.Name, Name, Why);
@@ -202,6 +205,12 @@ spec::ModelUse Checker::defaultModel(const spec::Phase &P) {
 
 /// Resolves a model name: an alias, "auto", or a known model reference.
 std::optional<spec::ModelUse> Checker::useModel(const Value &Name) {
+  if (Name.IsObject()) { // an inline model reference
+    std::optional<ModelRef> Ref = modelRefOf("(inline)", Name);
+    if (!Ref)
+      return std::nullopt;
+    return spec::ModelUse{Ref->str(), *Ref, &Name};
+  }
   if (!Name.IsString())
     return std::nullopt;
   std::string Text = Name.GetString();
@@ -215,6 +224,10 @@ std::optional<spec::ModelUse> Checker::useModel(const Value &Name) {
     return spec::ModelUse{Text, {"auto", ""}, &Name};
   if (auto Ref = parseModelRef(Text))
     return spec::ModelUse{Text, *Ref, &Name};
+  if (llvm::StringRef(Text).contains('/')) { // "provider/model": say what is wrong
+    modelRefOf(Text, Name);
+    return std::nullopt;
+  }
   std::vector<std::string> Candidates(W.ModelOrder);
   for (llvm::StringRef S : knownModelShorthands())
     Candidates.push_back(S.str());

@@ -69,15 +69,22 @@ void Checker::checkMesh(spec::Phase &P, const Value &M) {
       continue;
     if (const Value *Name = member(A, "name"); Name && Name->IsString()) {
       Wk.Name = Name->GetString();
-      if (!Names.try_emplace(Wk.Name, Name).second)
+      auto [Prev, New] = Names.try_emplace(Wk.Name, Name);
+      if (!New) {
         Diags.report(DiagKind::DuplicateParticipant, Doc.rangeOf(*Name),
                      "mesh agent", Wk.Name);
+        Diags.report(DiagKind::PreviousDefinition, Doc.rangeOf(*Prev->second),
+                     Wk.Name);
+      }
     }
     bool HasPrompt = false;
     checkPrompt(A, "mesh agent", HasPrompt);
     const Value *Model = member(A, "model");
     std::optional<spec::ModelUse> U = Model ? useModel(*Model) : std::nullopt;
-    Wk.Model = U ? *U : Model ? spec::ModelUse{} : defaultModel(P);
+    const Value *AgentName = member(A, "name");
+    Wk.Model = U ? *U
+               : Model ? spec::ModelUse{}
+                       : defaultModel(P, AgentName ? AgentName : &A);
     Wk.Machines = useMachines(member(A, "machine"));
     checkSession(member(A, "session"));
     P.Workers.push_back(std::move(Wk));
@@ -130,7 +137,8 @@ void Checker::checkDependencies() {
         continue;
       auto It = IndexOf.find(llvm::StringRef(D.GetString(), D.GetStringLength()));
       if (It != IndexOf.end()) {
-        P.DependsOn.push_back(It->second);
+        if (!llvm::is_contained(P.DependsOn, It->second))
+          P.DependsOn.push_back(It->second);
         continue;
       }
       auto Near = nearestName(D.GetString(), Names);

@@ -53,7 +53,8 @@ void Checker::checkHeader() {
   bool IsFile = W.Root == &Doc.root(); // not an inline team
   if (!Version && IsFile)
     Diags.report(DiagKind::MissingVersion, {Start, Start});
-  else if (Version->IsString() && !isVersion2(Version->GetString()))
+  else if (Version && Version->IsString() &&
+           !isVersion2(Version->GetString()))
     Diags.report(DiagKind::UnsupportedVersion, Doc.rangeOf(*Version),
                  Version->GetString());
   if (llvm::StringRef Name = stringAt(*W.Root, "name"); !Name.empty())
@@ -116,6 +117,10 @@ std::optional<ModelRef> Checker::modelRefOf(const std::string &Name,
     if (Ref)
       return Ref;
     llvm::StringRef Text = V.GetString();
+    if (Text.startswith("custom/")) {
+      Diags.report(DiagKind::CustomNeedsCommand, Doc.rangeOf(V), Name);
+      return std::nullopt;
+    }
     if (BadProvider) {
       llvm::StringRef Provider = Text.split('/').first;
       auto Near = nearestName(Provider, knownProviders());

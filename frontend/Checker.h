@@ -12,6 +12,8 @@
 #include "frontend/Frontend.h"
 #include "frontend/Spec.h"
 
+#include <set>
+
 namespace connectorc {
 
 class Checker {
@@ -48,7 +50,7 @@ private:
   void checkTemplate(const Value &Str);
   void checkDependencies();
   void reportCycles();
-  spec::ModelUse defaultModel(const spec::Phase &P);
+  spec::ModelUse defaultModel(const spec::Phase &P, const Value *At = nullptr);
   std::optional<spec::ModelUse> useModel(const Value &Name);
   std::vector<spec::ModelUse> useFailover(const Value *List,
                                           const spec::ModelUse &Primary);
@@ -61,7 +63,7 @@ private:
   Frontend &FE;
   DiagnosticEngine &Diags;
   const JsonDocument &Doc;
-  bool WarnedDefaultModel = false;
+  bool WarnedDefaultModel = false; ///< the default is announced once
 };
 
 } // namespace connectorc

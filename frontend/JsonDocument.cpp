@@ -175,8 +175,15 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
   if (Result.IsError()) {
     uint32_t Off = static_cast<uint32_t>(
         std::min<size_t>(Result.Offset(), Text.size()));
+    std::string Msg = describeParseError(Result.Code());
+    if (Result.Code() == rapidjson::kParseErrorValueInvalid)
+      while (Off > 0 && llvm::isAlpha(Text[Off - 1]))
+        --Off; // point at the start of a misspelt literal such as `tru`
+    if (Result.Code() == rapidjson::kParseErrorStringEscapeInvalid &&
+        Off < Text.size() && static_cast<unsigned char>(Text[Off]) < 0x20)
+      Msg = "missing a closing quotation mark in string"; // a raw line break
     Diags.report(DiagKind::ParseError, llvm::SMRange(JD->at(Off), JD->at(Off)),
-                 describeParseError(Result.Code()));
+                 Msg);
     return nullptr;
   }
   unsigned ErrorsBefore = Diags.numErrors();

@@ -16,6 +16,7 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include <algorithm>
 #include <set>
 
 using namespace connectorc;
@@ -442,18 +443,21 @@ public:
       }
       if (!It.V->IsObject())
         continue;
-      for (auto M = It.V->MemberEnd(); M != It.V->MemberBegin();) {
-        --M;
-        llvm::StringRef Key(M->name.GetString(), M->name.GetStringLength());
+      // Unknown keys are reported in document order; children are pushed
+      // last-first so they are visited first-first.
+      size_t Mark = Work.size();
+      for (auto &M : It.V->GetObject()) {
+        llvm::StringRef Key(M.name.GetString(), M.name.GetStringLength());
         auto P = N.Props.find(Key);
         const Value *Next = P != N.Props.end() ? P->second
                             : Key.startswith("x-") ? nullptr
                                                    : N.Extra;
         if (Next)
-          Work.push_back({&M->value, Next, Key, 0});
+          Work.push_back({&M.value, Next, Key, 0});
         else if (N.Closed && !Key.startswith("x-"))
-          unknownKey(N, It.Schema, M->value, Key);
+          unknownKey(N, It.Schema, M.value, Key);
       }
+      std::reverse(Work.begin() + Mark, Work.end());
     }
   }
 

@@ -11,11 +11,12 @@
 namespace connectorc {
 
 /// The candidate closest to \p Name by edit distance, if one is close enough
-/// to be a plausible typo (at most a third of the name's length, min. 1, max. 3).
+/// to be a plausible typo (distance 1 up to 4 letters, 2 up to 8, else 3).
 template <typename Range>
 std::optional<std::string> nearestName(llvm::StringRef Name,
                                        const Range &Candidates) {
-  unsigned Limit = std::max<unsigned>(1, std::min<unsigned>(3, Name.size() / 3));
+  // A swapped pair of letters costs 2, so names of 5+ letters allow 2.
+  unsigned Limit = Name.size() <= 4 ? 1 : Name.size() <= 8 ? 2 : 3;
   std::optional<std::string> Best;
   unsigned BestDist = Limit + 1;
   for (const auto &C : Candidates) {

@@ -86,6 +86,9 @@ private:
   bool parseRange(llvm::StringRef Range, size_t Off, unsigned &Lo,
                   unsigned &Hi) {
     auto [LoText, HiText] = Range.split('-');
+    if (LoText.empty() || (Range.contains('-') && HiText.empty()))
+      return fail(fmt::format("'{}' is not a valid {}", Range, F.Name), Off,
+                  Range.size());
     if (!parseBound(LoText, Off, Lo))
       return false;
     Hi = Lo;
