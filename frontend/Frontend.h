@@ -6,6 +6,7 @@
 #include "ir/Diagnostics.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <memory>
 
@@ -20,6 +21,13 @@ public:
   /// Loads and checks \p Path. Returns null when the file cannot be read or
   /// is not JSON; otherwise the workflow, whose problems are in the engine.
   std::shared_ptr<spec::Workflow> load(llvm::StringRef Path);
+
+  /// Parses and checks \p Buffer as the file its identifier names (relative
+  /// team paths are resolved against that name's directory). load() reads the
+  /// file and comes here; fuzzers and tests call it with text in memory.
+  /// Returns null when the text is not JSON or is too large.
+  std::shared_ptr<spec::Workflow>
+  loadBuffer(std::unique_ptr<llvm::MemoryBuffer> Buffer);
 
   /// True when \p Path could not even be read (usage-level failure).
   bool hadUnreadableFile() const { return Unreadable; }
@@ -36,7 +44,7 @@ public:
   DiagnosticEngine &diags() { return Diags; }
 
 private:
-  std::shared_ptr<JsonDocument> readAndParse(llvm::StringRef Path);
+  std::unique_ptr<llvm::MemoryBuffer> readFile(llvm::StringRef Path);
 
   DiagnosticEngine &Diags;
   llvm::StringMap<std::shared_ptr<spec::Workflow>> Loaded;

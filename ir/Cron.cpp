@@ -5,7 +5,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 
-#include <fmt/format.h>
+#include "ir/Fmt.h"
 
 using namespace connectorc;
 

@@ -14,19 +14,11 @@
 #include "llvm/Support/SMLoc.h"
 #include "llvm/Support/SourceMgr.h"
 
-#include <fmt/format.h>
+#include "ir/Fmt.h"
 
 #include <deque>
 #include <string>
 #include <vector>
-
-/// Lets fmt print llvm::StringRef like a string.
-template <> struct fmt::formatter<llvm::StringRef> : fmt::formatter<fmt::string_view> {
-  template <typename Ctx> auto format(llvm::StringRef S, Ctx &C) const {
-    return fmt::formatter<fmt::string_view>::format(
-        fmt::string_view(S.data(), S.size()), C);
-  }
-};
 
 namespace connectorc {
 
