@@ -29,6 +29,14 @@ void expectPiece(const TemplatePiece &P, bool IsVariable, llvm::StringRef Text,
 }
 } // namespace
 
+/// Checks that \p P found exactly one problem, of \p Kind at \p Offset.
+static void expectOneProblem(const Parse &P,
+                             TemplateProblem::ProblemKind Kind, size_t Offset) {
+  ASSERT_EQ(P.Problems.size(), 1u);
+  EXPECT_EQ(P.Problems[0].Kind, Kind);
+  EXPECT_EQ(P.Problems[0].Offset, Offset);
+}
+
 TEST(Template, LiteralOnly) {
   Parse P("no variables here");
   EXPECT_TRUE(P.Problems.empty());
@@ -91,37 +99,27 @@ TEST(Template, UnknownVariable) {
 
 TEST(Template, Unterminated) {
   Parse AtEnd("see {worker");
-  ASSERT_EQ(AtEnd.Problems.size(), 1u);
-  EXPECT_EQ(AtEnd.Problems[0].Kind, TemplateProblem::Unterminated);
-  EXPECT_EQ(AtEnd.Problems[0].Offset, 4u);
+  ASSERT_NO_FATAL_FAILURE(expectOneProblem(AtEnd, TemplateProblem::Unterminated, 4));
   EXPECT_EQ(AtEnd.Problems[0].Length, 1u);
 
   // A '{' before the next '{' is unterminated; the next one still works.
   Parse Nested("a {b {worker}");
-  ASSERT_EQ(Nested.Problems.size(), 1u);
-  EXPECT_EQ(Nested.Problems[0].Kind, TemplateProblem::Unterminated);
-  EXPECT_EQ(Nested.Problems[0].Offset, 2u);
+  ASSERT_NO_FATAL_FAILURE(expectOneProblem(Nested, TemplateProblem::Unterminated, 2));
   ASSERT_FALSE(Nested.Pieces.empty());
   expectPiece(Nested.Pieces.back(), true, "worker", 5);
 
   Parse Lone("{");
-  ASSERT_EQ(Lone.Problems.size(), 1u);
-  EXPECT_EQ(Lone.Problems[0].Kind, TemplateProblem::Unterminated);
-  EXPECT_EQ(Lone.Problems[0].Offset, 0u);
+  ASSERT_NO_FATAL_FAILURE(expectOneProblem(Lone, TemplateProblem::Unterminated, 0));
 }
 
 TEST(Template, UnmatchedClose) {
   Parse P("a } b");
-  ASSERT_EQ(P.Problems.size(), 1u);
-  EXPECT_EQ(P.Problems[0].Kind, TemplateProblem::UnmatchedClose);
-  EXPECT_EQ(P.Problems[0].Offset, 2u);
+  ASSERT_NO_FATAL_FAILURE(expectOneProblem(P, TemplateProblem::UnmatchedClose, 2));
   EXPECT_EQ(P.Problems[0].Length, 1u);
 
   // "}}}" is a literal '}' and then an unmatched one.
   Parse Triple("}}}");
-  ASSERT_EQ(Triple.Problems.size(), 1u);
-  EXPECT_EQ(Triple.Problems[0].Kind, TemplateProblem::UnmatchedClose);
-  EXPECT_EQ(Triple.Problems[0].Offset, 2u);
+  ASSERT_NO_FATAL_FAILURE(expectOneProblem(Triple, TemplateProblem::UnmatchedClose, 2));
 }
 
 TEST(Template, EveryProblemIsReported) {
