@@ -2,12 +2,24 @@
 #include "ir/ModelRef.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/StringSaver.h"
+
+#include <vector>
 
 using namespace connectorc;
 
-static const llvm::StringRef Providers[] = {"claude", "codex",  "gemini",
-                                            "aider",  "ollama", "sim",
-                                            "custom"};
+static std::vector<llvm::StringRef> &providers() {
+  static std::vector<llvm::StringRef> P = {"claude", "codex", "gemini", "aider",
+                                           "ollama", "sim",   "custom"};
+  return P;
+}
+
+void connectorc::addKnownProvider(llvm::StringRef Name) {
+  static llvm::BumpPtrAllocator Alloc;
+  static llvm::StringSaver Saver(Alloc);
+  if (!isKnownProvider(Name))
+    providers().push_back(Saver.save(Name));
+}
 
 /// Shorthands and what they mean: a vendor CLI with its default model, or
 /// Claude Code with a named model.
@@ -20,11 +32,11 @@ static const struct {
 };
 
 llvm::ArrayRef<llvm::StringRef> connectorc::knownProviders() {
-  return Providers;
+  return providers();
 }
 
 bool connectorc::isKnownProvider(llvm::StringRef Name) {
-  return llvm::is_contained(Providers, Name);
+  return llvm::is_contained(providers(), Name);
 }
 
 llvm::ArrayRef<llvm::StringRef> connectorc::knownModelShorthands() {

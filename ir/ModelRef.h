@@ -33,6 +33,9 @@ struct ModelRef {
 /// The providers connectorc knows by name ("custom" is for object refs with
 /// their own command).
 llvm::ArrayRef<llvm::StringRef> knownProviders();
+/// Adds a provider a user registry file defines. The driver calls it after
+/// loading the registry and before checking specs; the set is process-wide.
+void addKnownProvider(llvm::StringRef Name);
 /// True when \p Name is a provider connectorc knows (or "custom").
 bool isKnownProvider(llvm::StringRef Name);
 /// The short names that are model references by themselves ("claude", "haiku", ...).

@@ -76,3 +76,48 @@ connectorc::parseTemplate(llvm::StringRef Text,
       });
   return Pieces;
 }
+
+/// Appends \p Text, with braces doubled when \p Escape.
+static void append(std::string &Out, llvm::StringRef Text, bool Escape) {
+  if (!Escape) {
+    Out += Text;
+    return;
+  }
+  for (char C : Text) {
+    Out += C;
+    if (C == '{' || C == '}')
+      Out += C;
+  }
+}
+
+static std::string
+render(llvm::ArrayRef<TemplatePiece> Pieces,
+       llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)> Lookup,
+       bool Escape) {
+  std::string Out;
+  for (const TemplatePiece &P : Pieces) {
+    if (!P.IsVariable) {
+      append(Out, P.Text, Escape);
+    } else if (std::optional<llvm::StringRef> V = Lookup(P.Text)) {
+      append(Out, *V, Escape);
+    } else {
+      Out += '{';
+      Out += P.Text;
+      Out += '}';
+    }
+  }
+  return Out;
+}
+
+std::string connectorc::expandTemplate(
+    llvm::ArrayRef<TemplatePiece> Pieces,
+    llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)> Lookup) {
+  return render(Pieces, Lookup, /*Escape=*/true);
+}
+
+std::string connectorc::substituteTemplate(
+    llvm::StringRef Text,
+    llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)> Lookup) {
+  llvm::SmallVector<TemplateProblem, 1> Problems;
+  return render(parseTemplate(Text, Problems), Lookup, /*Escape=*/false);
+}

@@ -10,9 +10,11 @@
 #define CONNECTORC_IR_TEMPLATE_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <optional>
 #include <string>
 
 namespace connectorc {
@@ -47,6 +49,22 @@ void checkTemplate(llvm::StringRef Text,
 llvm::SmallVector<TemplatePiece, 4>
 parseTemplate(llvm::StringRef Text,
               llvm::SmallVectorImpl<TemplateProblem> &Problems);
+
+/// Renders \p Pieces with the variables \p Lookup knows substituted; the
+/// others stay as `{var}`, and literal braces stay escaped (`{{`, `}}`), so
+/// the result is again a template — for the runtime's {run} and
+/// {scratchpad}. Substituted values are escaped the same way.
+std::string
+expandTemplate(llvm::ArrayRef<TemplatePiece> Pieces,
+               llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)>
+                   Lookup);
+
+/// Replaces each `{var}` of \p Text that \p Lookup knows and unescapes
+/// braces: the final text an agent reads.
+std::string
+substituteTemplate(llvm::StringRef Text,
+                   llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)>
+                       Lookup);
 
 } // namespace connectorc
 

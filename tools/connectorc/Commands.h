@@ -10,10 +10,16 @@ namespace connectorc::driver {
 enum ExitStatus { ExitOk = 0, ExitFailure = 1, ExitUsage = 2 };
 
 extern llvm::cl::OptionCategory Category;
-extern llvm::cl::SubCommand LintCommand;
-extern llvm::cl::SubCommand SchemaCommand;
+// Subcommands are made on first use, so that options in any file can name
+// them whatever the order of static initialisation across files.
+llvm::cl::SubCommand &lintCommand();
+llvm::cl::SubCommand &buildCommand();
+llvm::cl::SubCommand &explainCommand();
+llvm::cl::SubCommand &schemaCommand();
 
 int runLint();
+int runBuild();
+int runExplain();
 int runSchema();
 
 } // namespace connectorc::driver

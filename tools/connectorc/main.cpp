@@ -14,6 +14,29 @@ namespace cl = llvm::cl;
 
 cl::OptionCategory connectorc::driver::Category("connectorc options");
 
+cl::SubCommand &connectorc::driver::lintCommand() {
+  static cl::SubCommand S("lint", "Check connector.json files and explain every problem found");
+  return S;
+}
+
+cl::SubCommand &connectorc::driver::buildCommand() {
+  static cl::SubCommand S("build", "Compile a connector.json workflow into a plan or another format");
+  return S;
+}
+
+cl::SubCommand &connectorc::driver::explainCommand() {
+  static cl::SubCommand S("explain", "Summarise what a workflow will run, on which models, where, "
+               "at what estimated cost and when");
+  return S;
+}
+
+cl::SubCommand &connectorc::driver::schemaCommand() {
+  static cl::SubCommand S("schema", "Print the connector.json JSON Schema (draft-07) for editors "
+              "and validators, or with --plan the plan file's");
+  return S;
+}
+
+
 static void printVersion(llvm::raw_ostream &OS) {
   OS << "connectorc " << CONNECTORC_VERSION << "\n";
 }
@@ -26,13 +49,19 @@ int main(int Argc, char **Argv) {
           Argc, Argv,
           "connectorc — compile connector.json workflows into executable plans\n\n"
           "  connectorc lint FILE...   check files and explain every problem\n"
+          "  connectorc build FILE     compile a workflow into a plan (or --emit=KIND)\n"
+          "  connectorc explain FILE   summarise stages, models, machines, cost, schedule\n"
           "  connectorc schema         print the connector.json JSON Schema\n\n"
           "Run 'connectorc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return ExitUsage;
-  if (LintCommand)
+  if (lintCommand())
     return runLint();
-  if (SchemaCommand)
+  if (buildCommand())
+    return runBuild();
+  if (explainCommand())
+    return runExplain();
+  if (schemaCommand())
     return runSchema();
   cl::PrintHelpMessage(false, true);
   return ExitUsage;

@@ -1,0 +1,35 @@
+//===- Backend.h - emitting a plan in some format -----------------*- C++ -*-===//
+#ifndef CONNECTORC_BACKENDS_BACKEND_H
+#define CONNECTORC_BACKENDS_BACKEND_H
+
+#include "ir/Plan.h"
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace connectorc {
+
+struct EmitOptions {
+  /// Where the artifact will be written ("-" for stdout), for backends whose
+  /// output refers to its own location.
+  std::string OutputPath = "-";
+};
+
+#define BACKEND(Name, Flag, Description)                                       \
+  llvm::Error emit##Name(llvm::raw_ostream &OS, const ir::Plan &P,             \
+                         const EmitOptions &Opts);
+#include "backends/Backends.def"
+
+struct BackendInfo {
+  llvm::StringRef Flag;
+  llvm::StringRef Description;
+  llvm::Error (*Emit)(llvm::raw_ostream &, const ir::Plan &,
+                      const EmitOptions &);
+};
+
+llvm::ArrayRef<BackendInfo> allBackends();
+const BackendInfo *findBackend(llvm::StringRef Flag);
+
+} // namespace connectorc
+
+#endif

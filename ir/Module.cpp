@@ -1,0 +1,130 @@
+//===- Module.cpp - small pieces of the IR's vocabulary -------------------===//
+#include "ir/Module.h"
+
+#include "ir/Fmt.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+
+using namespace connectorc;
+using namespace connectorc::ir;
+
+llvm::StringRef ir::promptViaName(PromptVia V) {
+  switch (V) {
+  case PromptVia::Arg:
+    return "arg";
+  case PromptVia::Stdin:
+    return "stdin";
+  case PromptVia::Type:
+    return "type";
+  }
+  return "arg";
+}
+
+std::optional<PromptVia> ir::parsePromptVia(llvm::StringRef S) {
+  return llvm::StringSwitch<std::optional<PromptVia>>(S)
+      .Case("arg", PromptVia::Arg)
+      .Case("stdin", PromptVia::Stdin)
+      .Case("type", PromptVia::Type)
+      .Default(std::nullopt);
+}
+
+llvm::StringRef ir::tierName(Tier T) {
+  switch (T) {
+  case Tier::Any:
+    return "any";
+  case Tier::Fast:
+    return "fast";
+  case Tier::Balanced:
+    return "balanced";
+  case Tier::Strong:
+    return "strong";
+  }
+  return "any";
+}
+
+std::optional<Tier> ir::parseTier(llvm::StringRef S) {
+  return llvm::StringSwitch<std::optional<Tier>>(S)
+      .Case("any", Tier::Any)
+      .Case("fast", Tier::Fast)
+      .Case("balanced", Tier::Balanced)
+      .Case("strong", Tier::Strong)
+      .Default(std::nullopt);
+}
+
+llvm::StringRef ir::stageKindName(StageKind K) {
+  switch (K) {
+  case StageKind::Workers:
+    return "workers";
+  case StageKind::Dialogue:
+    return "dialogue";
+  case StageKind::Meeting:
+    return "meeting";
+  case StageKind::Mesh:
+    return "mesh";
+  case StageKind::Team:
+    return "team";
+  }
+  return "workers";
+}
+
+const Model *Module::findModel(llvm::StringRef Name) const {
+  for (const Model &M : Models)
+    if (M.Name == Name)
+      return &M;
+  return nullptr;
+}
+
+const Machine *Module::findMachine(llvm::StringRef Name) const {
+  for (const Machine &M : Machines)
+    if (M.Name == Name)
+      return &M;
+  return nullptr;
+}
+
+std::optional<double> ir::parseDuration(llvm::StringRef S) {
+  if (S.empty())
+    return std::nullopt;
+  double Total = 0;
+  while (!S.empty()) {
+    size_t Digits = S.find_first_not_of("0123456789.");
+    if (Digits == 0 || Digits == llvm::StringRef::npos)
+      return std::nullopt;
+    double N;
+    if (S.take_front(Digits).getAsDouble(N))
+      return std::nullopt;
+    S = S.drop_front(Digits);
+    double Unit;
+    if (S.consume_front("ms"))
+      Unit = 0.001;
+    else if (S.consume_front("s"))
+      Unit = 1;
+    else if (S.consume_front("m"))
+      Unit = 60;
+    else if (S.consume_front("h"))
+      Unit = 3600;
+    else if (S.consume_front("d"))
+      Unit = 86400;
+    else
+      return std::nullopt;
+    Total += N * Unit;
+  }
+  return Total;
+}
+
+std::string ir::formatDuration(double Seconds) {
+  if (Seconds <= 0)
+    return "0s";
+  if (Seconds < 1)
+    return fmt::format("{}ms", std::llround(Seconds * 1000));
+  std::string Out;
+  auto S = static_cast<long long>(std::llround(Seconds));
+  for (auto [Unit, Name] : {std::pair{86400LL, "d"}, {3600LL, "h"},
+                            {60LL, "m"}, {1LL, "s"}})
+    if (S >= Unit) {
+      Out += fmt::format("{}{}", S / Unit, Name);
+      S %= Unit;
+    }
+  return Out;
+}

@@ -1,0 +1,88 @@
+//===- Plan.cpp - the plan's invariants -----------------------------------===//
+#include "ir/Plan.h"
+
+#include "ir/Fmt.h"
+
+#include "llvm/ADT/StringSet.h"
+
+using namespace connectorc;
+
+/// The first broken invariant of \p P, or "" when it holds.
+std::string ir::verifyPlan(const ir::Plan &P) {
+  size_t NT = P.Tasks.size(), NS = P.Stages.size();
+  llvm::StringSet<> Ids;
+  for (const ir::Task &T : P.Tasks) {
+    if (!Ids.insert(T.Id).second)
+      return fmt::format("task id '{}' is not unique", T.Id);
+    if (T.Stage >= NS)
+      return fmt::format("task '{}' is in stage {} of {}", T.Id, T.Stage, NS);
+    if (T.Candidates.empty())
+      return fmt::format("task '{}' has no model candidate", T.Id);
+    for (unsigned B : T.Candidates)
+      if (B >= P.Bindings.size())
+        return fmt::format("task '{}' names binding {} of {}", T.Id, B,
+                           P.Bindings.size());
+    for (unsigned D : T.Deps)
+      if (D >= NT)
+        return fmt::format("task '{}' depends on task {} of {}", T.Id, D, NT);
+    if (T.Machines.empty())
+      return fmt::format("task '{}' has no machine", T.Id);
+  }
+  llvm::StringSet<> Stages;
+  for (unsigned S = 0; S < NS; ++S) {
+    if (!Stages.insert(P.Stages[S].Name).second)
+      return fmt::format("stage name '{}' is not unique", P.Stages[S].Name);
+    for (unsigned D : P.Stages[S].DependsOn)
+      if (D >= NS)
+        return fmt::format("stage '{}' depends on stage {} of {}",
+                           P.Stages[S].Name, D, NS);
+    for (unsigned T : P.Stages[S].Tasks)
+      if (T >= NT || P.Tasks[T].Stage != S)
+        return fmt::format("stage '{}' lists a task not its own",
+                           P.Stages[S].Name);
+  }
+  // Kahn's algorithm over tasks, stage starts and stage ends: a stage starts
+  // when the stages it depends on have ended; its tasks run after its start;
+  // it ends after its start and all its tasks.
+  size_t N = NT + 2 * NS;
+  auto Start = [&](unsigned S) { return NT + 2 * S; };
+  auto End = [&](unsigned S) { return NT + 2 * S + 1; };
+  std::vector<std::vector<unsigned>> Out(N);
+  std::vector<unsigned> In(N, 0);
+  auto Edge = [&](size_t From, size_t To) {
+    Out[From].push_back(static_cast<unsigned>(To));
+    ++In[To];
+  };
+  for (unsigned S = 0; S < NS; ++S) {
+    Edge(Start(S), End(S));
+    for (unsigned D : P.Stages[S].DependsOn)
+      Edge(End(D), Start(S));
+  }
+  for (unsigned T = 0; T < NT; ++T) {
+    Edge(Start(P.Tasks[T].Stage), T);
+    Edge(T, End(P.Tasks[T].Stage));
+    for (unsigned D : P.Tasks[T].Deps)
+      Edge(D, T);
+  }
+  std::vector<unsigned> Ready;
+  for (unsigned I = 0; I < N; ++I)
+    if (!In[I])
+      Ready.push_back(I);
+  size_t Done = 0;
+  while (!Ready.empty()) {
+    unsigned I = Ready.back();
+    Ready.pop_back();
+    ++Done;
+    for (unsigned J : Out[I])
+      if (!--In[J])
+        Ready.push_back(J);
+  }
+  if (Done != N)
+    for (unsigned T = 0; T < NT; ++T)
+      if (In[T])
+        return fmt::format("task '{}' is on a dependency cycle", P.Tasks[T].Id);
+  if (Done != N)
+    return "the stages' dependencies form a cycle";
+  return "";
+}
+

@@ -1,0 +1,154 @@
+//===- Plan.h - a workflow lowered to a DAG of agent tasks --------*- C++ -*-===//
+//
+// An ir::Plan is what the passes make of a Module and what the runtime and
+// the backends consume: every choice resolved. One task is one agent session.
+// Model bindings live in one table that tasks refer to by index, so that a
+// plan of 100,000 tasks on three models holds three argv templates, not
+// 100,000.
+//
+// Plans are written to and read from JSON (PlanJson.h, docs/plan-format.md).
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_IR_PLAN_H
+#define CONNECTORC_IR_PLAN_H
+
+#include "ir/Module.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+namespace connectorc::ir {
+
+/// How the runtime recognises a provider failure in an agent's output or
+/// exit status.
+struct FailurePattern {
+  std::string Kind;    ///< unavailable, rate-limited, overloaded, auth
+  std::string Pattern; ///< POSIX ERE, matched case-insensitively; may be empty
+  std::vector<int> ExitCodes;
+  bool operator==(const FailurePattern &) const = default;
+};
+
+/// A model resolved through the provider registry into a command.
+struct ModelBinding {
+  std::string Id;       ///< "provider/model", unique in the plan
+  std::string Provider;
+  std::string Model;
+  /// argv, executable first. "{prompt}" stands for the prompt when Via is
+  /// Arg; "{connectorc}" for the running connectorc binary.
+  std::vector<std::string> Argv;
+  PromptVia Via = PromptVia::Arg;
+  std::string ReadyPattern; ///< Via == Type: when the UI is ready for input
+  std::string IdlePattern;  ///< Via == Type: when the answer is complete
+  std::vector<FailurePattern> Failures;
+  Price Cost;
+  Tier ModelTier = Tier::Balanced;
+  std::uint64_t DefaultOutputTokens = 2000;
+  /// Names of environment variables the CLI needs (API keys): passed
+  /// through from the user's environment, never recorded with values.
+  std::vector<std::string> EnvKeys;
+  EnvList Env; ///< values the spec sets explicitly
+  /// --simulate: Argv runs the offline sim agent in place of the provider
+  /// (which the binding still names, so prices and failover stay meaningful).
+  bool Simulated = false;
+};
+
+struct SandboxProfile {
+  bool Enabled = false;
+  bool Network = false;
+  std::vector<std::string> Write; ///< project-relative paths
+};
+
+/// Where a task works, resolved.
+struct TaskSession {
+  std::string Worktree; ///< name; empty = no worktree
+  std::string Branch;   ///< connector/<workflow>/<worktree>
+  std::string Base = "HEAD";
+  std::string Repo;     ///< project-relative; empty = the project
+  std::vector<std::string> Copy;
+  std::vector<std::string> Setup;
+  std::string Cwd;      ///< project-relative (or worktree-relative)
+  SandboxProfile Sandbox;
+};
+
+/// One agent session.
+struct Task {
+  std::string Id;      ///< "<stage>/<worker>", unique
+  unsigned Stage = 0;  ///< index into Plan::Stages
+  unsigned Worker = 0; ///< 1-based index within the stage
+  std::string WorkerName;
+  /// What the task is in its stage: "worker", "turn" (dialogue), "voice" or
+  /// "summary" (meeting), "agent" (mesh).
+  std::string Role = "worker";
+  /// Dialogue: when this turn's answer contains it, the stage's remaining
+  /// turns are skipped.
+  std::string Until;
+  /// Gets a mailbox (pipeline.mailbox, or a mesh agent).
+  bool Mailbox = false;
+  /// The prompt with build-time variables substituted; "{run}" and
+  /// "{scratchpad}" remain for the runtime, "{{"/"}}" are literal braces.
+  std::string Prompt;
+  /// Model name as the spec wrote it (before resolve-models), for {model}.
+  std::string ModelName;
+  std::vector<std::string> FailoverNames;
+  llvm::SmallVector<unsigned, 3> Candidates; ///< indices into Plan::Bindings
+  std::vector<std::string> Machines;         ///< ordered; first is primary
+  TaskSession Session;
+  llvm::SmallVector<unsigned, 4> Deps; ///< task indices it waits for
+  std::string Output;                  ///< run-dir relative answer file
+  double TimeoutS = 0;
+  unsigned Retries = 0;
+  Tier WantTier = Tier::Any;
+  std::uint64_t InputTokens = 0;  ///< estimated by cost-route
+  std::uint64_t OutputTokens = 0;
+  double CostUsd = 0;             ///< estimate on the first candidate
+  std::optional<std::uint64_t> OutputTokensHint, InputTokensHint;
+  /// Where it came from: "file:line:col" (kept through serialisation).
+  std::string Origin;
+  llvm::SMRange Loc; ///< valid only in the process that compiled the spec
+  llvm::SMRange ModelLoc; ///< where its model is named (ditto)
+};
+
+/// A stage as the plan keeps it.
+struct PlanStage {
+  std::string Name;
+  StageKind Kind = StageKind::Workers;
+  std::vector<unsigned> DependsOn;
+  std::string Output; ///< run-dir relative; empty = none
+  std::vector<unsigned> Tasks;
+  double CostUsd = 0;
+  unsigned MaxMessages = 0; ///< mesh: 0 = no limit
+  double TimeoutS = 0;      ///< mesh: 0 = none
+};
+
+/// The estimate beside the same workflow on its most expensive model.
+struct CostReport {
+  double EstimateUsd = 0;
+  std::string CostliestModel;
+  double CostliestUsd = 0;
+  std::optional<double> BudgetUsd;
+};
+
+struct Plan {
+  static constexpr const char *FormatVersion = "1";
+  std::string Workflow;
+  std::string Description;
+  std::string Source;      ///< the spec it was compiled from
+  std::string ProjectRoot;
+  bool Scratchpad = false;
+  bool Mailbox = false;
+  std::string Cron, TimeZone;
+  std::vector<Machine> Machines;
+  std::vector<McpServer> Tools;
+  std::vector<ModelBinding> Bindings;
+  std::vector<PlanStage> Stages;
+  std::vector<Task> Tasks;
+  CostReport Cost;
+};
+
+/// The first broken invariant of \p P ("" when it holds): unique ids,
+/// references in range, a candidate per task, a DAG. The verify pass checks
+/// it after the pipeline, and reading a plan file checks it too.
+std::string verifyPlan(const Plan &P);
+
+} // namespace connectorc::ir
+
+#endif

@@ -1,0 +1,145 @@
+//===- AssignSessions.cpp - the assign-sessions pass ----------------------===//
+//
+// Gives each task's session its final names and paths: unique worktree names
+// and their branches (connector/<workflow>/<worktree>), and checks every path
+// the spec gives (cwd, repo, sandbox write paths, copy globs, worktree names,
+// phase outputs) stays inside the project: an absolute path, a `..` that
+// climbs out, or a symlink that leads out is an error, never silently fixed.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/PassManager.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <set>
+
+using namespace connectorc;
+namespace fs = llvm::sys::fs;
+namespace path = llvm::sys::path;
+
+/// Why \p Rel leaves \p Root, or std::nullopt when it stays inside. With
+/// \p OnDisk, existing symlinks along the way are followed.
+static std::optional<std::string> escapes(llvm::StringRef Root,
+                                          llvm::StringRef Rel, bool OnDisk) {
+  if (path::is_absolute(Rel) || Rel.startswith("~"))
+    return std::string("is an absolute path");
+  int Depth = 0;
+  for (auto It = path::begin(Rel), E = path::end(Rel); It != E; ++It) {
+    if (*It == "..")
+      --Depth;
+    else if (*It != ".")
+      ++Depth;
+    if (Depth < 0)
+      return std::string("climbs out with '..'");
+  }
+  if (!OnDisk)
+    return std::nullopt;
+  llvm::SmallString<256> RealRoot;
+  if (fs::real_path(Root, RealRoot))
+    return std::nullopt;
+  // Follow the longest existing prefix: a symlink in it may lead out.
+  llvm::SmallString<256> Probe(Root);
+  path::append(Probe, Rel);
+  while (!fs::exists(Probe) && path::has_parent_path(Probe))
+    Probe = path::parent_path(Probe).str();
+  llvm::SmallString<256> Real;
+  if (fs::real_path(Probe, Real))
+    return std::nullopt;
+  llvm::StringRef R(Real);
+  if (R == RealRoot || (R.startswith(RealRoot) &&
+                        path::is_separator(R[RealRoot.size()])))
+    return std::nullopt;
+  return "resolves through a symlink to '" + std::string(Real) + "'";
+}
+
+namespace {
+
+class SessionAssigner {
+public:
+  explicit SessionAssigner(Compilation &C) : C(C), P(C.Plan) {}
+  bool run();
+
+private:
+  void checkPath(llvm::StringRef What, llvm::StringRef Rel, llvm::SMRange Loc,
+                 bool OnDisk = true) {
+    if (Rel.empty())
+      return;
+    std::optional<std::string> Why = escapes(P.ProjectRoot, Rel, OnDisk);
+    if (!Why || !Reported.insert({Loc.Start.getPointer(), Rel.str()}).second)
+      return;
+    C.Diags.report(DiagKind::PathEscapesProject, Loc, What, Rel, *Why,
+                   P.ProjectRoot);
+  }
+  void nameWorktrees();
+
+  Compilation &C;
+  ir::Plan &P;
+  std::set<std::pair<const char *, std::string>> Reported;
+};
+
+} // namespace
+
+void SessionAssigner::nameWorktrees() {
+  llvm::StringMap<unsigned> Uses;
+  for (const ir::Task &T : P.Tasks)
+    if (!T.Session.Worktree.empty())
+      ++Uses[T.Session.Worktree];
+  llvm::StringMap<unsigned> Seen;
+  llvm::StringMap<bool> HasGit;
+  for (unsigned I = 0; I < P.Tasks.size(); ++I) {
+    ir::TaskSession &S = P.Tasks[I].Session;
+    if (S.Worktree.empty())
+      continue;
+    const ir::Agent &A = *C.TaskAgent[I];
+    std::string Name = S.Worktree;
+    checkPath("worktree name", Name, A.Session.WorktreeLoc, /*OnDisk=*/false);
+    unsigned N = ++Seen[Name];
+    unsigned Total = Uses[Name];
+    if (Total > 1 && N == 1)
+      C.Diags.report(DiagKind::SharedWorktree, A.Session.WorktreeLoc, Name,
+                     Total, Name, Name);
+    if (N > 1)
+      S.Worktree = fmt::format("{}-{}", Name, N);
+    S.Branch = fmt::format("connector/{}/{}", P.Workflow, S.Worktree);
+    // A worktree needs a repository: session.repo, else the project's.
+    llvm::SmallString<256> Repo(P.ProjectRoot);
+    if (!S.Repo.empty())
+      path::append(Repo, S.Repo);
+    auto [It, New] = HasGit.try_emplace(Repo, false);
+    if (New) {
+      llvm::SmallString<256> Git(Repo);
+      path::append(Git, ".git");
+      It->second = fs::exists(Git);
+    }
+    if (!It->second &&
+        Reported.insert({A.Session.WorktreeLoc.Start.getPointer(), std::string("git")})
+            .second)
+      C.Diags.report(DiagKind::WorktreeOutsideGit, A.Session.WorktreeLoc,
+                     Repo.str());
+  }
+}
+
+bool SessionAssigner::run() {
+  nameWorktrees();
+  for (unsigned I = 0; I < P.Tasks.size(); ++I) {
+    ir::TaskSession &S = P.Tasks[I].Session;
+    const ir::SessionSpec &Spec = C.TaskAgent[I]->Session;
+    checkPath("session.cwd", S.Cwd, Spec.CwdLoc);
+    checkPath("session.repo", S.Repo, Spec.RepoLoc);
+    for (const std::string &W : S.Sandbox.Write)
+      checkPath("sandbox write path", W, Spec.WriteLoc);
+    for (const std::string &G : S.Copy)
+      checkPath("session.copy pattern", G, Spec.CopyLoc, /*OnDisk=*/false);
+  }
+  // Phase outputs are written under the run directory.
+  for (unsigned S = 0; S < C.Root->Stages.size() && S < P.Stages.size(); ++S)
+    checkPath("output", P.Stages[S].Output, C.Root->Stages[S].OutputLoc,
+              /*OnDisk=*/false);
+  return !C.failed();
+}
+
+bool connectorc::runAssignSessions(Compilation &C) {
+  return SessionAssigner(C).run();
+}

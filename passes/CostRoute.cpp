@@ -1,0 +1,193 @@
+//===- CostRoute.cpp - the cost-route pass --------------------------------===//
+//
+// Estimates each task's tokens and cost, routes "model": "auto" to the
+// cheapest model of the team that meets the phase's tier, checks the budget,
+// and fills the cost report: this plan's estimate beside the same workflow
+// on its most expensive model throughout.
+//
+// Tokens: a task's input is its prompt (4 bytes a token) plus the answers it
+// reads — every task of the stages it depends on and its own dependencies;
+// its output is the phase's `estimate.output_tokens`, else the registry's
+// default for the provider.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/PassManager.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <set>
+
+using namespace connectorc;
+
+static double costOf(const ir::ModelBinding &B, std::uint64_t In,
+                     std::uint64_t Out) {
+  return (static_cast<double>(In) * B.Cost.InputPerMTok +
+          static_cast<double>(Out) * B.Cost.OutputPerMTok) /
+         1e6;
+}
+
+namespace {
+
+class CostRouter {
+public:
+  explicit CostRouter(Compilation &C) : C(C), P(C.Plan) {}
+  bool run();
+
+private:
+  std::uint64_t outputOf(const ir::Task &T) const {
+    if (T.OutputTokensHint)
+      return *T.OutputTokensHint;
+    return T.Candidates.empty()
+               ? 2000
+               : P.Bindings[T.Candidates.front()].DefaultOutputTokens;
+  }
+  void estimateTokens();
+  std::uint64_t stageOutput(unsigned S);
+  void route();
+  void report();
+
+  Compilation &C;
+  ir::Plan &P;
+  std::vector<std::optional<std::uint64_t>> StageOutput;
+};
+
+} // namespace
+
+/// Output tokens a stage hands to the stages after it; a stage without tasks
+/// of its own (a team) hands on what its last stages produce.
+std::uint64_t CostRouter::stageOutput(unsigned S) {
+  if (StageOutput[S])
+    return *StageOutput[S];
+  StageOutput[S] = 0; // breaks a cycle, should verify ever see one
+  std::uint64_t Sum = 0;
+  const ir::PlanStage &Stage = P.Stages[S];
+  for (unsigned T : Stage.Tasks)
+    Sum += P.Tasks[T].OutputTokens;
+  if (Stage.Tasks.empty())
+    for (unsigned D : Stage.DependsOn)
+      Sum += stageOutput(D);
+  StageOutput[S] = Sum;
+  return Sum;
+}
+
+void CostRouter::estimateTokens() {
+  for (ir::Task &T : P.Tasks)
+    T.OutputTokens = outputOf(T);
+  StageOutput.assign(P.Stages.size(), std::nullopt);
+  std::vector<std::uint64_t> Upstream(P.Stages.size(), 0);
+  for (unsigned S = 0; S < P.Stages.size(); ++S)
+    for (unsigned D : P.Stages[S].DependsOn)
+      Upstream[S] += stageOutput(D);
+  for (ir::Task &T : P.Tasks) {
+    if (T.InputTokensHint) {
+      T.InputTokens = *T.InputTokensHint;
+      continue;
+    }
+    std::uint64_t In = (T.Prompt.size() + 3) / 4 + Upstream[T.Stage];
+    for (unsigned D : T.Deps)
+      In += P.Tasks[D].OutputTokens;
+    T.InputTokens = In;
+  }
+}
+
+void CostRouter::route() {
+  std::set<unsigned> Reported;
+  for (unsigned I = 0; I < P.Tasks.size(); ++I) {
+    ir::Task &T = P.Tasks[I];
+    if (T.ModelName != "auto")
+      continue;
+    const ir::Module &M = *C.Modules[C.TaskModule[I]];
+    const llvm::StringMap<unsigned> &Table = C.ModelBindings[C.TaskModule[I]];
+    std::optional<unsigned> Best;
+    double BestCost = 0;
+    for (const ir::Model &Mo : M.Models) {
+      auto It = Table.find(Mo.Name);
+      if (!Mo.IsAlias || It == Table.end())
+        continue;
+      const ir::ModelBinding &B = P.Bindings[It->second];
+      if (B.ModelTier < T.WantTier)
+        continue;
+      double Cost = costOf(B, T.InputTokens,
+                           T.OutputTokensHint.value_or(B.DefaultOutputTokens));
+      if (!Best || Cost < BestCost) {
+        Best = It->second;
+        BestCost = Cost;
+      }
+    }
+    if (!Best) {
+      if (!Reported.insert(T.Stage).second)
+        continue;
+      std::vector<std::string> Have;
+      for (const ir::Model &Mo : M.Models)
+        if (auto It = Table.find(Mo.Name); Mo.IsAlias && It != Table.end())
+          Have.push_back(fmt::format(
+              "'{}' is {}", Mo.Name,
+              ir::tierName(P.Bindings[It->second].ModelTier)));
+      std::string Hint = Have.empty()
+                             ? "; \"models\" defines no model to route to"
+                             : "; " + llvm::join(Have, ", ");
+      C.Diags.report(DiagKind::UnroutableAuto, T.ModelLoc,
+                     ir::tierName(T.WantTier == ir::Tier::Any ? ir::Tier::Fast
+                                                             : T.WantTier),
+                     Hint);
+      continue;
+    }
+    llvm::erase_value(T.Candidates, *Best);
+    T.Candidates.insert(T.Candidates.begin(), *Best);
+  }
+}
+
+void CostRouter::report() {
+  double Total = 0;
+  std::uint64_t AllIn = 0, AllOut = 0;
+  for (ir::PlanStage &S : P.Stages)
+    S.CostUsd = 0;
+  for (ir::Task &T : P.Tasks) {
+    T.CostUsd = T.Candidates.empty()
+                    ? 0
+                    : costOf(P.Bindings[T.Candidates.front()], T.InputTokens,
+                             T.OutputTokens);
+    Total += T.CostUsd;
+    P.Stages[T.Stage].CostUsd += T.CostUsd;
+    AllIn += T.InputTokens;
+    AllOut += T.OutputTokens;
+  }
+  P.Cost.EstimateUsd = Total;
+  P.Cost.CostliestModel.clear();
+  P.Cost.CostliestUsd = 0;
+  for (const ir::ModelBinding &B : P.Bindings) {
+    double Cost = costOf(B, AllIn, AllOut);
+    if (P.Cost.CostliestModel.empty() || Cost > P.Cost.CostliestUsd) {
+      P.Cost.CostliestModel = B.Id;
+      P.Cost.CostliestUsd = Cost;
+    }
+  }
+  const ir::Module &M = *C.Root;
+  if (!M.BudgetUsd || Total <= *M.BudgetUsd)
+    return;
+  std::vector<const ir::PlanStage *> ByCost;
+  for (const ir::PlanStage &S : P.Stages)
+    if (S.CostUsd > 0)
+      ByCost.push_back(&S);
+  llvm::stable_sort(ByCost, [](const ir::PlanStage *A, const ir::PlanStage *B) {
+    return A->CostUsd > B->CostUsd;
+  });
+  std::string Top;
+  for (size_t I = 0; I < ByCost.size() && I < 3; ++I)
+    Top += fmt::format("{}{} (${:.2f})", I ? ", " : "", ByCost[I]->Name,
+                       ByCost[I]->CostUsd);
+  C.Diags.report(DiagKind::OverBudget, M.BudgetLoc, Total, *M.BudgetUsd, Top);
+}
+
+bool CostRouter::run() {
+  estimateTokens();
+  route();
+  if (C.failed())
+    return false;
+  estimateTokens(); // routed tasks' answers are the size their model writes
+  report();
+  return !C.failed();
+}
+
+bool connectorc::runCostRoute(Compilation &C) { return CostRouter(C).run(); }

@@ -1,0 +1,180 @@
+//===- ExpandWorkers.cpp - the expand-workers pass ------------------------===//
+//
+// "workers": 5 becomes five tasks, a worker array one task per entry; the
+// templates of each ({worker}, {phase}, {name}, {model}, {machine}) are
+// substituted, and "parallel": false chains the workers one after another.
+// Every stage gets its plan stage here, so stage indices are the module's;
+// stages of the other kinds are left to lower-topologies.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/StageLowering.h"
+
+#include "ir/Printer.h"
+#include "ir/Template.h"
+
+#include "llvm/Support/Path.h"
+
+using namespace connectorc;
+
+std::optional<llvm::StringRef>
+TemplateVars::operator()(llvm::StringRef Var) const {
+  if (Var == "worker")
+    return llvm::StringRef(Worker);
+  if (Var == "phase")
+    return llvm::StringRef(Phase);
+  if (Var == "name")
+    return llvm::StringRef(Name);
+  if (Var == "model")
+    return llvm::StringRef(Model);
+  if (Var == "machine")
+    return llvm::StringRef(Machine);
+  return std::nullopt; // {run}, {scratchpad}: the runtime's
+}
+
+std::optional<std::string> connectorc::renderForTask(Compilation &C,
+                                                     const ir::Agent &A,
+                                                     llvm::StringRef Text,
+                                                     const TemplateVars &Vars) {
+  llvm::SmallVector<TemplateProblem, 2> Problems;
+  auto Pieces = parseTemplate(Text, Problems);
+  if (!Problems.empty() && A.PromptFromFile && Text.data() == A.Prompt.data()) {
+    for (const TemplateProblem &P : Problems) {
+      const char *At = A.PromptLoc.Start.getPointer() + P.Offset;
+      llvm::SMRange R(llvm::SMLoc::getFromPointer(At),
+                      llvm::SMLoc::getFromPointer(At + P.Length));
+      if (P.Kind == TemplateProblem::UnknownVariable)
+        C.Diags.report(DiagKind::UnknownTemplateVar, R, P.Name,
+                       " in the prompt file");
+      else if (P.Kind == TemplateProblem::Unterminated)
+        C.Diags.report(DiagKind::UnterminatedTemplate, R).fixIt(R, "{{");
+      else
+        C.Diags.report(DiagKind::UnmatchedBrace, R).fixIt(R, "}}");
+    }
+    return std::nullopt;
+  }
+  return expandTemplate(Pieces, Vars);
+}
+
+std::string connectorc::answerPath(llvm::StringRef Stage,
+                                   llvm::StringRef Worker) {
+  return fmt::format("scratchpad/{}/{}.md", Stage, Worker);
+}
+
+unsigned connectorc::addPlanStage(Compilation &C, const ir::Stage &S,
+                                  std::string Name) {
+  ir::PlanStage PS;
+  PS.Name = std::move(Name);
+  PS.Kind = S.Kind;
+  PS.MaxMessages = S.MaxMessages;
+  PS.TimeoutS = S.StageTimeoutS;
+  C.Plan.Stages.push_back(std::move(PS));
+  return static_cast<unsigned>(C.Plan.Stages.size() - 1);
+}
+
+unsigned connectorc::addTask(Compilation &C, unsigned Module,
+                             unsigned PlanStage, const ir::Agent &A,
+                             std::string WorkerName, unsigned Worker,
+                             std::string Prompt) {
+  const ir::Module &M = *C.Modules[Module];
+  ir::PlanStage &PS = C.Plan.Stages[PlanStage];
+  ir::Task T;
+  T.Id = PS.Name + "/" + WorkerName;
+  T.Stage = PlanStage;
+  T.Worker = Worker;
+  T.WorkerName = std::move(WorkerName);
+  T.Prompt = std::move(Prompt);
+  T.ModelName = A.Model.Name;
+  for (const ir::ModelUse &F : A.Failover)
+    T.FailoverNames.push_back(F.Name);
+  T.Machines = A.Machines;
+  T.Output = answerPath(PS.Name, T.WorkerName);
+  T.TimeoutS = A.TimeoutS;
+  T.Retries = A.Retries;
+  T.WantTier = A.WantTier;
+  T.OutputTokensHint = A.OutputTokens;
+  T.InputTokensHint = A.InputTokens;
+  T.Mailbox = M.Mailbox;
+  T.Loc = A.Loc;
+  T.ModelLoc = A.Model.Loc.Start.isValid() ? A.Model.Loc : A.Loc;
+  T.Origin = ir::originOf(C.Diags.getSourceMgr(), A.Loc);
+  C.Plan.Tasks.push_back(std::move(T));
+  C.TaskModule.push_back(Module);
+  C.TaskAgent.push_back(&A);
+  unsigned Index = static_cast<unsigned>(C.Plan.Tasks.size() - 1);
+  PS.Tasks.push_back(Index);
+  return Index;
+}
+
+void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
+                                    const ir::Stage &S, unsigned PlanStage) {
+  const ir::Module &M = *C.Modules[Module];
+  bool Counted = S.Agents.size() == 1 && S.Agents.front().Name.empty();
+  TemplateVars Vars;
+  Vars.Phase = S.Name;
+  Vars.Name = M.Name;
+  std::string Origin;
+  for (unsigned I = 1; I <= S.Count && !S.Agents.empty(); ++I) {
+    const ir::Agent &A = S.Agents[Counted ? 0 : I - 1];
+    Vars.Worker = std::to_string(I);
+    Vars.Model = A.Model.Name;
+    Vars.Machine = A.Machines.empty() ? "local" : A.Machines.front();
+    std::optional<std::string> Prompt = renderForTask(C, A, A.Prompt, Vars);
+    if (!Prompt)
+      return; // reported once for the stage
+    unsigned T = addTask(C, Module, PlanStage, A,
+                         Counted ? Vars.Worker : A.Name, I, std::move(*Prompt));
+    ir::Task &Task = C.Plan.Tasks[T];
+    if (!A.Session.Worktree.empty() || A.Session.Sandbox ||
+        !A.Session.Cwd.empty() || !A.Session.Setup.empty()) {
+      Task.Session.Worktree =
+          A.Session.Worktree.empty()
+              ? ""
+              : substituteTemplate(A.Session.Worktree, Vars);
+      Task.Session.Base = A.Session.Base;
+      Task.Session.Repo = A.Session.Repo;
+      Task.Session.Copy = A.Session.Copy;
+      Task.Session.Setup = A.Session.Setup;
+      Task.Session.Cwd = A.Session.Cwd;
+      Task.Session.Sandbox = {A.Session.Sandbox, A.Session.Network,
+                              A.Session.Write};
+    }
+    if (!S.Parallel && I > 1)
+      Task.Deps.push_back(T - 1);
+  }
+  if (!S.Output.empty()) {
+    ir::PlanStage &PS = C.Plan.Stages[PlanStage];
+    // {worker} in a stage's output names its last worker (the final answer).
+    Vars.Worker = PS.Tasks.empty() ? "" : C.Plan.Tasks[PS.Tasks.back()].WorkerName;
+    PS.Output = substituteTemplate(S.Output, Vars);
+  }
+}
+
+bool connectorc::runExpandWorkers(Compilation &C) {
+  const ir::Module &M = *C.Root;
+  ir::Plan &P = C.Plan;
+  P.Workflow = M.Name;
+  P.Description = M.Description;
+  P.Source = M.Path;
+  P.ProjectRoot = M.ProjectRoot;
+  P.Scratchpad = M.Scratchpad;
+  P.Mailbox = M.Mailbox;
+  P.Cron = M.Cron;
+  P.TimeZone = M.TimeZone;
+  P.Machines = M.Machines;
+  P.Tools = M.Tools;
+  P.Cost.BudgetUsd = M.BudgetUsd;
+  size_t Expected = 0;
+  for (const ir::Stage &S : M.Stages)
+    Expected += S.Kind == ir::StageKind::Workers ? S.Count : 0;
+  P.Tasks.reserve(Expected);
+  C.TaskModule.reserve(Expected);
+  C.TaskAgent.reserve(Expected);
+  for (const ir::Stage &S : M.Stages)
+    addPlanStage(C, S, S.Name);
+  for (unsigned I = 0; I < M.Stages.size(); ++I) {
+    P.Stages[I].DependsOn = M.Stages[I].DependsOn;
+    if (M.Stages[I].Kind == ir::StageKind::Workers)
+      expandWorkersStage(C, 0, M.Stages[I], I);
+  }
+  return !C.failed();
+}

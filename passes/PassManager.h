@@ -1,0 +1,81 @@
+//===- PassManager.h - the pass pipeline from Module to Plan -----*- C++ -*-===//
+#ifndef CONNECTORC_PASSES_PASSMANAGER_H
+#define CONNECTORC_PASSES_PASSMANAGER_H
+
+#include "ir/Diagnostics.h"
+#include "ir/Module.h"
+#include "ir/Plan.h"
+#include "passes/Registry.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace connectorc {
+
+struct PassOptions {
+  /// Bind every model to the offline sim agent (prices stay the real ones).
+  bool Simulate = false;
+  std::vector<std::string> PrintAfter;
+  bool PrintAfterAll = false;
+  bool PrintChanged = false;
+  bool TimePasses = false;
+  /// Where --print-* and --time-passes write (stderr by default).
+  llvm::raw_ostream *Dump = nullptr;
+};
+
+/// What the passes share: the module being compiled (with its teams), the
+/// plan being built, the registry and the diagnostics.
+struct Compilation {
+  Compilation(std::shared_ptr<ir::Module> M, const ProviderRegistry &R,
+              DiagnosticEngine &Diags, PassOptions Opts = {})
+      : Root(std::move(M)), Registry(R), Diags(Diags), Opts(std::move(Opts)),
+        ErrorsAtStart(Diags.numErrors()) {
+    Modules.push_back(Root.get());
+  }
+
+  /// True once a pass has reported an error for this compilation (lint
+  /// shares one engine across files).
+  bool failed() const { return Diags.numErrors() > ErrorsAtStart; }
+
+  std::shared_ptr<ir::Module> Root;
+  /// Root first, then team modules as lower-topologies inlines them.
+  std::vector<const ir::Module *> Modules;
+  /// For each task, the index in Modules of the module it came from (its
+  /// model table and defaults). Compile-time only; not in the plan file.
+  std::vector<unsigned> TaskModule;
+  /// For each task, the agent it was made from (for positions and session
+  /// settings). Compile-time only.
+  std::vector<const ir::Agent *> TaskAgent;
+  /// For each module, model name → binding index (resolve-models).
+  std::vector<llvm::StringMap<unsigned>> ModelBindings;
+  ir::Plan Plan;
+  const ProviderRegistry &Registry;
+  DiagnosticEngine &Diags;
+  PassOptions Opts;
+  unsigned ErrorsAtStart;
+};
+
+#define PASS(Name, Flag, Description) bool run##Name(Compilation &C);
+#include "passes/Passes.def"
+
+struct PassInfo {
+  llvm::StringRef Flag;
+  llvm::StringRef Description;
+  bool (*Run)(Compilation &);
+};
+
+/// The default pipeline, in order.
+llvm::ArrayRef<PassInfo> allPasses();
+const PassInfo *findPass(llvm::StringRef Flag);
+
+/// Runs the default pipeline over C.Root into C.Plan. Returns false when a
+/// pass reported an error (and stops there: later passes assume earlier ones
+/// succeeded).
+bool runPipeline(Compilation &C);
+
+} // namespace connectorc
+
+#endif

@@ -1,0 +1,282 @@
+//===- Registry.cpp - the provider registry -------------------------------===//
+#include "passes/Registry.h"
+
+#include "ir/Fmt.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <valijson/adapters/rapidjson_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+using namespace connectorc;
+using rapidjson::Value;
+
+const RegistryModel *Provider::findModel(llvm::StringRef Name) const {
+  for (const RegistryModel &M : Models)
+    if (M.Name == Name)
+      return &M;
+  return nullptr;
+}
+
+const Provider *ProviderRegistry::find(llvm::StringRef Name) const {
+  auto It = Providers.find(Name);
+  return It == Providers.end() ? nullptr : &It->second;
+}
+
+std::optional<std::string>
+ProviderRegistry::shorthand(llvm::StringRef ProviderName,
+                            llvm::StringRef Name) const {
+  auto It = Shorthands.find(Name);
+  if (It == Shorthands.end() || It->second.first != ProviderName)
+    return std::nullopt;
+  return It->second.second;
+}
+
+std::vector<std::string> ProviderRegistry::providerNames() const {
+  return Order;
+}
+
+static std::string str(const Value &V) {
+  return V.IsString() ? std::string(V.GetString(), V.GetStringLength())
+                      : std::string();
+}
+
+static std::vector<std::string> strings(const Value &V) {
+  std::vector<std::string> Out;
+  if (V.IsArray())
+    for (const Value &E : V.GetArray())
+      Out.push_back(str(E));
+  return Out;
+}
+
+/// Applies one provider object over \p P: the keys it has replace P's,
+/// models are merged by name.
+static void mergeProvider(Provider &P, const Value &Obj) {
+  for (auto &M : Obj.GetObject()) {
+    llvm::StringRef Key(M.name.GetString(), M.name.GetStringLength());
+    const Value &V = M.value;
+    if (Key == "description")
+      P.Description = str(V);
+    else if (Key == "executable")
+      P.Executable = str(V);
+    else if (Key == "args")
+      P.Args = strings(V);
+    else if (Key == "prompt_via")
+      P.Via = ir::parsePromptVia(str(V)).value_or(ir::PromptVia::Arg);
+    else if (Key == "ready_pattern")
+      P.ReadyPattern = str(V);
+    else if (Key == "idle_pattern")
+      P.IdlePattern = str(V);
+    else if (Key == "default_model")
+      P.DefaultModel = str(V);
+    else if (Key == "env")
+      P.EnvKeys = strings(V);
+    else if (Key == "default_output_tokens" && V.IsUint64())
+      P.DefaultOutputTokens = V.GetUint64();
+    else if (Key == "install" && V.IsObject()) {
+      P.Install.clear();
+      for (auto &I : V.GetObject())
+        P.Install.emplace_back(str(I.name), str(I.value));
+    } else if (Key == "failures" && V.IsArray()) {
+      P.Failures.clear();
+      for (const Value &F : V.GetArray()) {
+        ir::FailurePattern FP;
+        for (auto &FM : F.GetObject()) {
+          llvm::StringRef FK(FM.name.GetString());
+          if (FK == "kind")
+            FP.Kind = str(FM.value);
+          else if (FK == "pattern")
+            FP.Pattern = str(FM.value);
+          else if (FK == "exit_codes" && FM.value.IsArray())
+            for (const Value &C : FM.value.GetArray())
+              if (C.IsInt())
+                FP.ExitCodes.push_back(C.GetInt());
+        }
+        P.Failures.push_back(std::move(FP));
+      }
+    } else if (Key == "models" && V.IsObject()) {
+      for (auto &MM : V.GetObject()) {
+        std::string Name = str(MM.name);
+        RegistryModel *RM = nullptr;
+        for (RegistryModel &Existing : P.Models)
+          if (Existing.Name == Name)
+            RM = &Existing;
+        if (!RM) {
+          P.Models.push_back({Name, {}, ir::Tier::Balanced});
+          RM = &P.Models.back();
+        }
+        for (auto &F : MM.value.GetObject()) {
+          llvm::StringRef FK(F.name.GetString());
+          if (FK == "input_per_mtok" && F.value.IsNumber())
+            RM->Cost.InputPerMTok = F.value.GetDouble();
+          else if (FK == "output_per_mtok" && F.value.IsNumber())
+            RM->Cost.OutputPerMTok = F.value.GetDouble();
+          else if (FK == "tier")
+            RM->ModelTier = ir::parseTier(str(F.value)).value_or(ir::Tier::Balanced);
+        }
+      }
+    }
+  }
+}
+
+/// valijson's schema for registry files, parsed once.
+static const valijson::Schema &registrySchema() {
+  static const valijson::Schema *S = [] {
+    static rapidjson::Document Doc;
+    Doc.Parse(providersSchemaText().data(), providersSchemaText().size());
+    auto *Schema = new valijson::Schema;
+    valijson::SchemaParser Parser(valijson::SchemaParser::kDraft7);
+    valijson::adapters::RapidJsonAdapter Adapter(Doc);
+    Parser.populateSchema(Adapter, *Schema);
+    return Schema;
+  }();
+  return *S;
+}
+
+bool ProviderRegistry::merge(llvm::StringRef Text, llvm::StringRef Name,
+                             unsigned BufferId, DiagnosticEngine *Diags) {
+  rapidjson::Document Doc;
+  Doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(
+      Text.data(), Text.size());
+  auto Fail = [&](size_t Offset, std::string Message) {
+    if (!Diags)
+      llvm::report_fatal_error(
+          llvm::Twine("the built-in provider registry is invalid: ") + Message);
+    const llvm::MemoryBuffer *B =
+        Diags->getSourceMgr().getMemoryBuffer(BufferId);
+    llvm::SMLoc L = llvm::SMLoc::getFromPointer(
+        B->getBufferStart() + std::min(Offset, B->getBufferSize()));
+    Diags->report(DiagKind::RegistryInvalid, {L, L}, Name, Message);
+    return false;
+  };
+  if (Doc.HasParseError())
+    return Fail(Doc.GetErrorOffset(),
+                fmt::format("invalid JSON: {}",
+                            rapidjson::GetParseError_En(Doc.GetParseError())));
+  if (Diags) { // the user's file: check its shape first
+    valijson::Validator V(valijson::Validator::kStrongTypes);
+    valijson::ValidationResults Results;
+    valijson::adapters::RapidJsonAdapter Adapter(Doc);
+    if (!V.validate(registrySchema(), Adapter, &Results)) {
+      valijson::ValidationResults::Error E;
+      std::string Where, Message;
+      // The deepest error says most; valijson lists outer ones first.
+      while (Results.popError(E)) {
+        Where.clear();
+        for (const std::string &C : E.context)
+          if (C != "<root>")
+            Where += C;
+        Message = E.description;
+      }
+      return Fail(0, fmt::format("at {}: {}", Where.empty() ? "the top" : Where,
+                                 Message));
+    }
+  }
+  if (const auto P = Doc.FindMember("providers"); P != Doc.MemberEnd())
+    for (auto &M : P->value.GetObject()) {
+      std::string PName = str(M.name);
+      auto [It, New] = Providers.try_emplace(PName);
+      if (New) {
+        It->second.Name = PName;
+        Order.push_back(PName);
+      }
+      mergeProvider(It->second, M.value);
+    }
+  if (const auto S = Doc.FindMember("shorthands"); S != Doc.MemberEnd())
+    for (auto &M : S->value.GetObject()) {
+      auto [Prov, Model] = llvm::StringRef(M.value.GetString()).split('/');
+      Shorthands[str(M.name)] = {Prov.str(), Model.str()};
+    }
+  return true;
+}
+
+std::optional<ProviderRegistry>
+ProviderRegistry::load(llvm::StringRef UserFile, DiagnosticEngine &Diags) {
+  ProviderRegistry R;
+  R.merge(builtinProvidersText(), "(built-in)", 0, nullptr);
+  std::string Path = UserFile.str();
+  bool Explicit = !Path.empty();
+  if (!Explicit) {
+    llvm::SmallString<256> P;
+    if (auto Xdg = llvm::sys::Process::GetEnv("XDG_CONFIG_HOME");
+        Xdg && !Xdg->empty())
+      P = *Xdg;
+    else if (auto Home = llvm::sys::Process::GetEnv("HOME"))
+      llvm::sys::path::append(P, *Home, ".config");
+    if (!P.empty()) {
+      llvm::sys::path::append(P, "connectorc", "providers.json");
+      if (llvm::sys::fs::exists(P))
+        Path = std::string(P);
+    }
+  }
+  if (Path.empty())
+    return R;
+  auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+  if (!Buf) {
+    Diags.reportFile(DiagKind::FileUnreadable, Path, Path,
+                     Buf.getError().message());
+    return std::nullopt;
+  }
+  llvm::SourceMgr &SM = Diags.getSourceMgr();
+  unsigned Id = SM.AddNewSourceBuffer(std::move(*Buf), llvm::SMLoc());
+  if (!R.merge(SM.getMemoryBuffer(Id)->getBuffer(), Path, Id, &Diags))
+    return std::nullopt;
+  R.UserFile = Path;
+  for (const std::string &Name : R.Order)
+    addKnownProvider(Name);
+  return R;
+}
+
+ir::ModelBinding ProviderRegistry::bind(const Provider &P,
+                                        llvm::StringRef Model) const {
+  ir::ModelBinding B;
+  B.Provider = P.Name;
+  B.Model = Model.empty() ? P.DefaultModel : Model.str();
+  if (std::optional<std::string> Full = shorthand(P.Name, B.Model))
+    B.Model = *Full;
+  B.Id = B.Model.empty() ? B.Provider : B.Provider + "/" + B.Model;
+  B.Via = P.Via;
+  B.Argv.push_back(P.Executable);
+  for (size_t I = 0; I < P.Args.size(); ++I) {
+    const std::string &A = P.Args[I];
+    if (A == "{model}" && B.Model.empty()) {
+      // No model: drop the flag that precedes it too.
+      if (B.Argv.size() > 1 && llvm::StringRef(B.Argv.back()).startswith("-"))
+        B.Argv.pop_back();
+      continue;
+    }
+    if (A == "{prompt}" && B.Via != ir::PromptVia::Arg)
+      continue;
+    std::string Arg;
+    llvm::StringRef Rest(A);
+    for (size_t Pos; A != "{prompt}" &&
+                     (Pos = Rest.find("{model}")) != llvm::StringRef::npos;) {
+      Arg += Rest.take_front(Pos).str() + B.Model;
+      Rest = Rest.drop_front(Pos + 7);
+    }
+    Arg += Rest.str();
+    B.Argv.push_back(std::move(Arg));
+  }
+  B.ReadyPattern = P.ReadyPattern;
+  B.IdlePattern = P.IdlePattern;
+  B.Failures = P.Failures;
+  B.EnvKeys = P.EnvKeys;
+  B.DefaultOutputTokens = P.DefaultOutputTokens;
+  const RegistryModel *RM = P.findModel(B.Model);
+  if (!RM)
+    RM = P.findModel(P.DefaultModel);
+  if (RM) {
+    B.Cost = RM->Cost;
+    B.ModelTier = RM->ModelTier;
+  }
+  return B;
+}

@@ -1,0 +1,46 @@
+//===- StageLowering.h - stages into tasks (shared by two passes) -*- C++ -*-===//
+//
+// expand-workers lowers the root module's worker stages; lower-topologies the
+// other kinds, and a team's stages of every kind (so it calls back into the
+// worker-stage code). Both go through these functions.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_PASSES_STAGELOWERING_H
+#define CONNECTORC_PASSES_STAGELOWERING_H
+
+#include "passes/PassManager.h"
+
+namespace connectorc {
+
+/// The values build-time template variables take for one task.
+struct TemplateVars {
+  std::string Worker, Phase, Name, Model, Machine;
+  std::optional<llvm::StringRef> operator()(llvm::StringRef Var) const;
+};
+
+/// Renders a template for a task, keeping {run} and {scratchpad}. Problems in
+/// a prompt_file's text are reported (inline strings the checker has seen).
+/// Returns std::nullopt after reporting.
+std::optional<std::string> renderForTask(Compilation &C, const ir::Agent &A,
+                                         llvm::StringRef Text,
+                                         const TemplateVars &Vars);
+
+/// Appends a task for agent \p A of module \p Module to stage \p PlanStage,
+/// with the fields every kind shares. Returns its index.
+unsigned addTask(Compilation &C, unsigned Module, unsigned PlanStage,
+                 const ir::Agent &A, std::string WorkerName, unsigned Worker,
+                 std::string Prompt);
+
+/// Makes the plan stage for \p S of module \p Module (name \p Name).
+unsigned addPlanStage(Compilation &C, const ir::Stage &S, std::string Name);
+
+/// Lowers a worker stage: its tasks, substituted templates, serial chains.
+void expandWorkersStage(Compilation &C, unsigned Module, const ir::Stage &S,
+                        unsigned PlanStage);
+
+/// The run-directory path of a task's answer.
+std::string answerPath(llvm::StringRef Stage, llvm::StringRef Worker);
+
+} // namespace connectorc
+
+#endif

@@ -1,0 +1,113 @@
+//===- Compile.cpp - spec to plan, shared by the subcommands --------------===//
+#include "Compile.h"
+#include "Commands.h"
+
+#include "frontend/Lower.h"
+#include "ir/DiagnosticPrinter.h"
+
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace connectorc;
+using namespace connectorc::driver;
+namespace cl = llvm::cl;
+
+cl::opt<std::string> driver::ProvidersFile(
+    "providers",
+    cl::desc("Provider registry file to use over the built-in one (default: "
+             "~/.config/connectorc/providers.json when it exists)"),
+    cl::value_desc("file"), cl::sub(lintCommand()), cl::sub(buildCommand()),
+    cl::sub(explainCommand()), cl::cat(Category));
+cl::opt<bool> driver::Simulate(
+    "simulate",
+    cl::desc("Bind every model to the offline sim agent (prices stay real)"),
+    cl::sub(buildCommand()), cl::sub(explainCommand()), cl::cat(Category));
+
+namespace {
+enum class ColorMode { Auto, Always, Never };
+
+cl::opt<DiagFormat> Format(
+    "format", cl::desc("How to print diagnostics"), cl::init(DiagFormat::Human),
+    cl::values(
+        clEnumValN(DiagFormat::Human, "human",
+                   "file:line:col, the source line and a caret (default)"),
+        clEnumValN(DiagFormat::Json, "json", "one JSON object per line"),
+        clEnumValN(DiagFormat::Sarif, "sarif",
+                   "SARIF 2.1.0 for code scanning"),
+        clEnumValN(DiagFormat::Github, "github",
+                   "GitHub Actions workflow annotations")),
+    cl::sub(driver::lintCommand()), cl::sub(driver::buildCommand()),
+    cl::sub(driver::explainCommand()), cl::cat(driver::Category));
+cl::opt<bool> Werror("werror", cl::desc("Treat warnings as errors"),
+                     cl::sub(driver::lintCommand()), cl::sub(driver::buildCommand()),
+                     cl::sub(driver::explainCommand()), cl::cat(driver::Category));
+cl::opt<ColorMode> Color(
+    "color", cl::desc("Colour human output"), cl::init(ColorMode::Auto),
+    cl::values(clEnumValN(ColorMode::Auto, "auto",
+                          "on a terminal, unless NO_COLOR is set (default)"),
+               clEnumValN(ColorMode::Always, "always", "always"),
+               clEnumValN(ColorMode::Never, "never", "never")),
+    cl::sub(driver::lintCommand()), cl::sub(driver::buildCommand()),
+    cl::sub(driver::explainCommand()), cl::cat(driver::Category));
+
+bool useColor() {
+  switch (Color) {
+  case ColorMode::Always:
+    return true;
+  case ColorMode::Never:
+    return false;
+  case ColorMode::Auto:
+    return !llvm::sys::Process::GetEnv("NO_COLOR") &&
+           llvm::errs().has_colors();
+  }
+  return false;
+}
+} // namespace
+
+bool Driver::loadRegistry() {
+  Registry = ProviderRegistry::load(ProvidersFile, Diags);
+  return Registry.has_value();
+}
+
+bool Driver::isPlanFile(llvm::StringRef Text) {
+  Text = Text.ltrim();
+  if (!Text.consume_front("{"))
+    return false;
+  return Text.ltrim().startswith("\"plan\"");
+}
+
+std::optional<ir::Plan> Driver::compile(llvm::StringRef File, PassOptions Opts,
+                                        std::shared_ptr<ir::Module> *Module) {
+  unsigned Before = Diags.numErrors();
+  std::shared_ptr<spec::Workflow> W = FE.load(File);
+  if (!W || Diags.numErrors() > Before || !Registry)
+    return std::nullopt;
+  std::shared_ptr<ir::Module> M = lowerWorkflow(*W, Diags);
+  if (Module)
+    *Module = M;
+  if (Diags.numErrors() > Before)
+    return std::nullopt;
+  Compilation C(M, *Registry, Diags, std::move(Opts));
+  if (!runPipeline(C))
+    return std::nullopt;
+  return std::move(C.Plan);
+}
+
+void Driver::printDiagnostics() {
+  DiagPrintOptions Opts;
+  Opts.Format = Format;
+  Opts.Color = useColor();
+  Opts.WarningsAsErrors = Werror;
+  Opts.ToolVersion = CONNECTORC_VERSION;
+  // People read diagnostics on stderr; machine formats are the output.
+  bool Human = Format == DiagFormat::Human;
+  if (Human && Opts.Color)
+    llvm::errs().enable_colors(true);
+  connectorc::printDiagnostics(Human ? llvm::errs() : llvm::outs(), Diags, Opts);
+}
+
+int Driver::exitStatus() const {
+  if (Diags.hasErrors() || (Werror && Diags.numWarnings()))
+    return ExitFailure;
+  return ExitOk;
+}

@@ -1,0 +1,52 @@
+//===- Compile.h - spec to plan, shared by the subcommands -------*- C++ -*-===//
+#ifndef CONNECTORC_TOOLS_COMPILE_H
+#define CONNECTORC_TOOLS_COMPILE_H
+
+#include "frontend/Frontend.h"
+#include "ir/Plan.h"
+#include "passes/PassManager.h"
+
+#include "llvm/Support/CommandLine.h"
+
+#include <memory>
+#include <optional>
+
+namespace connectorc::driver {
+
+/// Options of every subcommand that compiles (lint, build, explain).
+extern llvm::cl::opt<std::string> ProvidersFile;
+extern llvm::cl::opt<bool> Simulate;
+
+/// One compilation: the diagnostics, the registry, and what was made.
+class Driver {
+public:
+  Driver() : Diags(SM), FE(Diags) {}
+
+  /// Loads the provider registry (--providers, or the user's file). False
+  /// when a user registry file is broken (reported).
+  bool loadRegistry();
+
+  /// Checks, lowers and runs the pipeline on one spec. Returns the plan, or
+  /// std::nullopt when the spec has errors (reported). \p Module receives the
+  /// lowered module when lowering happened.
+  std::optional<ir::Plan> compile(llvm::StringRef File, PassOptions Opts,
+                                  std::shared_ptr<ir::Module> *Module = nullptr);
+
+  /// True when \p File looks like a plan file (a JSON object whose first key
+  /// is "plan"), not a spec.
+  static bool isPlanFile(llvm::StringRef Text);
+
+  /// Prints every diagnostic in the format --format asks for.
+  void printDiagnostics();
+  /// ExitFailure when an error (or, with --werror, a warning) was reported.
+  int exitStatus() const;
+
+  llvm::SourceMgr SM;
+  DiagnosticEngine Diags;
+  Frontend FE;
+  std::optional<ProviderRegistry> Registry;
+};
+
+} // namespace connectorc::driver
+
+#endif
