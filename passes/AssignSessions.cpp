@@ -113,9 +113,8 @@ void SessionAssigner::nameWorktrees() {
       path::append(Git, ".git");
       It->second = fs::exists(Git);
     }
-    if (!It->second &&
-        Reported.insert({A.Session.WorktreeLoc.Start.getPointer(), std::string("git")})
-            .second)
+    // Once per repository: every worktree of a spec outside git says the same.
+    if (!It->second && Reported.insert({nullptr, std::string(Repo)}).second)
       C.Diags.report(DiagKind::WorktreeOutsideGit, A.Session.WorktreeLoc,
                      Repo.str());
   }

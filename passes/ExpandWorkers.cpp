@@ -35,24 +35,33 @@ std::optional<std::string> connectorc::renderForTask(Compilation &C,
                                                      const ir::Agent &A,
                                                      llvm::StringRef Text,
                                                      const TemplateVars &Vars) {
-  llvm::SmallVector<TemplateProblem, 2> Problems;
-  auto Pieces = parseTemplate(Text, Problems);
-  if (!Problems.empty() && A.PromptFromFile && Text.data() == A.Prompt.data()) {
-    for (const TemplateProblem &P : Problems) {
-      const char *At = A.PromptLoc.Start.getPointer() + P.Offset;
-      llvm::SMRange R(llvm::SMLoc::getFromPointer(At),
-                      llvm::SMLoc::getFromPointer(At + P.Length));
-      if (P.Kind == TemplateProblem::UnknownVariable)
-        C.Diags.report(DiagKind::UnknownTemplateVar, R, P.Name,
-                       " in the prompt file");
-      else if (P.Kind == TemplateProblem::Unterminated)
-        C.Diags.report(DiagKind::UnterminatedTemplate, R).fixIt(R, "{{");
-      else
-        C.Diags.report(DiagKind::UnmatchedBrace, R).fixIt(R, "}}");
-    }
-    return std::nullopt;
+  if (Text.data() != A.Prompt.data()) // not the agent's prompt: no caching
+    return substituteTemplate(Text, Vars);
+  auto &Cache = C.PromptCache;
+  if (Cache.Agent != &A) {
+    llvm::SmallVector<TemplateProblem, 2> Problems;
+    Cache.Agent = &A;
+    Cache.Pieces = parseTemplate(Text, Problems);
+    Cache.Ok = Problems.empty() || !A.PromptFromFile;
+    // Inline prompts were checked by the checker; a prompt_file's text is
+    // seen here first, so its problems are reported here, once.
+    if (!Cache.Ok)
+      for (const TemplateProblem &P : Problems) {
+        const char *At = A.PromptLoc.Start.getPointer() + P.Offset;
+        llvm::SMRange R(llvm::SMLoc::getFromPointer(At),
+                        llvm::SMLoc::getFromPointer(At + P.Length));
+        if (P.Kind == TemplateProblem::UnknownVariable)
+          C.Diags.report(DiagKind::UnknownTemplateVar, R, P.Name,
+                         " in the prompt file");
+        else if (P.Kind == TemplateProblem::Unterminated)
+          C.Diags.report(DiagKind::UnterminatedTemplate, R).fixIt(R, "{{");
+        else
+          C.Diags.report(DiagKind::UnmatchedBrace, R).fixIt(R, "}}");
+      }
   }
-  return expandTemplate(Pieces, Vars);
+  if (!Cache.Ok)
+    return std::nullopt;
+  return expandTemplate(Cache.Pieces, Vars);
 }
 
 std::string connectorc::answerPath(llvm::StringRef Stage,
@@ -96,7 +105,11 @@ unsigned connectorc::addTask(Compilation &C, unsigned Module,
   T.Mailbox = M.Mailbox;
   T.Loc = A.Loc;
   T.ModelLoc = A.Model.Loc.Start.isValid() ? A.Model.Loc : A.Loc;
-  T.Origin = ir::originOf(C.Diags.getSourceMgr(), A.Loc);
+  if (C.OriginCache.At != A.Loc.Start.getPointer()) {
+    C.OriginCache.At = A.Loc.Start.getPointer();
+    C.OriginCache.Text = ir::originOf(C.Diags.getSourceMgr(), A.Loc);
+  }
+  T.Origin = C.OriginCache.Text;
   C.Plan.Tasks.push_back(std::move(T));
   C.TaskModule.push_back(Module);
   C.TaskAgent.push_back(&A);

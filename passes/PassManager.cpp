@@ -6,6 +6,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Timer.h"
 
+#include <deque>
+
 using namespace connectorc;
 
 static const PassInfo Passes[] = {
@@ -32,21 +34,22 @@ static std::string planText(const ir::Plan &P) {
 bool connectorc::runPipeline(Compilation &C) {
   llvm::raw_ostream &Dump = C.Opts.Dump ? *C.Opts.Dump : llvm::errs();
   std::optional<llvm::TimerGroup> Timers;
+  // A group prints its report when its last timer goes away, so the timers
+  // live until every pass has run.
+  std::deque<llvm::Timer> PassTimers;
   if (C.Opts.TimePasses)
     Timers.emplace("connectorc", "connectorc pass execution timing");
   std::string Last = C.Opts.PrintChanged ? planText(C.Plan) : "";
   bool Ok = true;
   for (const PassInfo &P : Passes) {
-    {
-      std::optional<llvm::Timer> T;
-      if (Timers) {
-        T.emplace(P.Flag, P.Flag, *Timers);
-        T->startTimer();
-      }
-      Ok = P.Run(C);
-      if (T)
-        T->stopTimer();
+    llvm::Timer *T = nullptr;
+    if (Timers) {
+      T = &PassTimers.emplace_back(P.Flag, P.Flag, *Timers);
+      T->startTimer();
     }
+    Ok = P.Run(C);
+    if (T)
+      T->stopTimer();
     if (C.Opts.PrintChanged) {
       std::string Now = planText(C.Plan);
       if (Now == Last)
@@ -64,5 +67,6 @@ bool connectorc::runPipeline(Compilation &C) {
   }
   if (Timers)
     Timers->print(Dump, /*ResetAfterPrint=*/true);
+  PassTimers.clear();
   return Ok;
 }

@@ -5,6 +5,7 @@
 #include "ir/Diagnostics.h"
 #include "ir/Module.h"
 #include "ir/Plan.h"
+#include "ir/Template.h"
 #include "passes/Registry.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -52,6 +53,18 @@ struct Compilation {
   /// For each module, model name → binding index (resolve-models).
   std::vector<llvm::StringMap<unsigned>> ModelBindings;
   ir::Plan Plan;
+  /// The last prompt parsed into template pieces, and whose it was: counted
+  /// workers share one agent, so its prompt is parsed once, not per task.
+  struct {
+    const ir::Agent *Agent = nullptr;
+    llvm::SmallVector<TemplatePiece, 4> Pieces;
+    bool Ok = false;
+  } PromptCache;
+  /// Likewise the last "file:line:col" made, by the location it was made of.
+  struct {
+    const char *At = nullptr;
+    std::string Text;
+  } OriginCache;
   const ProviderRegistry &Registry;
   DiagnosticEngine &Diags;
   PassOptions Opts;
