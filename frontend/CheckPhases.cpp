@@ -302,14 +302,28 @@ void Checker::checkPrompt(const Value &Obj, llvm::StringRef What,
     checkTemplate(*Prompt);
   if (Prompt && File)
     Diags.report(DiagKind::PromptAndPromptFile, Doc.keyRangeOf(*File));
-  if (!File || !File->IsString())
-    return;
-  llvm::SmallString<256> Path(File->GetString());
+  llvm::SmallString<256> Path;
+  if (File && File->IsString())
+    findFile(*File, "prompt_file", Path);
+}
+
+/// Resolves the path string \p Ref against the workflow's directory into
+/// \p Path; reports it (as \p What) and returns false when that is not a
+/// file.
+bool Checker::findFile(const Value &Ref, llvm::StringRef What,
+                       llvm::SmallVectorImpl<char> &Path) {
+  llvm::StringRef Given(Ref.GetString(), Ref.GetStringLength());
+  Path.assign(Given.begin(), Given.end());
   if (!llvm::sys::path::is_absolute(Path))
     llvm::sys::fs::make_absolute(W.Dir.empty() ? "." : W.Dir, Path);
-  if (!llvm::sys::fs::is_regular_file(Path))
-    Diags.report(DiagKind::FileNotFound, Doc.rangeOf(*File), "prompt_file",
-                 File->GetString(), Path.str());
+  llvm::StringRef Resolved(Path.data(), Path.size());
+  if (llvm::sys::fs::is_regular_file(Resolved))
+    return true;
+  DiagKind Kind = llvm::sys::fs::is_directory(Resolved)
+                      ? DiagKind::PathIsDirectory
+                      : DiagKind::FileNotFound;
+  Diags.report(Kind, Doc.rangeOf(Ref), What, Given, Resolved);
+  return false;
 }
 
 void Checker::checkSession(const Value *Session) {

@@ -3,9 +3,8 @@
 #include "frontend/Suggest.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 
 using namespace connectorc;
 using rapidjson::Value;
@@ -106,15 +105,9 @@ void Checker::checkTeam(spec::Phase &P, const Value &T) {
   }
   if (!T.IsString())
     return;
-  llvm::SmallString<256> Path(T.GetString());
-  if (!llvm::sys::path::is_absolute(Path))
-    llvm::sys::fs::make_absolute(W.Dir.empty() ? "." : W.Dir, Path);
-  if (!llvm::sys::fs::is_regular_file(Path)) {
-    Diags.report(DiagKind::FileNotFound, Doc.rangeOf(T), "team file",
-                 T.GetString(), Path.str());
-    return;
-  }
-  P.Team = FE.loadTeam(Path, T, Doc);
+  llvm::SmallString<256> Path;
+  if (findFile(T, "team file", Path))
+    P.Team = FE.loadTeam(Path, T, Doc);
 }
 
 void Checker::checkDependencies() {

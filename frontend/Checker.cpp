@@ -196,8 +196,7 @@ void Checker::checkSchedule() {
   bool Plausible = !Name.empty() && !Name.contains("..") &&
                    !Name.startswith("/") && Name.find(' ') == llvm::StringRef::npos;
   if (Plausible && llvm::sys::fs::is_directory("/usr/share/zoneinfo"))
-    Plausible = Name == "UTC" ||
-                llvm::sys::fs::is_regular_file("/usr/share/zoneinfo/" + Name);
+    Plausible = isKnownTimeZone(Name); // the zone `explain` will read
   if (!Plausible)
     Diags.report(DiagKind::InvalidTimezone, Doc.rangeOf(*Tz), Name);
 }

@@ -46,6 +46,8 @@ private:
   void checkMesh(spec::Phase &P, const Value &M);
   void checkTeam(spec::Phase &P, const Value &T);
   void checkPrompt(const Value &Obj, llvm::StringRef What, bool &HasPrompt);
+  bool findFile(const Value &Ref, llvm::StringRef What,
+                llvm::SmallVectorImpl<char> &Path);
   void checkSession(const Value *Session);
   void checkTemplate(const Value &Str);
   void checkDependencies();

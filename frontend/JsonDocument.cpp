@@ -36,9 +36,11 @@ public:
     return scalar() && Doc.RawNumber(S, N, Copy);
   }
   bool String(const char *S, rapidjson::SizeType N, bool Copy) {
-    return scalar() && Doc.String(S, N, Copy);
+    return wellFormed(S, N) && scalar() && Doc.String(S, N, Copy);
   }
   bool Key(const char *S, rapidjson::SizeType N, bool Copy) {
+    if (!wellFormed(S, N))
+      return false;
     PendingKeyBegin = tokenStart();
     PendingKeyEnd = LastEnd = static_cast<uint32_t>(Stream.Tell());
     return Doc.Key(S, N, Copy);
@@ -50,8 +52,29 @@ public:
 
   /// Offset of the container that broke the nesting limit, if one did.
   std::optional<uint32_t> TooDeepAt;
+  /// Offset of a \uDCxx escape with no high surrogate before it, if any.
+  std::optional<uint32_t> LoneSurrogateAt;
 
 private:
+  /// RapidJSON 1.1 rejects a lone high surrogate escape but decodes a lone
+  /// low one ("\udc00") to the ill-formed UTF-8 bytes ED B0 80, which must
+  /// not reach the rest of the compiler. Every UTF-8 encoding of a surrogate
+  /// starts with ED followed by A0..BF, and raw text was validated before
+  /// parsing, so only a string with such a pair needs its source scanned.
+  bool wellFormed(const char *S, rapidjson::SizeType N) {
+    llvm::StringRef Str(S, N);
+    for (size_t I = Str.find('\xED'); I != llvm::StringRef::npos;
+         I = Str.find('\xED', I + 1))
+      if (I + 1 < N && static_cast<unsigned char>(Str[I + 1]) >= 0xA0) {
+        LoneSurrogateAt = findLoneLowSurrogate();
+        return false;
+      }
+    return true;
+  }
+  /// The offset of the first lone low surrogate escape in the string token
+  /// that just ended.
+  uint32_t findLoneLowSurrogate() const;
+
   uint32_t tokenStart() const {
     const char *Begin = Stream.begin_;
     uint32_t P = LastEnd, Size = static_cast<uint32_t>(Stream.size_);
@@ -99,6 +122,30 @@ private:
   uint32_t LastEnd = 0;
   uint32_t PendingKeyBegin = UINT32_MAX, PendingKeyEnd = 0;
 };
+
+uint32_t LocatingHandler::findLoneLowSurrogate() const {
+  const char *Text = Stream.begin_;
+  uint32_t P = tokenStart() + 1, End = static_cast<uint32_t>(Stream.Tell());
+  while (P < End && Text[P] != '"') {
+    if (Text[P] != '\\') {
+      ++P;
+      continue;
+    }
+    if (Text[P + 1] != 'u') {
+      P += 2;
+      continue;
+    }
+    unsigned Code = 0;
+    for (uint32_t I = P + 2; I < P + 6; ++I)
+      Code = Code * 16 + llvm::hexDigitValue(Text[I]);
+    if (Code >= 0xDC00 && Code <= 0xDFFF)
+      return P;
+    // A high surrogate is always followed by its low half (the reader checks).
+    P += Code >= 0xD800 && Code < 0xDC00 ? 12 : 6;
+  }
+  assert(false && "decoded a surrogate without a lone low surrogate escape");
+  return tokenStart();
+}
 
 /// "Missing a comma or ']' after an array element." → lowercase, no period.
 std::string describeParseError(rapidjson::ParseErrorCode Code) {
@@ -170,6 +217,13 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
   if (Handler.TooDeepAt) {
     llvm::SMLoc L = JD->at(*Handler.TooDeepAt);
     Diags.report(DiagKind::NestingTooDeep, llvm::SMRange(L, L), MaxJsonNesting);
+    return nullptr;
+  }
+  if (Handler.LoneSurrogateAt) {
+    llvm::SMLoc L = JD->at(*Handler.LoneSurrogateAt);
+    Diags.report(DiagKind::ParseError, llvm::SMRange(L, L),
+                 describeParseError(
+                     rapidjson::kParseErrorStringUnicodeSurrogateInvalid));
     return nullptr;
   }
   if (Result.IsError()) {

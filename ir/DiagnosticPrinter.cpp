@@ -1,7 +1,10 @@
 //===- DiagnosticPrinter.cpp - human, JSON, SARIF and GitHub output ------===//
 #include "ir/DiagnosticPrinter.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/Unicode.h"
 #include "llvm/Support/WithColor.h"
 
 #include <set>
@@ -27,6 +30,95 @@ static llvm::SourceMgr::DiagKind toSourceMgrKind(DiagLevel Level) {
   llvm_unreachable("unknown diagnostic level");
 }
 
+/// \p S as valid UTF-8 (ill-formed sequences become U+FFFD). Machine-readable
+/// output must be UTF-8, but file names need not be, and messages quote them.
+static std::string utf8(llvm::StringRef S) {
+  return llvm::json::isUTF8(S) ? S.str() : llvm::json::fixUTF8(S);
+}
+
+/// How many terminal columns \p Text takes (one a byte where it is not
+/// printable UTF-8).
+static unsigned displayWidth(llvm::StringRef Text) {
+  int Width = llvm::sys::unicode::columnWidthUTF8(Text);
+  return Width < 0 ? static_cast<unsigned>(Text.size())
+                   : static_cast<unsigned>(Width);
+}
+
+/// For every byte offset of \p Line (and its end), the terminal column where
+/// the code point holding that byte starts, as SMDiagnostic::print shows the
+/// line: tabs go to the next multiple of 8 of the *bytes* printed so far.
+static std::vector<unsigned> displayColumns(llvm::StringRef Line) {
+  std::vector<unsigned> Cols(Line.size() + 1);
+  unsigned Column = 0, BytesOut = 0;
+  for (size_t I = 0; I < Line.size();) {
+    const auto *P = reinterpret_cast<const llvm::UTF8 *>(Line.data() + I);
+    size_t Len = llvm::getNumBytesForUTF8(*P);
+    if (Len > Line.size() - I || !llvm::isLegalUTF8Sequence(P, P + Len))
+      Len = 1;
+    unsigned Width =
+        Line[I] == '\t' ? 8 - BytesOut % 8 : displayWidth(Line.substr(I, Len));
+    BytesOut += Line[I] == '\t' ? Width : Len;
+    std::fill_n(Cols.begin() + I, Len, Column);
+    Column += Width;
+    I += Len;
+  }
+  Cols.back() = Column;
+  return Cols;
+}
+
+/// The fix-it line of \p D in display columns, marking each replaced range
+/// in \p Caret (as SMDiagnostic::print does in bytes).
+static std::string fixItLine(const llvm::SMDiagnostic &D,
+                             const std::vector<unsigned> &Cols,
+                             std::string &Caret) {
+  size_t LineSize = D.getLineContents().size();
+  const char *LineStart = D.getLoc().getPointer() - D.getColumnNo();
+  const char *LineEnd = LineStart + LineSize;
+  std::string Line;
+  unsigned LineCols = 0;
+  for (const llvm::SMFixIt &F : D.getFixIts()) {
+    const char *Begin = F.getRange().Start.getPointer();
+    const char *End = F.getRange().End.getPointer();
+    if (F.getText().find_first_of("\n\r\t") != llvm::StringRef::npos ||
+        Begin > LineEnd || End < LineStart)
+      continue;
+    unsigned First = Cols[Begin < LineStart ? 0 : Begin - LineStart];
+    unsigned Last = Cols[End >= LineEnd ? LineSize : End - LineStart];
+    // A hint that would overlap the previous one moves right, one space apart.
+    unsigned HintCol = First < LineCols ? LineCols + 1 : First;
+    Line.append(HintCol - LineCols, ' ');
+    Line += F.getText();
+    LineCols = HintCol + displayWidth(F.getText());
+    std::fill(Caret.begin() + First, Caret.begin() + Last, '~');
+  }
+  return Line;
+}
+
+/// Prints the caret line (and fix-it line) of \p D by display column.
+/// SMDiagnostic::print leaves both out when the source line has a non-ASCII
+/// byte, because it counts columns in bytes.
+static void printCaretLines(llvm::raw_ostream &OS, const llvm::SMDiagnostic &D,
+                            bool Color) {
+  std::vector<unsigned> Cols = displayColumns(D.getLineContents());
+  std::string Caret(Cols.back() + 1, ' ');
+  for (auto [Begin, End] : D.getRanges())
+    std::fill(Caret.begin() + Cols[std::min<size_t>(Begin, Cols.size() - 1)],
+              Caret.begin() + Cols[std::min<size_t>(End, Cols.size() - 1)],
+              '~');
+  std::string FixIts = fixItLine(D, Cols, Caret);
+  size_t Column = std::min<size_t>(D.getColumnNo(), Cols.size() - 1);
+  Caret[Cols[Column]] = '^';
+  Caret.erase(Caret.find_last_not_of(' ') + 1);
+  {
+    llvm::WithColor S(OS, llvm::raw_ostream::GREEN, /*Bold=*/true,
+                      /*BG=*/false,
+                      Color ? llvm::ColorMode::Auto : llvm::ColorMode::Disable);
+    S << Caret << '\n';
+  }
+  if (!FixIts.empty())
+    OS << FixIts << '\n';
+}
+
 static void printHuman(llvm::raw_ostream &OS, const DiagnosticEngine &Diags,
                        const DiagPrintOptions &Opts) {
   const llvm::SourceMgr &SM = Diags.getSourceMgr();
@@ -46,8 +138,11 @@ static void printHuman(llvm::raw_ostream &OS, const DiagnosticEngine &Diags,
     llvm::SmallVector<llvm::SMRange, 1> Ranges;
     if (D.Range.End.isValid() && D.Range.End != D.Range.Start)
       Ranges.push_back(D.Range);
-    SM.PrintMessage(OS, SM.GetMessage(D.Range.Start, Kind, Msg, Ranges, Fixes),
-                    Opts.Color);
+    llvm::SMDiagnostic Message =
+        SM.GetMessage(D.Range.Start, Kind, Msg, Ranges, Fixes);
+    SM.PrintMessage(OS, Message, Opts.Color);
+    if (!llvm::isASCII(Message.getLineContents()))
+      printCaretLines(OS, Message, Opts.Color);
   }
 }
 
@@ -78,11 +173,11 @@ static void printGithub(llvm::raw_ostream &OS, const DiagnosticEngine &Diags,
     llvm::StringRef Cmd = effectiveLevel(D, Opts) == DiagLevel::Note
                               ? "notice"
                               : levelName(effectiveLevel(D, Opts));
-    OS << "::" << Cmd << " file=" << Escape(Pos.File, true);
+    OS << "::" << Cmd << " file=" << Escape(utf8(Pos.File), true);
     if (Pos.Line)
       OS << ",line=" << Pos.Line << ",col=" << Pos.Column;
     OS << ",title=" << Escape(getDiagInfo(D.Kind).RuleId, true)
-       << "::" << Escape(D.Message, false) << "\n";
+       << "::" << Escape(utf8(D.Message), false) << "\n";
   }
 }
 
@@ -92,12 +187,12 @@ static void printJson(llvm::raw_ostream &OS, const DiagnosticEngine &Diags,
     DiagPosition Pos = getPosition(Diags.getSourceMgr(), D);
     llvm::json::OStream J(OS);
     J.object([&] {
-      J.attribute("file", Pos.File);
+      J.attribute("file", utf8(Pos.File));
       J.attribute("line", static_cast<int64_t>(Pos.Line));
       J.attribute("column", static_cast<int64_t>(Pos.Column));
       J.attribute("level", levelName(effectiveLevel(D, Opts)));
       J.attribute("rule", getDiagInfo(D.Kind).RuleId);
-      J.attribute("message", D.Message);
+      J.attribute("message", utf8(D.Message));
       J.attributeArray("fixits", [&] {
         for (const FixIt &F : D.FixIts) {
           DiagPosition FP = getPosition(Diags.getSourceMgr(),
@@ -109,7 +204,7 @@ static void printJson(llvm::raw_ostream &OS, const DiagnosticEngine &Diags,
             J.attribute("length", static_cast<int64_t>(
                                       F.Range.End.getPointer() -
                                       F.Range.Start.getPointer()));
-            J.attribute("replacement", F.Replacement);
+            J.attribute("replacement", utf8(F.Replacement));
           });
         }
       });
@@ -145,12 +240,13 @@ static void sarifResult(llvm::json::OStream &J, const DiagnosticEngine &Diags,
     J.attribute("ruleId", getDiagInfo(D.Kind).RuleId);
     J.attribute("ruleIndex", static_cast<int64_t>(RuleIndex));
     J.attribute("level", levelName(effectiveLevel(D, Opts)));
-    J.attributeObject("message", [&] { J.attribute("text", D.Message); });
+    J.attributeObject("message",
+                      [&] { J.attribute("text", utf8(D.Message)); });
     J.attributeArray("locations", [&] {
       J.object([&] {
         J.attributeObject("physicalLocation", [&] {
           J.attributeObject("artifactLocation",
-                            [&] { J.attribute("uri", Pos.File); });
+                            [&] { J.attribute("uri", utf8(Pos.File)); });
           J.attributeObject("region", [&] {
             J.attribute("startLine", static_cast<int64_t>(
                                          Pos.Line ? Pos.Line : 1));

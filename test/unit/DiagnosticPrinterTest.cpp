@@ -232,19 +232,60 @@ TEST_F(Printed, ColumnsAfterNonAsciiText) {
   EXPECT_EQ(Region["startColumn"].GetInt(), 14);
 }
 
-// Known limitation: llvm::SourceMgr prints no caret and no fix-it for a line
-// with any non-ASCII byte (it cannot map bytes to display columns), so a typo
-// on a line whose prompt is in French or has an emoji gets neither. Enable
-// once connectorc prints its own caret line by display column.
-TEST_F(Printed, DISABLED_HumanCaretOnNonAsciiLine) {
+// llvm::SourceMgr prints no caret and no fix-it for a line with any non-ASCII
+// byte; the printer adds both, by display column.
+TEST_F(Printed, HumanCaretOnNonAsciiLine) {
   llvm::SMRange Key = find("\"n\xC3\xA9\"");
   Diags.report(DiagKind::UnknownKey, Key, "n\xC3\xA9", "phase",
                "; did you mean 'name'?")
       .fixIt(Key, "\"name\"");
   std::vector<std::string> L = lines(print(DiagFormat::Human));
   ASSERT_EQ(L.size(), 4u);
+  EXPECT_EQ(L[0], "spec.json:3:15: error: unknown key 'n\xC3\xA9' in phase; "
+                  "did you mean 'name'?");
+  EXPECT_EQ(L[1], "  \"caf\xC3\xA9\": 2, \"n\xC3\xA9\": 3");
   EXPECT_EQ(L[2], "             ^~~~");
   EXPECT_EQ(L[3], "             \"name\"");
+}
+
+TEST_F(Printed, HumanCaretAfterWideCharactersAndTabs) {
+  // "日本" is two characters of two columns each; the tab after the 9 bytes
+  // (7 columns) of `{"日本"` is expanded by SourceMgr to 7 spaces (it counts
+  // bytes), so the key is shown from column 7 + 7 = 14.
+  addBuffer("{\"\xE6\x97\xA5\xE6\x9C\xAC\"\t\"promt\": 1}\n", "wide.json");
+  llvm::SMRange Key = find("\"promt\"");
+  Diags.report(DiagKind::UnknownKey, Key, "promt", "phase", "")
+      .fixIt(Key, "\"pr\xC3\xB6mpt\"");
+  std::vector<std::string> L = lines(print(DiagFormat::Human));
+  ASSERT_EQ(L.size(), 4u);
+  EXPECT_EQ(L[1], "{\"\xE6\x97\xA5\xE6\x9C\xAC\"       \"promt\": 1}");
+  EXPECT_EQ(L[2], std::string(14, ' ') + "^~~~~~~");
+  EXPECT_EQ(L[3], std::string(14, ' ') + "\"pr\xC3\xB6mpt\"");
+}
+
+TEST_F(Printed, HumanCaretAtEndOfNonAsciiLine) {
+  // A diagnostic at the line break: the caret goes one past the last column.
+  addBuffer("[\"\xC3\xA9\"\n", "end.json");
+  Diags.report(DiagKind::ParseError, find("\n"), "missing ']'");
+  std::vector<std::string> L = lines(print(DiagFormat::Human));
+  ASSERT_EQ(L.size(), 3u);
+  EXPECT_EQ(L[2], "    ^");
+}
+
+TEST_F(Printed, MachineFormatsFixInvalidUtf8) {
+  // A file name that is not UTF-8 (legal on Linux) and a message quoting it:
+  // JSON, SARIF and GitHub output must stay UTF-8 (U+FFFD replaces the byte).
+  Diags.reportFile(DiagKind::FileUnreadable, "a\xFF.json", "a\xFF.json",
+                   "No such file or directory");
+  for (DiagFormat F : {DiagFormat::Json, DiagFormat::Sarif, DiagFormat::Github}) {
+    std::string Out = print(F);
+    EXPECT_EQ(Out.find("\xFF"), std::string::npos) << Out;
+    EXPECT_NE(Out.find("a\xEF\xBF\xBD.json"), std::string::npos) << Out;
+  }
+  rapidjson::Document D;
+  ASSERT_FALSE(D.Parse(print(DiagFormat::Json).c_str()).HasParseError());
+  EXPECT_EQ(str(D["message"]),
+            "cannot read 'a\xEF\xBF\xBD.json': No such file or directory");
 }
 
 TEST_F(Printed, SarifWerror) {

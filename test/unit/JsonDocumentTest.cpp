@@ -237,14 +237,44 @@ TEST(JsonDocument, NulByteAndInvalidUtf8) {
   }
 }
 
-// Known bug: RapidJSON 1.1 accepts a lone low surrogate escape and decodes it
-// to the ill-formed UTF-8 bytes ED B0 80, which later abort the JSON and SARIF
-// printers (llvm::json asserts on invalid UTF-8). Enable once JsonDocument
-// rejects it like a lone high surrogate.
-TEST(JsonDocument, DISABLED_LoneLowSurrogateIsAnError) {
+// RapidJSON 1.1 accepts a lone low surrogate escape and decodes it to the
+// ill-formed UTF-8 bytes ED B0 80; JsonDocument rejects it like a lone high
+// surrogate, at the backslash of the escape, in values and in keys.
+TEST(JsonDocument, LoneLowSurrogateIsAnError) {
   Parsed P(R"({"a": "\udc00"})");
   EXPECT_FALSE(P.Doc);
   ASSERT_EQ(P.Diags.diagnostics().size(), 1u);
   EXPECT_EQ(P.Diags.diagnostics()[0].Kind, DiagKind::ParseError);
   EXPECT_EQ(P.offset(P.Diags.diagnostics()[0].Range.Start), 7u);
+  EXPECT_EQ(P.Diags.diagnostics()[0].Message,
+            "invalid JSON: the surrogate pair in string is invalid");
+
+  struct Case {
+    const char *Text;
+    size_t Offset;
+  };
+  const Case Cases[] = {
+      {R"({"\udc00": 1})", 2},
+      {R"({"a": "x\n\u00e9\ud83d\ude00\uDFFF"})", 28},
+      {R"({"a": "\ud83d\ude00\udc00\ud800\udc00"})", 19},
+      {R"(["ok", "\u0041\uDc01"])", 14},
+  };
+  for (const Case &C : Cases) {
+    Parsed Bad(C.Text);
+    EXPECT_FALSE(Bad.Doc) << C.Text;
+    ASSERT_EQ(Bad.Diags.diagnostics().size(), 1u) << C.Text;
+    EXPECT_EQ(Bad.offset(Bad.Diags.diagnostics()[0].Range.Start), C.Offset)
+        << C.Text;
+  }
+}
+
+TEST(JsonDocument, WellFormedSurrogatesAndNeighbours) {
+  // A pair, U+D7FF (ED 9F BF, just below the surrogates) raw and escaped,
+  // and U+E000 (just above them).
+  Parsed P("{\"\\ud83d\\ude00\": \"\\ud7ff\xED\x9F\xBF\\ue000\"}");
+  ASSERT_TRUE(P.Doc);
+  EXPECT_EQ(P.Diags.diagnostics().size(), 0u);
+  const rapidjson::Value &V = P.root()["\xF0\x9F\x98\x80"];
+  EXPECT_EQ(std::string(V.GetString(), V.GetStringLength()),
+            "\xED\x9F\xBF\xED\x9F\xBF\xEE\x80\x80");
 }

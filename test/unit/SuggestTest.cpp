@@ -20,9 +20,19 @@ std::string near(llvm::StringRef Name) {
 TEST(Suggest, OneEditUpToFourLetters) {
   EXPECT_EQ(near("nme"), "name");
   EXPECT_EQ(near("nam"), "name");
-  EXPECT_EQ(near("rn"), "run");
   EXPECT_EQ(near("nmae"), "<none>"); // a swap costs 2
   EXPECT_EQ(near("xyz"), "<none>");
+}
+
+TEST(Suggest, NoneForOneOrTwoLetters) {
+  EXPECT_EQ(near("rn"), "<none>");
+  EXPECT_EQ(near("ru"), "<none>");
+  EXPECT_EQ(near("n"), "<none>");
+  EXPECT_EQ(near(""), "<none>");
+  std::vector<std::string> Short = {"a", "b", "x1", "ab"};
+  EXPECT_EQ(nearestName("c", Short).value_or("<none>"), "<none>");
+  EXPECT_EQ(nearestName("x2", Short).value_or("<none>"), "<none>");
+  EXPECT_EQ(nearestName("abc", Short).value_or("<none>"), "ab");
 }
 
 TEST(Suggest, TwoEditsUpToEightLetters) {
