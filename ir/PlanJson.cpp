@@ -60,7 +60,8 @@ private:
     key(K);
     W.Double(V);
   }
-  void field(llvm::StringRef K, bool V) {
+  // Not an overload of field(): a string literal would convert to bool.
+  void flag(llvm::StringRef K, bool V) {
     key(K);
     W.Bool(V);
   }
@@ -146,7 +147,7 @@ void PlanWriter::binding(const ModelBinding &B) {
     strings("env_keys", B.EnvKeys);
   env("env", B.Env);
   if (B.Simulated)
-    field("simulated", true);
+    flag("simulated", true);
   W.EndObject();
 }
 
@@ -188,7 +189,7 @@ void PlanWriter::task(const Task &T) {
   field("cost_usd", T.CostUsd);
   optField("until", T.Until);
   if (T.Mailbox)
-    field("mailbox", true);
+    flag("mailbox", true);
   const TaskSession &S = T.Session;
   if (!S.Worktree.empty() || S.Sandbox.Enabled || !S.Cwd.empty() ||
       !S.Setup.empty() || !S.Copy.empty() || !S.Repo.empty()) {
@@ -208,7 +209,7 @@ void PlanWriter::task(const Task &T) {
     if (S.Sandbox.Enabled) {
       key("sandbox");
       W.StartObject();
-      field("network", S.Sandbox.Network);
+      flag("network", S.Sandbox.Network);
       strings("write", S.Sandbox.Write);
       W.EndObject();
     }
@@ -221,13 +222,13 @@ void PlanWriter::task(const Task &T) {
 
 void PlanWriter::plan(const Plan &P) {
   W.StartObject();
-  field("plan", Plan::FormatVersion);
+  field("plan", llvm::StringRef(Plan::FormatVersion));
   field("workflow", P.Workflow);
   optField("description", P.Description);
   field("source", P.Source);
   field("project_root", P.ProjectRoot);
-  field("scratchpad", P.Scratchpad);
-  field("mailbox", P.Mailbox);
+  flag("scratchpad", P.Scratchpad);
+  flag("mailbox", P.Mailbox);
   if (!P.Cron.empty()) {
     key("schedule");
     W.StartObject();

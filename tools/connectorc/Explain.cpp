@@ -8,11 +8,15 @@
 #include "Commands.h"
 #include "Compile.h"
 
+#include "ir/Cron.h"
 #include "ir/Fmt.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <functional>
 
 using namespace connectorc;
 using namespace connectorc::driver;
@@ -48,7 +52,9 @@ void explainStage(llvm::raw_ostream &OS, const ir::Plan &P,
     OS << (llvm::any_of(S.Tasks, [&](unsigned T) { return !P.Tasks[T].Deps.empty(); })
                ? ", one after another"
                : ", in parallel");
-  if (!S.DependsOn.empty())
+  if (S.Kind == ir::StageKind::Team)
+    OS << ", made of the stages below it";
+  else if (!S.DependsOn.empty())
     OS << ", after "
        << llvm::join(llvm::map_range(S.DependsOn,
                                      [&](unsigned D) { return P.Stages[D].Name; }),
@@ -83,6 +89,61 @@ void explainStage(llvm::raw_ostream &OS, const ir::Plan &P,
     I = J;
   }
 }
+/// The schedule and its next three fire times, in schedule.timezone and in
+/// the local time of whoever reads this.
+void explainSchedule(llvm::raw_ostream &OS, const ir::Plan &P) {
+  OS << "schedule: " << P.Cron << " ("
+     << (P.TimeZone.empty() ? "local time" : P.TimeZone) << ")\n";
+  CronError Err;
+  std::optional<CronSchedule> S = parseCron(P.Cron, Err);
+  if (!S)
+    return; // the checker has reported it
+  auto Now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  llvm::Expected<std::vector<std::int64_t>> Times =
+      nextFireTimes(*S, static_cast<std::int64_t>(Now), P.TimeZone, 3);
+  if (!Times) {
+    OS << "  next fire times: unknown (" << llvm::toString(Times.takeError())
+       << ")\n";
+    return;
+  }
+  if (Times->empty())
+    OS << "  it does not fire in the next ten years\n";
+  for (std::int64_t T : *Times) {
+    llvm::Expected<std::string> There = formatFireTime(T, P.TimeZone);
+    llvm::Expected<std::string> Here = formatFireTime(T, "");
+    OS << "  next: " << (There ? *There : llvm::toString(There.takeError()));
+    if (!P.TimeZone.empty() && Here)
+      OS << " = " << *Here << " local";
+    else if (!Here)
+      llvm::consumeError(Here.takeError());
+    OS << '\n';
+  }
+}
+
+/// Stages in reading order: a team's inlined stages right after the team.
+std::vector<unsigned> displayOrder(const ir::Plan &P) {
+  std::vector<unsigned> Order;
+  std::vector<bool> Done(P.Stages.size(), false);
+  std::function<void(unsigned)> Visit = [&](unsigned S) {
+    if (Done[S])
+      return;
+    Done[S] = true;
+    Order.push_back(S);
+    if (P.Stages[S].Kind != ir::StageKind::Team)
+      return;
+    std::string Prefix = P.Stages[S].Name + "/";
+    for (unsigned C = 0; C < P.Stages.size(); ++C)
+      if (llvm::StringRef(P.Stages[C].Name).startswith(Prefix) &&
+          !llvm::StringRef(P.Stages[C].Name).drop_front(Prefix.size()).contains('/'))
+        Visit(C);
+  };
+  for (unsigned S = 0; S < P.Stages.size(); ++S)
+    if (!llvm::StringRef(P.Stages[S].Name).contains('/'))
+      Visit(S);
+  for (unsigned S = 0; S < P.Stages.size(); ++S)
+    Visit(S);
+  return Order;
+}
 } // namespace
 
 int driver::runExplain() {
@@ -107,8 +168,8 @@ int driver::runExplain() {
   OS << fmt::format("\n{} stage{}, {} task{}:\n", P.Stages.size(),
                     P.Stages.size() == 1 ? "" : "s", P.Tasks.size(),
                     P.Tasks.size() == 1 ? "" : "s");
-  for (const ir::PlanStage &S : P.Stages)
-    explainStage(OS, P, S);
+  for (unsigned S : displayOrder(P))
+    explainStage(OS, P, P.Stages[S]);
   OS << "\ncost (estimated, one run): " << money(P.Cost.EstimateUsd);
   if (!P.Cost.CostliestModel.empty() && P.Cost.CostliestUsd > 0) {
     OS << "; the same workflow on " << P.Cost.CostliestModel
@@ -125,7 +186,6 @@ int driver::runExplain() {
                           ? 100 * P.Cost.EstimateUsd / *P.Cost.BudgetUsd
                           : 0.0);
   if (!P.Cron.empty())
-    OS << "schedule: " << P.Cron << " ("
-       << (P.TimeZone.empty() ? "local time" : P.TimeZone) << ")\n";
+    explainSchedule(OS, P);
   return D.exitStatus();
 }
