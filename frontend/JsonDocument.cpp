@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 using namespace connectorc;
@@ -17,13 +16,15 @@ using namespace connectorc;
 namespace {
 /// Forwards SAX events to a rapidjson::Document while recording each value's
 /// byte range. A value starts at the first byte after the previous event that
-/// is not whitespace or a separator; it ends where the stream stands when its
-/// event arrives (RapidJSON calls the handler once the token is consumed).
+/// is not whitespace or a separator. Where it ends is read from the text too:
+/// the parser reads a StringStream (for its SIMD scanning), which it copies
+/// while parsing a string or number, so the stream's position is stale when
+/// the handler is called.
 class LocatingHandler {
 public:
-  LocatingHandler(rapidjson::Document &Doc, rapidjson::MemoryStream &Stream,
+  LocatingHandler(rapidjson::Document &Doc, llvm::StringRef Text,
                   std::vector<JsonDocument::Loc> &Locs)
-      : Doc(Doc), Stream(Stream), Locs(Locs) {}
+      : Doc(Doc), Text(Text), Locs(Locs) {}
 
   bool Null() { return scalar() && Doc.Null(); }
   bool Bool(bool B) { return scalar() && Doc.Bool(B); }
@@ -40,7 +41,7 @@ public:
   }
   bool Key(const char *S, rapidjson::SizeType N, bool Copy) {
     PendingKeyBegin = tokenStart();
-    PendingKeyEnd = LastEnd = static_cast<uint32_t>(Stream.Tell());
+    PendingKeyEnd = LastEnd = stringEnd(PendingKeyBegin);
     return Doc.Key(S, N, Copy);
   }
   bool StartObject() { return open() && Doc.StartObject(); }
@@ -53,23 +54,49 @@ public:
 
 private:
   uint32_t tokenStart() const {
-    const char *Begin = Stream.begin_;
-    uint32_t P = LastEnd, Size = static_cast<uint32_t>(Stream.size_);
+    const char *Begin = Text.data();
+    uint32_t P = LastEnd, Size = static_cast<uint32_t>(Text.size());
     while (P < Size && (Begin[P] == ' ' || Begin[P] == '\t' ||
                         Begin[P] == '\n' || Begin[P] == '\r' ||
                         Begin[P] == ',' || Begin[P] == ':'))
       ++P;
     return P;
   }
-  void record(uint32_t End) {
-    Locs.push_back({tokenStart(), End, PendingKeyBegin, PendingKeyEnd});
+  /// The end of the string whose opening quote is at \p Quote: after the
+  /// first quote not escaped by an odd run of backslashes. The parser has
+  /// accepted the string, so there is one.
+  uint32_t stringEnd(uint32_t Quote) const {
+    size_t P = Quote;
+    for (;;) {
+      P = Text.find('"', P + 1);
+      assert(P != llvm::StringRef::npos && "an accepted string ends");
+      size_t Slashes = 0;
+      while (Text[P - 1 - Slashes] == '\\')
+        ++Slashes;
+      if (Slashes % 2 == 0)
+        return static_cast<uint32_t>(P + 1);
+    }
+  }
+  /// The end of the scalar starting at \p Begin: a string, or a number or
+  /// literal, whose characters are all alphanumerics, signs and points.
+  uint32_t scalarEnd(uint32_t Begin) const {
+    if (Text[Begin] == '"')
+      return stringEnd(Begin);
+    size_t P = Begin + 1;
+    while (P < Text.size() && (llvm::isAlnum(Text[P]) || Text[P] == '-' ||
+                               Text[P] == '+' || Text[P] == '.'))
+      ++P;
+    return static_cast<uint32_t>(P);
+  }
+  void record(uint32_t Begin, uint32_t End) {
+    Locs.push_back({Begin, End, PendingKeyBegin, PendingKeyEnd});
     PendingKeyBegin = UINT32_MAX;
     PendingKeyEnd = 0;
   }
   bool scalar() {
-    uint32_t End = static_cast<uint32_t>(Stream.Tell());
-    record(End);
-    LastEnd = End;
+    uint32_t Begin = tokenStart();
+    LastEnd = scalarEnd(Begin);
+    record(Begin, LastEnd);
     return true;
   }
   bool open() {
@@ -78,11 +105,10 @@ private:
       return false;
     }
     Open.push_back(static_cast<uint32_t>(Locs.size()));
-    // In iterative mode the reader reports a bracket before consuming it, so
-    // positions come from the text, not from Tell().
-    LastEnd = tokenStart() + 1;
-    record(0);
-    Locs.back().Begin = LastEnd - 1;
+    // The end is filled in by close().
+    uint32_t Begin = tokenStart();
+    LastEnd = Begin + 1;
+    record(Begin, 0);
     return true;
   }
   bool close() {
@@ -93,7 +119,7 @@ private:
   }
 
   rapidjson::Document &Doc;
-  rapidjson::MemoryStream &Stream;
+  llvm::StringRef Text;
   std::vector<JsonDocument::Loc> &Locs;
   std::vector<uint32_t> Open;
   uint32_t LastEnd = 0;
@@ -154,8 +180,12 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
                  "invalid UTF-8 byte sequence");
     return nullptr;
   }
-  rapidjson::MemoryStream Stream(Text.data(), Text.size());
-  LocatingHandler Handler(JD->Doc, Stream, JD->Locs);
+  // The buffer ends with a NUL (see parse()'s contract), so a StringStream
+  // can read it: RapidJSON has SIMD string and whitespace scanning for that
+  // stream only.
+  assert(Text.end()[0] == '\0' && "source buffers are NUL-terminated");
+  rapidjson::StringStream Stream(Text.data());
+  LocatingHandler Handler(JD->Doc, Text, JD->Locs);
   JD->Locs.reserve(Text.size() / 16);
   rapidjson::ParseResult Result;
   auto Generate = [&](rapidjson::Document &) {
@@ -270,6 +300,8 @@ void JsonDocument::buildIndex() const {
 }
 
 const JsonDocument::Loc &JsonDocument::locOf(const rapidjson::Value &V) const {
+  if (&V == &Doc) // the checker asks where the root starts even on clean files
+    return Locs.front();
   buildIndex();
   auto It = Index.find(&V);
   assert(It != Index.end() && "value is not from this document");

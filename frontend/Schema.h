@@ -21,10 +21,20 @@ llvm::StringRef connectorSchemaText();
 
 /// Validates the workflow \p Root of \p Doc (the document's root, or an
 /// inline team inside it) against the schema, reporting every violation to
-/// \p Diags. Returns true when it conforms.
+/// \p Diags. Returns true when it conforms. A quick one-pass check
+/// (CompiledSchema.h) goes first; only a file it rejects is validated fully.
 bool validateAgainstSchema(const JsonDocument &Doc,
                            const rapidjson::Value &Root,
                            DiagnosticEngine &Diags);
+
+/// The quick check alone: true when \p Root certainly conforms.
+bool conformsToSchemaQuickly(const rapidjson::Value &Root);
+
+/// The reference validation alone (valijson, plus the walk for closed
+/// objects and patterns), which explains every violation.
+bool validateAgainstSchemaFully(const JsonDocument &Doc,
+                                const rapidjson::Value &Root,
+                                DiagnosticEngine &Diags);
 
 } // namespace connectorc
 
