@@ -176,7 +176,8 @@ void Checker::checkSchedule() {
   if (!S)
     return;
   const Value *Cron = S->IsObject() ? member(*S, "cron") : S;
-  if (Cron && Cron->IsString()) {
+  // An empty schedule is the schema's to report (minLength).
+  if (Cron && Cron->IsString() && Cron->GetStringLength() != 0) {
     CronError Err;
     W.Schedule = parseCron(Cron->GetString(), Err);
     if (!W.Schedule)

@@ -14,43 +14,73 @@
 using namespace connectorc;
 
 namespace {
-/// Forwards SAX events to a rapidjson::Document while recording each value's
-/// byte range. A value starts at the first byte after the previous event that
-/// is not whitespace or a separator. Where it ends is read from the text too:
-/// the parser reads a StringStream (for its SIMD scanning), which it copies
-/// while parsing a string or number, so the stream's position is stale when
-/// the handler is called.
-class LocatingHandler {
+/// Builds the rapidjson::Document, refusing nesting deeper than
+/// MaxJsonNesting. It records no positions: a clean file never needs one, so
+/// they are found by a second pass (LocatingHandler) when a diagnostic asks.
+class BuildingHandler {
 public:
-  LocatingHandler(rapidjson::Document &Doc, llvm::StringRef Text,
-                  std::vector<JsonDocument::Loc> &Locs)
-      : Doc(Doc), Text(Text), Locs(Locs) {}
+  BuildingHandler(rapidjson::Document &Doc, rapidjson::StringStream &Stream)
+      : Doc(Doc), Stream(Stream) {}
 
-  bool Null() { return scalar() && Doc.Null(); }
-  bool Bool(bool B) { return scalar() && Doc.Bool(B); }
-  bool Int(int I) { return scalar() && Doc.Int(I); }
-  bool Uint(unsigned U) { return scalar() && Doc.Uint(U); }
-  bool Int64(int64_t I) { return scalar() && Doc.Int64(I); }
-  bool Uint64(uint64_t U) { return scalar() && Doc.Uint64(U); }
-  bool Double(double D) { return scalar() && Doc.Double(D); }
+  bool Null() { return Doc.Null(); }
+  bool Bool(bool B) { return Doc.Bool(B); }
+  bool Int(int I) { return Doc.Int(I); }
+  bool Uint(unsigned U) { return Doc.Uint(U); }
+  bool Int64(int64_t I) { return Doc.Int64(I); }
+  bool Uint64(uint64_t U) { return Doc.Uint64(U); }
+  bool Double(double D) { return Doc.Double(D); }
   bool RawNumber(const char *S, rapidjson::SizeType N, bool Copy) {
-    return scalar() && Doc.RawNumber(S, N, Copy);
+    return Doc.RawNumber(S, N, Copy);
   }
   bool String(const char *S, rapidjson::SizeType N, bool Copy) {
-    return scalar() && Doc.String(S, N, Copy);
+    return Doc.String(S, N, Copy);
   }
   bool Key(const char *S, rapidjson::SizeType N, bool Copy) {
-    PendingKeyBegin = tokenStart();
-    PendingKeyEnd = LastEnd = stringEnd(PendingKeyBegin);
     return Doc.Key(S, N, Copy);
   }
   bool StartObject() { return open() && Doc.StartObject(); }
   bool StartArray() { return open() && Doc.StartArray(); }
-  bool EndObject(rapidjson::SizeType N) { return close() && Doc.EndObject(N); }
-  bool EndArray(rapidjson::SizeType N) { return close() && Doc.EndArray(N); }
+  bool EndObject(rapidjson::SizeType N) { return --Depth, Doc.EndObject(N); }
+  bool EndArray(rapidjson::SizeType N) { return --Depth, Doc.EndArray(N); }
 
   /// Offset of the container that broke the nesting limit, if one did.
   std::optional<uint32_t> TooDeepAt;
+
+private:
+  bool open() {
+    if (Depth++ < MaxJsonNesting)
+      return true;
+    // The iterative reader reports a bracket before consuming it.
+    TooDeepAt = static_cast<uint32_t>(Stream.Tell());
+    return false;
+  }
+
+  rapidjson::Document &Doc;
+  rapidjson::StringStream &Stream;
+  unsigned Depth = 0;
+};
+
+/// Records each value's byte range, in document order, from a second parse of
+/// a text the first one accepted. A value starts at the first byte after the
+/// previous event that is not whitespace or a separator; where it ends is
+/// read from the text too, since RapidJSON parses a string or number on a
+/// copy of the stream, so the stream's position is stale in the handler.
+class LocatingHandler
+    : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, LocatingHandler> {
+public:
+  LocatingHandler(llvm::StringRef Text, std::vector<JsonDocument::Loc> &Locs)
+      : Text(Text), Locs(Locs) {}
+
+  bool Default() { return scalar(); }
+  bool Key(const char *, rapidjson::SizeType, bool) {
+    PendingKeyBegin = tokenStart();
+    PendingKeyEnd = LastEnd = stringEnd(PendingKeyBegin);
+    return true;
+  }
+  bool StartObject() { return open(); }
+  bool StartArray() { return open(); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
 
 private:
   uint32_t tokenStart() const {
@@ -100,10 +130,6 @@ private:
     return true;
   }
   bool open() {
-    if (Open.size() >= MaxJsonNesting) {
-      TooDeepAt = tokenStart();
-      return false;
-    }
     Open.push_back(static_cast<uint32_t>(Locs.size()));
     // The end is filled in by close().
     uint32_t Begin = tokenStart();
@@ -118,7 +144,6 @@ private:
     return true;
   }
 
-  rapidjson::Document &Doc;
   llvm::StringRef Text;
   std::vector<JsonDocument::Loc> &Locs;
   std::vector<uint32_t> Open;
@@ -164,13 +189,20 @@ std::optional<size_t> findInvalidUtf8(llvm::StringRef Text) {
 }
 } // namespace
 
+JsonDocument::JsonDocument(unsigned BufferId, llvm::StringRef Text)
+    : BufferId(BufferId), Text(Text) {
+  // After a successful parse only whitespace surrounds the root.
+  llvm::StringRef Root = Text.trim(" \t\n\r");
+  RootLoc.Begin = static_cast<uint32_t>(Root.data() - Text.data());
+  RootLoc.End = static_cast<uint32_t>(RootLoc.Begin + Root.size());
+}
+
 std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
                                                   DiagnosticEngine &Diags) {
   const llvm::MemoryBuffer *MB =
       Diags.getSourceMgr().getMemoryBuffer(BufferId);
-  std::unique_ptr<JsonDocument> JD(
-      new JsonDocument(BufferId, MB->getBufferStart()));
   llvm::StringRef Text = MB->getBuffer();
+  std::unique_ptr<JsonDocument> JD(new JsonDocument(BufferId, Text));
   if (size_t Nul = Text.find('\0'); Nul != llvm::StringRef::npos) {
     Diags.report(DiagKind::NulByte, llvm::SMRange(JD->at(Nul), JD->at(Nul)));
     return nullptr;
@@ -185,8 +217,7 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
   // stream only.
   assert(Text.end()[0] == '\0' && "source buffers are NUL-terminated");
   rapidjson::StringStream Stream(Text.data());
-  LocatingHandler Handler(JD->Doc, Text, JD->Locs);
-  JD->Locs.reserve(Text.size() / 16);
+  BuildingHandler Handler(JD->Doc, Stream);
   rapidjson::ParseResult Result;
   auto Generate = [&](rapidjson::Document &) {
     rapidjson::Reader R;
@@ -275,12 +306,25 @@ void JsonDocument::reportDuplicateKeys(DiagnosticEngine &Diags) {
   }
 }
 
+/// Finds every value's position by parsing the text again, with a handler
+/// that records positions and builds nothing. The text parsed before, so this
+/// cannot fail.
+void JsonDocument::locate() const {
+  rapidjson::StringStream Stream(Text.data());
+  LocatingHandler Handler(Text, Locs);
+  rapidjson::Reader R;
+  [[maybe_unused]] rapidjson::ParseResult Result =
+      R.Parse<rapidjson::kParseIterativeFlag>(Stream, Handler);
+  assert(!Result.IsError() && "the text parsed the first time");
+}
+
 /// Pairs every value with its Loc by walking the document in the order the
 /// parser produced events. The walk uses an explicit stack: documents may
 /// legitimately be deep.
 void JsonDocument::buildIndex() const {
   if (!Index.empty())
     return;
+  locate();
   Index.reserve(Locs.size());
   uint32_t Next = 0;
   std::vector<const rapidjson::Value *> Stack{&Doc};
@@ -300,8 +344,8 @@ void JsonDocument::buildIndex() const {
 }
 
 const JsonDocument::Loc &JsonDocument::locOf(const rapidjson::Value &V) const {
-  if (&V == &Doc) // the checker asks where the root starts even on clean files
-    return Locs.front();
+  if (&V == &Doc)
+    return RootLoc;
   buildIndex();
   auto It = Index.find(&V);
   assert(It != Index.end() && "value is not from this document");
@@ -349,7 +393,7 @@ llvm::SMRange JsonDocument::rangeInString(const rapidjson::Value &V,
   size_t Decoded = 0;
   auto Advance = [&](size_t Target) {
     while (P < End && Decoded < Target) {
-      auto [Src, Dec] = sourceUnit(Text + P);
+      auto [Src, Dec] = sourceUnit(Text.data() + P);
       P += Src;
       Decoded += Dec;
     }
