@@ -120,6 +120,7 @@ void Checker::checkWorkersPhase(spec::Phase &P) {
   if (Workers && Workers->IsArray()) {
     llvm::StringMap<const Value *> Names;
     unsigned I = 0;
+    P.Workers.reserve(Workers->Size());
     for (const Value &WV : Workers->GetArray()) {
       spec::Worker Wk;
       Wk.Node = &WV;

@@ -431,10 +431,14 @@ private:
     return (Found & N.Required) == N.Required;
   }
 
+  /// Lengths and first bytes are compared before memcmp, as in findMember().
   uint32_t findProperty(const Node &N, llvm::StringRef Key) const {
-    for (uint32_t I = N.PropBegin; I != N.PropEnd; ++I)
-      if (S.Props[I].Name == Key)
+    for (uint32_t I = N.PropBegin; I != N.PropEnd; ++I) {
+      llvm::StringRef Name = S.Props[I].Name;
+      if (Name.size() == Key.size() &&
+          (Key.empty() || (Name[0] == Key[0] && Name == Key)))
         return I;
+    }
     return NoProperty;
   }
 

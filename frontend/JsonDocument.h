@@ -19,6 +19,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -83,6 +84,24 @@ private:
   mutable std::vector<Loc> Locs;
   mutable llvm::DenseMap<const rapidjson::Value *, uint32_t> Index;
 };
+
+/// The value of member \p Key of \p Obj, or null (also when \p Obj is not an
+/// object). Lengths and first bytes are compared before memcmp: the checker's
+/// lookups through rapidjson's FindMember, a memcmp call per member, were
+/// 60 M of lint's 455 M instructions on the benchmark spec (callgrind).
+inline const rapidjson::Value *findMember(const rapidjson::Value &Obj,
+                                          llvm::StringRef Key) {
+  if (!Obj.IsObject())
+    return nullptr;
+  for (const auto &M : Obj.GetObject()) {
+    const char *Name = M.name.GetString();
+    if (M.name.GetStringLength() == Key.size() &&
+        (Key.empty() ||
+         (Name[0] == Key[0] && std::memcmp(Name, Key.data(), Key.size()) == 0)))
+      return &M.value;
+  }
+  return nullptr;
+}
 
 } // namespace connectorc
 

@@ -107,12 +107,7 @@ const ValijsonSchema &getValijsonSchema() {
 }
 
 const Value *member(const Value &Obj, llvm::StringRef Key) {
-  if (!Obj.IsObject())
-    return nullptr;
-  // A GenericStringRef would convert to `const char *` and be strlen'ed.
-  const Value Name(rapidjson::StringRef(Key.data(), Key.size()));
-  auto It = Obj.FindMember(Name);
-  return It == Obj.MemberEnd() ? nullptr : &It->value;
+  return findMember(Obj, Key);
 }
 
 /// Follows a `#/definitions/NAME` reference.
