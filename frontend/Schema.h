@@ -2,9 +2,11 @@
 //
 // frontend/schema/connector.schema.json is the single source of truth for the
 // shape of a connector.json file. It is embedded in the binary, printed by
-// `connectorc schema`, and enforced with valijson; every violation becomes a
-// diagnostic at the offending value, phrased with the schema's own knowledge
-// (the expected types, the allowed keys, the enum values).
+// `connectorc schema`, and enforced by a quick one-pass check
+// (CompiledSchema.h) backed by valijson: when the quick check says no,
+// valijson finds every violation and each becomes a diagnostic at the
+// offending value, phrased with the schema's own knowledge (the expected
+// types, the allowed keys, the enum values).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CONNECTORC_FRONTEND_SCHEMA_H
