@@ -33,6 +33,7 @@ void Checker::collectPhases() {
     W.Phases.push_back(std::move(Ph));
   }
   if (Phases && Phases->IsArray()) {
+    W.Phases.reserve(W.Phases.size() + Phases->Size());
     for (const Value &P : Phases->GetArray()) {
       spec::Phase Ph;
       Ph.Index = static_cast<unsigned>(W.Phases.size());
