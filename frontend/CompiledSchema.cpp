@@ -1,4 +1,5 @@
-//===- CompiledSchema.cpp - the schema as a node table, checked in one pass ===//
+//===- CompiledSchema.cpp - the schema as a node table, checked in one pass
+//===//
 #include "frontend/CompiledSchema.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -87,8 +88,8 @@ bool hasMinLength(llvm::StringRef S, uint32_t Min) {
 /// Keys that only annotate a schema; they never make a value invalid.
 bool isAnnotation(llvm::StringRef Key) {
   static constexpr llvm::StringLiteral Keys[] = {
-      "$schema", "$id",     "$comment", "title",
-      "description", "examples", "default", "definitions"};
+      "$schema",     "$id",      "$comment", "title",
+      "description", "examples", "default",  "definitions"};
   return llvm::is_contained(Keys, Key);
 }
 
@@ -108,8 +109,8 @@ struct CompiledSchema::Node {
   uint8_t Types = AnyType;
   bool ExtensionKeysFree = false; ///< patternProperties {"^x-": {}}
   bool UniqueItems = false;
-  bool HasEnum = false;           ///< the value must be one of EnumValues
-  uint32_t Extra = AnyNode;       ///< additionalProperties
+  bool HasEnum = false;     ///< the value must be one of EnumValues
+  uint32_t Extra = AnyNode; ///< additionalProperties
   uint32_t Items = AnyNode;
   uint32_t PropBegin = 0, PropEnd = 0;
   uint64_t Required = 0; ///< bit I: Props[PropBegin + I] must be present
@@ -339,9 +340,8 @@ private:
     for (const Value &R : Required->GetArray()) {
       if (!R.IsString())
         return false;
-      auto It = llvm::find_if(Props, [&](const Property &P) {
-        return P.Name == R.GetString();
-      });
+      auto It = llvm::find_if(
+          Props, [&](const Property &P) { return P.Name == R.GetString(); });
       if (It == Props.end())
         return false;
       N.Required |= uint64_t(1) << (It - Props.begin());

@@ -1,4 +1,5 @@
-//===- CompiledSchema.h - a one-pass yes/no against the JSON Schema -*- C++ -*-===//
+//===- CompiledSchema.h - a one-pass yes/no against the JSON Schema -*- C++
+//-*-===//
 //
 // valijson is connectorc's reference validator: it finds and explains every
 // violation. On a valid 12 MB spec it also cost 0.85 G of lint's 1.85 G

@@ -269,8 +269,8 @@ void reportPatternMismatch(const JsonDocument &Doc, DiagnosticEngine &Diags,
   if (Examples && Examples->IsArray() && !Examples->Empty() &&
       (*Examples)[0].IsString())
     Why += fmt::format(", such as '{}'", (*Examples)[0].GetString());
-  Diags.report(DiagKind::PatternMismatch, Doc.rangeOf(*L.Doc), L.Name, L.Doc->IsString() ? L.Doc->GetString() : "",
-               Why);
+  Diags.report(DiagKind::PatternMismatch, Doc.rangeOf(*L.Doc), L.Name,
+               L.Doc->IsString() ? L.Doc->GetString() : "", Why);
 }
 
 /// Explains one valijson error. Wrapper errors ("failed to validate item
@@ -355,10 +355,9 @@ private:
       if (E.IsString())
         Choices.push_back(E.GetString());
     std::optional<std::string> Near = nearestName(L.Doc->GetString(), Choices);
-    Diagnostic &D = report(DiagKind::NotInEnum, *L.Doc, L.Name,
-                           quotedList(*Enum),
-                           fmt::format("'{}'", L.Doc->GetString()),
-                           didYouMean(Near));
+    Diagnostic &D =
+        report(DiagKind::NotInEnum, *L.Doc, L.Name, quotedList(*Enum),
+               fmt::format("'{}'", L.Doc->GetString()), didYouMean(Near));
     if (Near)
       D.fixIt(Doc.contentsOf(*L.Doc), *Near);
   }

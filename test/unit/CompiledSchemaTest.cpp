@@ -131,11 +131,27 @@ void collect(Value &V, Value *Parent,
 /// Values to put in place of each value: wrong types, empty and repeated
 /// strings and lists, bounds, patterns, enum members, a uint64 that valijson
 /// reads as -1.
-const char *const Replacements[] = {
-    "1",  "0",    "-1",      "1.5",  "70000",  "18446744073709551615",
-    "\"\"", "\"x y\"", "\"30m\"", "\"1h30m\"", "\"30 m\"", "\"fast\"",
-    "\"a\\u0000\"", "true", "null", "[]", "[\"a\", \"a\"]", "[\"a\", 1]",
-    "{}", "{\"x-a\": 1}", "{\"bogus\": 1}"};
+const char *const Replacements[] = {"1",
+                                    "0",
+                                    "-1",
+                                    "1.5",
+                                    "70000",
+                                    "18446744073709551615",
+                                    "\"\"",
+                                    "\"x y\"",
+                                    "\"30m\"",
+                                    "\"1h30m\"",
+                                    "\"30 m\"",
+                                    "\"fast\"",
+                                    "\"a\\u0000\"",
+                                    "true",
+                                    "null",
+                                    "[]",
+                                    "[\"a\", \"a\"]",
+                                    "[\"a\", 1]",
+                                    "{}",
+                                    "{\"x-a\": 1}",
+                                    "{\"bogus\": 1}"};
 
 /// Texts made from \p Text by replacing each value, adding a key to each
 /// object, and removing each member.
@@ -240,8 +256,13 @@ TEST(CompiledSchema, CharacterClassPatternsMatchLikeLlvmRegex) {
     ASSERT_TRUE(P) << Source.str();
     EXPECT_TRUE(P->isCharacterClass()) << Source.str();
     llvm::Regex Re(Source);
-    std::vector<std::string> Inputs = {"", "abc", "a b", "a\nb", "x-y.z_1",
-                                       "caf\xc3\xa9", std::string("a\0b", 3)};
+    std::vector<std::string> Inputs = {"",
+                                       "abc",
+                                       "a b",
+                                       "a\nb",
+                                       "x-y.z_1",
+                                       "caf\xc3\xa9",
+                                       std::string("a\0b", 3)};
     for (int C = 0; C < 256; ++C)
       Inputs.push_back(std::string(1, static_cast<char>(C)) + "a");
     for (const std::string &In : Inputs)
