@@ -33,6 +33,7 @@ void Checker::collectPhases() {
     W.Phases.push_back(std::move(Ph));
   }
   if (Phases && Phases->IsArray()) {
+    W.Phases.reserve(W.Phases.size() + Phases->Size());
     for (const Value &P : Phases->GetArray()) {
       spec::Phase Ph;
       Ph.Index = static_cast<unsigned>(W.Phases.size());
@@ -120,6 +121,7 @@ void Checker::checkWorkersPhase(spec::Phase &P) {
   if (Workers && Workers->IsArray()) {
     llvm::StringMap<const Value *> Names;
     unsigned I = 0;
+    P.Workers.reserve(Workers->Size());
     for (const Value &WV : Workers->GetArray()) {
       spec::Worker Wk;
       Wk.Node = &WV;

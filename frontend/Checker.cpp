@@ -10,12 +10,7 @@ using namespace connectorc;
 using rapidjson::Value;
 
 const Value *Checker::member(const Value &Obj, llvm::StringRef Key) const {
-  if (!Obj.IsObject())
-    return nullptr;
-  // A GenericStringRef would convert to `const char *` and be strlen'ed.
-  const Value Name(rapidjson::StringRef(Key.data(), Key.size()));
-  auto It = Obj.FindMember(Name);
-  return It == Obj.MemberEnd() ? nullptr : &It->value;
+  return findMember(Obj, Key);
 }
 
 llvm::StringRef Checker::stringAt(const Value &Obj, llvm::StringRef Key) const {
@@ -176,7 +171,8 @@ void Checker::checkSchedule() {
   if (!S)
     return;
   const Value *Cron = S->IsObject() ? member(*S, "cron") : S;
-  if (Cron && Cron->IsString()) {
+  // An empty schedule is the schema's to report (minLength).
+  if (Cron && Cron->IsString() && Cron->GetStringLength() != 0) {
     CronError Err;
     W.Schedule = parseCron(Cron->GetString(), Err);
     if (!W.Schedule)

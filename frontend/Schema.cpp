@@ -1,5 +1,6 @@
 //===- Schema.cpp - validating with valijson, explaining with the schema --===//
 #include "frontend/Schema.h"
+#include "frontend/CompiledSchema.h"
 #include "frontend/Suggest.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -23,26 +24,41 @@ using namespace connectorc;
 using rapidjson::Value;
 
 namespace {
-/// The schema, parsed once: as published (to explain errors and find unknown
-/// keys) and compiled for valijson.
-///
-/// The compiled copy leaves out the `"patternProperties": {"^x-": {}}` +
-/// `"additionalProperties": false` pairs that close every object: valijson
-/// 1.0 constructs a std::regex for every object it validates against
-/// patternProperties, which cost more than half of all validation time on the
-/// 12 MB benchmark spec (test/bench). checkUnknownKeys() enforces the same
-/// rule with the same schema, and gives better messages ("did you mean").
+/// The schema as published, parsed once (to explain errors and find unknown
+/// keys), and compiled for the one-pass check.
 struct LoadedSchema {
   rapidjson::Document Json;
-  rapidjson::Document ForValijson;
-  valijson::Schema Compiled;
+  std::optional<CompiledSchema> Quick;
 
   LoadedSchema() {
     llvm::StringRef Text = connectorSchemaText();
     Json.Parse(Text.data(), Text.size());
     if (Json.HasParseError())
       llvm::report_fatal_error("embedded connector.schema.json is not JSON");
-    ForValijson.CopyFrom(Json, ForValijson.GetAllocator());
+    Quick.emplace(Json);
+  }
+};
+
+const LoadedSchema &getSchema() {
+  static const LoadedSchema S;
+  return S;
+}
+
+/// The schema compiled for valijson, made only when a file fails the quick
+/// check (compiling it was 20 M instructions, on every run).
+///
+/// This copy leaves out the `"patternProperties": {"^x-": {}}` +
+/// `"additionalProperties": false` pairs that close every object: valijson
+/// 1.0 constructs a std::regex for every object it validates against
+/// patternProperties, which cost more than half of all validation time on the
+/// 12 MB benchmark spec (test/bench). ShapeWalker enforces the same rule with
+/// the same schema, and gives better messages ("did you mean").
+struct ValijsonSchema {
+  rapidjson::Document ForValijson;
+  valijson::Schema Compiled;
+
+  ValijsonSchema() {
+    ForValijson.CopyFrom(getSchema().Json, ForValijson.GetAllocator());
     openClosedObjects(ForValijson);
     valijson::SchemaParser Parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::RapidJsonAdapter Adapter(ForValijson);
@@ -85,18 +101,13 @@ struct LoadedSchema {
   }
 };
 
-const LoadedSchema &getSchema() {
-  static const LoadedSchema S;
+const ValijsonSchema &getValijsonSchema() {
+  static const ValijsonSchema S;
   return S;
 }
 
 const Value *member(const Value &Obj, llvm::StringRef Key) {
-  if (!Obj.IsObject())
-    return nullptr;
-  // A GenericStringRef would convert to `const char *` and be strlen'ed.
-  const Value Name(rapidjson::StringRef(Key.data(), Key.size()));
-  auto It = Obj.FindMember(Name);
-  return It == Obj.MemberEnd() ? nullptr : &It->value;
+  return findMember(Obj, Key);
 }
 
 /// Follows a `#/definitions/NAME` reference.
@@ -111,6 +122,13 @@ const Value &deref(const Value &Node) {
   return *Def;
 }
 
+/// Whether schema node \p N lets `x-` keys hold anything (`"patternProperties":
+/// {"^x-": {}}`); objects whose other keys follow a schema ("models") do not.
+bool freesExtensionKeys(const Value &N) {
+  const Value *Patterns = member(N, "patternProperties");
+  return Patterns && member(*Patterns, "^x-");
+}
+
 /// Where one step of a document path leads in the schema: the property node
 /// (which has the hover description) or null for free-form content.
 const Value *stepSchema(const Value &Node, const Value &DocValue,
@@ -123,7 +141,7 @@ const Value *stepSchema(const Value &Node, const Value &DocValue,
   if (const Value *Props = member(N, "properties"))
     if (const Value *P = member(*Props, Key))
       return P;
-  if (Key.startswith("x-"))
+  if (Key.startswith("x-") && freesExtensionKeys(N))
     return nullptr;
   const Value *Extra = member(N, "additionalProperties");
   return Extra && Extra->IsObject() ? Extra : nullptr;
@@ -238,12 +256,6 @@ std::string quotedList(const Value &Arr) {
   return Out;
 }
 
-std::string capitalized(std::string S) {
-  if (!S.empty())
-    S[0] = llvm::toUpper(S[0]);
-  return S;
-}
-
 void reportPatternMismatch(const JsonDocument &Doc, DiagnosticEngine &Diags,
                            const Located &L) {
   const Value *S = L.Schema ? &deref(*L.Schema) : nullptr;
@@ -257,9 +269,8 @@ void reportPatternMismatch(const JsonDocument &Doc, DiagnosticEngine &Diags,
   if (Examples && Examples->IsArray() && !Examples->Empty() &&
       (*Examples)[0].IsString())
     Why += fmt::format(", such as '{}'", (*Examples)[0].GetString());
-  Diags.report(DiagKind::PatternMismatch, Doc.rangeOf(*L.Doc),
-               capitalized(L.Name), L.Doc->IsString() ? L.Doc->GetString() : "",
-               Why);
+  Diags.report(DiagKind::PatternMismatch, Doc.rangeOf(*L.Doc), L.Name,
+               L.Doc->IsString() ? L.Doc->GetString() : "", Why);
 }
 
 /// Explains one valijson error. Wrapper errors ("failed to validate item
@@ -276,8 +287,9 @@ public:
       return;
     Located L = resolve(Root, E.context);
     if (Desc.startswith("Value type not permitted")) {
-      report(DiagKind::TypeMismatch, *L.Doc, capital(L.Name),
-             expectedTypes(L.Schema), jsonTypeName(*L.Doc));
+      if (!failsEnum(L)) // else the enum's message says it, listing choices
+        report(DiagKind::TypeMismatch, *L.Doc, L.Name, expectedTypes(L.Schema),
+               jsonTypeName(*L.Doc));
       return;
     }
     if (Desc.startswith("Missing required property"))
@@ -296,7 +308,7 @@ public:
       Msg.pop_back();
     if (!Msg.empty())
       Msg[0] = llvm::toLower(Msg[0]);
-    report(DiagKind::SchemaViolation, *L.Doc, capital(L.Name), Msg);
+    report(DiagKind::SchemaViolation, *L.Doc, L.Name, Msg);
   }
 
 private:
@@ -305,21 +317,37 @@ private:
     return Diags.report(K, Doc.rangeOf(At), A...);
   }
 
-  static std::string capital(std::string S) { return capitalized(S); }
+  static const Value *enumOf(const Located &L) {
+    return L.Schema ? member(deref(*L.Schema), "enum") : nullptr;
+  }
+
+  /// Whether the value also fails an `enum` of its schema node (valijson
+  /// then reports both the type and the enum).
+  static bool failsEnum(const Located &L) {
+    const Value *Enum = enumOf(L);
+    return Enum && Enum->IsArray() &&
+           llvm::none_of(Enum->GetArray(),
+                         [&](const Value &E) { return E == *L.Doc; });
+  }
 
   void missingKey(const Located &L, llvm::StringRef Desc) {
     llvm::StringRef Key = Desc.drop_front(Desc.find('\'') + 1);
     Key = Key.take_until([](char C) { return C == '\''; });
     llvm::SMLoc Start = Doc.rangeOf(*L.Doc).Start;
-    Diags.report(DiagKind::MissingKey, llvm::SMRange(Start, Start),
-                 capital(L.Name), Key);
+    Diags.report(DiagKind::MissingKey, llvm::SMRange(Start, Start), L.Name,
+                 Key);
   }
 
   void notInEnum(const Located &L) {
-    const Value *Enum = L.Schema ? member(deref(*L.Schema), "enum") : nullptr;
-    if (!Enum || !L.Doc->IsString()) {
-      report(DiagKind::SchemaViolation, *L.Doc, capital(L.Name),
+    const Value *Enum = enumOf(L);
+    if (!Enum || !Enum->IsArray()) {
+      report(DiagKind::SchemaViolation, *L.Doc, L.Name,
              "is not one of the allowed values");
+      return;
+    }
+    if (!L.Doc->IsString()) {
+      report(DiagKind::NotInEnum, *L.Doc, L.Name, quotedList(*Enum),
+             jsonTypeName(*L.Doc), "");
       return;
     }
     std::vector<std::string> Choices;
@@ -327,9 +355,9 @@ private:
       if (E.IsString())
         Choices.push_back(E.GetString());
     std::optional<std::string> Near = nearestName(L.Doc->GetString(), Choices);
-    Diagnostic &D = report(DiagKind::NotInEnum, *L.Doc, capital(L.Name),
-                           quotedList(*Enum), L.Doc->GetString(),
-                           didYouMean(Near));
+    Diagnostic &D =
+        report(DiagKind::NotInEnum, *L.Doc, L.Name, quotedList(*Enum),
+               fmt::format("'{}'", L.Doc->GetString()), didYouMean(Near));
     if (Near)
       D.fixIt(Doc.contentsOf(*L.Doc), *Near);
   }
@@ -348,7 +376,7 @@ private:
         Second >= L.Doc->Size())
       return;
     const Value &Dup = (*L.Doc)[Second];
-    report(DiagKind::NotUnique, Dup, capital(L.Name),
+    report(DiagKind::NotUnique, Dup, L.Name,
            Dup.IsString() ? Dup.GetString() : "a value");
   }
 
@@ -375,7 +403,7 @@ private:
         Want = *Min == 1 ? fmt::format("non-empty")
                          : fmt::format("at least {} {}s long", *Min, Unit);
     }
-    report(DiagKind::OutOfRange, *L.Doc, capital(L.Name), Want);
+    report(DiagKind::OutOfRange, *L.Doc, L.Name, Want);
   }
 
   const JsonDocument &Doc;
@@ -399,6 +427,7 @@ struct NodeInfo {
   const Value *Items = nullptr;
   const Value *Extra = nullptr;         ///< an "additionalProperties" schema
   bool Closed = false;
+  bool ExtensionKeysFree = false;       ///< `x-` keys may hold anything
   std::optional<llvm::Regex> Pattern;   ///< when valijson leaves it to us
 };
 
@@ -449,12 +478,13 @@ public:
       for (auto &M : It.V->GetObject()) {
         llvm::StringRef Key(M.name.GetString(), M.name.GetStringLength());
         auto P = N.Props.find(Key);
+        bool Free = N.ExtensionKeysFree && Key.startswith("x-");
         const Value *Next = P != N.Props.end() ? P->second
-                            : Key.startswith("x-") ? nullptr
-                                                   : N.Extra;
+                            : Free             ? nullptr
+                                               : N.Extra;
         if (Next)
           Work.push_back({&M.value, Next, Key, 0});
-        else if (N.Closed && !Key.startswith("x-"))
+        else if (N.Closed && !Free)
           unknownKey(N, It.Schema, M.value, Key);
       }
       std::reverse(Work.begin() + Mark, Work.end());
@@ -480,6 +510,7 @@ private:
     const Value *Extra = member(*N.Def, "additionalProperties");
     N.Extra = Extra && Extra->IsObject() ? Extra : nullptr;
     N.Closed = Extra && Extra->IsFalse();
+    N.ExtensionKeysFree = freesExtensionKeys(*N.Def);
     const Value *Pattern = member(*N.Def, "pattern");
     if (Pattern && Pattern->IsString() &&
         llvm::Regex(Pattern->GetString()).isValid())
@@ -502,17 +533,21 @@ private:
 };
 } // namespace
 
-bool connectorc::validateAgainstSchema(const JsonDocument &Doc,
-                                       const Value &Root,
-                                       DiagnosticEngine &Diags) {
-  const LoadedSchema &S = getSchema();
+bool connectorc::conformsToSchemaQuickly(const Value &Root) {
+  return getSchema().Quick->conforms(Root);
+}
+
+bool connectorc::validateAgainstSchemaFully(const JsonDocument &Doc,
+                                            const Value &Root,
+                                            DiagnosticEngine &Diags) {
+  const ValijsonSchema &S = getValijsonSchema();
   valijson::Validator V(valijson::Validator::kStrongTypes);
   valijson::adapters::RapidJsonAdapter Target(Root);
   unsigned ErrorsBefore = Diags.numErrors();
   ShapeWalker(Doc, Diags).walk(Root);
   bool Conforms = Diags.numErrors() == ErrorsBefore;
-  // Fast path: a conforming document is validated once, without collecting
-  // the context of every error.
+  // A conforming document is validated once, without collecting the context
+  // of every error.
   if (V.validate(S.Compiled, Target, nullptr))
     return Conforms;
   valijson::ValidationResults Results;
@@ -523,3 +558,13 @@ bool connectorc::validateAgainstSchema(const JsonDocument &Doc,
   return false;
 }
 
+bool connectorc::validateAgainstSchema(const JsonDocument &Doc,
+                                       const Value &Root,
+                                       DiagnosticEngine &Diags) {
+  // The one-pass check decides most files alone: on the 12 MB benchmark spec
+  // (test/bench) it takes 57 M instructions where valijson + ShapeWalker took
+  // 1.12 G (callgrind). Only a "no" pays for the reference validators, which
+  // explain every violation.
+  return conformsToSchemaQuickly(Root) ||
+         validateAgainstSchemaFully(Doc, Root, Diags);
+}

@@ -3,6 +3,8 @@
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <algorithm>
+
 using namespace connectorc;
 
 llvm::ArrayRef<llvm::StringRef> connectorc::templateVariables() {
@@ -11,15 +13,41 @@ llvm::ArrayRef<llvm::StringRef> connectorc::templateVariables() {
   return Vars;
 }
 
+namespace {
+/// Finds the next '{' or '}' with memchr (StringRef::find), remembering the
+/// next of each so a text is scanned once. StringRef::find_first_of("{}")
+/// tests one byte at a time: it was 95 M of the 580 M instructions of lint on
+/// the 12 MB benchmark spec (callgrind), prompts being most of its text.
+class BraceFinder {
+public:
+  explicit BraceFinder(llvm::StringRef Text)
+      : Text(Text), Open(Text.find('{')), Close(Text.find('}')) {}
+
+  /// The offset of the first brace at or after \p From, or npos.
+  size_t next(size_t From) {
+    if (Open < From)
+      Open = Text.find('{', From);
+    if (Close < From)
+      Close = Text.find('}', From);
+    return std::min(Open, Close);
+  }
+
+private:
+  llvm::StringRef Text;
+  size_t Open, Close;
+};
+} // namespace
+
 /// Walks \p Text once, calling \p OnLiteral(text, offset) for literal text,
 /// \p OnVariable(name, offset) for each variable, and recording problems.
 template <typename LiteralFn, typename VariableFn>
 static void scanTemplate(llvm::StringRef Text,
                          llvm::SmallVectorImpl<TemplateProblem> &Problems,
                          LiteralFn OnLiteral, VariableFn OnVariable) {
+  BraceFinder Braces(Text);
   size_t I = 0;
   while (I < Text.size()) {
-    size_t Brace = Text.find_first_of("{}", I);
+    size_t Brace = Braces.next(I);
     if (Brace == llvm::StringRef::npos) {
       OnLiteral(Text.substr(I), I);
       return;
@@ -37,7 +65,7 @@ static void scanTemplate(llvm::StringRef Text,
       Problems.push_back({TemplateProblem::UnmatchedClose, "", Brace, 1});
       continue;
     }
-    size_t Close = Text.find_first_of("{}", Brace + 1);
+    size_t Close = Braces.next(Brace + 1);
     if (Close == llvm::StringRef::npos || Text[Close] == '{') {
       Problems.push_back({TemplateProblem::Unterminated, "", Brace, 1});
       continue;
@@ -53,8 +81,6 @@ static void scanTemplate(llvm::StringRef Text,
 
 void connectorc::checkTemplate(
     llvm::StringRef Text, llvm::SmallVectorImpl<TemplateProblem> &Problems) {
-  if (Text.find_first_of("{}") == llvm::StringRef::npos)
-    return;
   scanTemplate(
       Text, Problems, [](llvm::StringRef, size_t) {},
       [](llvm::StringRef, size_t) {});
