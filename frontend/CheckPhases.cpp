@@ -222,8 +222,12 @@ std::optional<spec::ModelUse> Checker::useModel(const Value &Name) {
       return std::nullopt; // already reported at the alias
     return spec::ModelUse{Text, *It->second.Ref, &Name};
   }
-  if (Text == "auto")
+  if (Text == "auto") {
+    // Cost routing may pick any alias of the team: none is unused.
+    for (auto &A : W.Models)
+      A.second.Used = true;
     return spec::ModelUse{Text, {"auto", ""}, &Name};
+  }
   if (auto Ref = parseModelRef(Text))
     return spec::ModelUse{Text, *Ref, &Name};
   if (llvm::StringRef(Text).contains('/')) { // "provider/model": say what is wrong

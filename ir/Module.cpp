@@ -113,6 +113,11 @@ std::optional<double> ir::parseDuration(llvm::StringRef S) {
   return Total;
 }
 
+std::string ir::formatUsd(double Usd) {
+  return Usd > 0 && Usd < 0.01 ? fmt::format("${:.4f}", Usd)
+                               : fmt::format("${:.2f}", Usd);
+}
+
 std::string ir::formatDuration(double Seconds) {
   if (Seconds <= 0)
     return "0s";

@@ -179,6 +179,9 @@ struct Module {
 /// Parses a duration such as "30m", "1h30m", "1.5h", "90s", "250ms" into
 /// seconds; std::nullopt when it is not one.
 std::optional<double> parseDuration(llvm::StringRef S);
+/// "$1.25"; amounts under a cent keep four decimals ("$0.0030") so that a
+/// small cost never reads as $0.00.
+std::string formatUsd(double Usd);
 /// Formats seconds the way a spec writes them ("1h30m", "45s").
 std::string formatDuration(double Seconds);
 

@@ -606,7 +606,8 @@ void PlanReader::plan(const Value &Root, Plan &P) {
 llvm::Expected<Plan> ir::readPlanJson(llvm::StringRef Text,
                                       llvm::StringRef Name) {
   rapidjson::Document Doc;
-  Doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+  Doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
+            rapidjson::kParseFullPrecisionFlag>(
       Text.data(), Text.size());
   if (Doc.HasParseError())
     return llvm::createStringError(

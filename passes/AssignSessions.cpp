@@ -100,8 +100,14 @@ void SessionAssigner::nameWorktrees() {
     if (Total > 1 && N == 1)
       C.Diags.report(DiagKind::SharedWorktree, A.Session.WorktreeLoc, Name,
                      Total, Name, Name);
-    if (N > 1)
-      S.Worktree = fmt::format("{}-{}", Name, N);
+    if (N > 1) {
+      // The next free "<name>-<n>": another task may be named so already.
+      unsigned K = N;
+      while (Uses.count(fmt::format("{}-{}", Name, K)))
+        ++K;
+      S.Worktree = fmt::format("{}-{}", Name, K);
+      Uses[S.Worktree] = 1;
+    }
     S.Branch = fmt::format("connector/{}/{}", P.Workflow, S.Worktree);
     // A worktree needs a repository: session.repo, else the project's.
     llvm::SmallString<256> Repo(P.ProjectRoot);

@@ -175,9 +175,10 @@ void CostRouter::report() {
   });
   std::string Top;
   for (size_t I = 0; I < ByCost.size() && I < 3; ++I)
-    Top += fmt::format("{}{} (${:.2f})", I ? ", " : "", ByCost[I]->Name,
-                       ByCost[I]->CostUsd);
-  C.Diags.report(DiagKind::OverBudget, M.BudgetLoc, Total, *M.BudgetUsd, Top);
+    Top += fmt::format("{}{} ({})", I ? ", " : "", ByCost[I]->Name,
+                       ir::formatUsd(ByCost[I]->CostUsd));
+  C.Diags.report(DiagKind::OverBudget, M.BudgetLoc, ir::formatUsd(Total),
+                 ir::formatUsd(*M.BudgetUsd), Top);
 }
 
 bool CostRouter::run() {

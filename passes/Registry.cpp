@@ -169,8 +169,12 @@ bool ProviderRegistry::merge(llvm::StringRef Text, llvm::StringRef Name,
     if (!V.validate(registrySchema(), Adapter, &Results)) {
       valijson::ValidationResults::Error E;
       std::string Where, Message;
-      // The deepest error says most; valijson lists outer ones first.
+      // The deepest error (longest context) says most.
+      size_t Depth = 0;
       while (Results.popError(E)) {
+        if (!Message.empty() && E.context.size() <= Depth)
+          continue;
+        Depth = E.context.size();
         Where.clear();
         for (const std::string &C : E.context)
           if (C != "<root>")
@@ -191,6 +195,10 @@ bool ProviderRegistry::merge(llvm::StringRef Text, llvm::StringRef Name,
       }
       mergeProvider(It->second, M.value);
     }
+  if (Diags)
+    for (const std::string &PName : Order)
+      if (Providers[PName].Executable.empty())
+        return Fail(0, fmt::format("provider '{}' has no \"executable\"", PName));
   if (const auto S = Doc.FindMember("shorthands"); S != Doc.MemberEnd())
     for (auto &M : S->value.GetObject()) {
       auto [Prov, Model] = llvm::StringRef(M.value.GetString()).split('/');

@@ -15,10 +15,12 @@
 
 using namespace connectorc;
 
-/// Puts "{prompt}" where \p Via wants it: last for Arg, nowhere otherwise.
+/// Makes argv agree with \p Via: with Arg, "{prompt}" stays where the
+/// registry put it (after its flag) or goes last; otherwise it goes.
 static void placePrompt(ir::ModelBinding &B) {
-  llvm::erase_value(B.Argv, "{prompt}");
-  if (B.Via == ir::PromptVia::Arg)
+  if (B.Via != ir::PromptVia::Arg)
+    llvm::erase_value(B.Argv, "{prompt}");
+  else if (!llvm::is_contained(B.Argv, "{prompt}"))
     B.Argv.push_back("{prompt}");
 }
 
@@ -39,10 +41,11 @@ static std::optional<ir::ModelBinding> bindModel(Compilation &C,
   } else {
     const Provider *P = C.Registry.find(Mo.Ref.Provider);
     if (!P) {
-      std::string Hint = C.Registry.userFile().empty()
-                             ? ""
-                             : fmt::format(" (read '{}')", C.Registry.userFile());
-      C.Diags.report(DiagKind::NoRegistryEntry, Mo.Loc, Mo.Ref.Provider, Hint);
+      // The checker accepts exactly the registry's providers (built-in and
+      // user-added), so this is a compiler bug.
+      C.Diags.report(DiagKind::VerifyFailed, Mo.Loc, "the checker",
+                     fmt::format("provider '{}' has no registry entry",
+                                 Mo.Ref.Provider));
       return std::nullopt;
     }
     B = C.Registry.bind(*P, Mo.Ref.Model);
@@ -83,9 +86,9 @@ static std::optional<ir::ModelBinding> bindModel(Compilation &C,
     B.Id = Mo.Name + ":" + B.Id; // not the registry's plain binding
   if (C.Opts.Simulate && B.Provider != "sim") {
     const Provider *Sim = C.Registry.find("sim");
-    if (!Sim) {
-      C.Diags.report(DiagKind::NoRegistryEntry, Mo.Loc, "sim",
-                     " (needed by --simulate)");
+    if (!Sim) { // built in, and a user file cannot remove it
+      C.Diags.report(DiagKind::VerifyFailed, Mo.Loc, "resolve-models",
+                     "the registry has no 'sim' provider for --simulate");
       return std::nullopt;
     }
     ir::ModelBinding S = C.Registry.bind(*Sim, ir::tierName(B.ModelTier));

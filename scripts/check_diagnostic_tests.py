@@ -148,12 +148,26 @@ def coverage(kinds):
     return tested
 
 
+UNIT_DIR = os.path.join(ROOT, "test", "unit")
+
+
+def unit_coverage(kinds, tested):
+    """Kinds that no input can trigger (internal errors) are tested through
+    the API: a unit test that names DiagKind::<Name> in an expectation."""
+    for path in sorted(glob.glob(os.path.join(UNIT_DIR, "*.cpp"))):
+        text = open(path, encoding="utf-8").read()
+        for k in kinds:
+            if re.search(r"EXPECT_\w+\([^;]*DiagKind::" + k.name + r"\b", text):
+                tested[k.rule_id].add(os.path.relpath(path, ROOT))
+
+
 def main(argv):
     if argv not in ([], ["--list"]):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     kinds = read_kinds()
     tested = coverage(kinds)
+    unit_coverage(kinds, tested)
     if argv:
         for k in kinds:
             print(f"{k.rule_id}: {' '.join(sorted(tested[k.rule_id])) or '-'}")

@@ -28,10 +28,7 @@ cl::opt<std::string> Input(cl::Positional, cl::Required,
                            cl::desc("<file.connector.json>"),
                            cl::sub(explainCommand()), cl::cat(Category));
 
-std::string money(double Usd) {
-  return Usd < 0.01 && Usd > 0 ? fmt::format("${:.4f}", Usd)
-                               : fmt::format("${:.2f}", Usd);
-}
+std::string money(double Usd) { return ir::formatUsd(Usd); }
 
 /// "research/1 … research/5" for a run of tasks, or the one id.
 std::string idRange(const ir::Plan &P, llvm::ArrayRef<unsigned> Tasks) {
@@ -174,7 +171,7 @@ int driver::runExplain() {
   if (!P.Cost.CostliestModel.empty() && P.Cost.CostliestUsd > 0) {
     OS << "; the same workflow on " << P.Cost.CostliestModel
        << " throughout: " << money(P.Cost.CostliestUsd);
-    if (P.Cost.CostliestUsd > P.Cost.EstimateUsd)
+    if (P.Cost.CostliestUsd > P.Cost.EstimateUsd * (1 + 1e-9))
       OS << fmt::format(" ({:.0f}% saved)",
                         100 * (1 - P.Cost.EstimateUsd / P.Cost.CostliestUsd));
   }
