@@ -110,9 +110,9 @@ private:
   uint32_t tokenStart() const {
     const char *Begin = Text.data();
     uint32_t P = LastEnd, Size = static_cast<uint32_t>(Text.size());
-    while (P < Size && (Begin[P] == ' ' || Begin[P] == '\t' ||
-                        Begin[P] == '\n' || Begin[P] == '\r' ||
-                        Begin[P] == ',' || Begin[P] == ':'))
+    while (P < Size &&
+           (Begin[P] == ' ' || Begin[P] == '\t' || Begin[P] == '\n' ||
+            Begin[P] == '\r' || Begin[P] == ',' || Begin[P] == ':'))
       ++P;
     return P;
   }
@@ -205,7 +205,8 @@ uint32_t BuildingHandler::findLoneLowSurrogate(llvm::StringRef Text) {
 std::string describeParseError(rapidjson::ParseErrorCode Code) {
   std::string Msg = rapidjson::GetParseError_En(Code);
   if (!Msg.empty())
-    Msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(Msg[0])));
+    Msg[0] =
+        static_cast<char>(std::tolower(static_cast<unsigned char>(Msg[0])));
   if (!Msg.empty() && Msg.back() == '.')
     Msg.pop_back();
   return Msg;
@@ -262,8 +263,7 @@ JsonDocument::JsonDocument(unsigned BufferId, llvm::StringRef Text)
 
 std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
                                                   DiagnosticEngine &Diags) {
-  const llvm::MemoryBuffer *MB =
-      Diags.getSourceMgr().getMemoryBuffer(BufferId);
+  const llvm::MemoryBuffer *MB = Diags.getSourceMgr().getMemoryBuffer(BufferId);
   llvm::StringRef Text = MB->getBuffer();
   std::unique_ptr<JsonDocument> JD(new JsonDocument(BufferId, Text));
   if (size_t Nul = Text.find('\0'); Nul != llvm::StringRef::npos) {
@@ -271,7 +271,8 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
     return nullptr;
   }
   if (std::optional<size_t> Bad = findInvalidUtf8(Text)) {
-    Diags.report(DiagKind::ParseError, llvm::SMRange(JD->at(*Bad), JD->at(*Bad)),
+    Diags.report(DiagKind::ParseError,
+                 llvm::SMRange(JD->at(*Bad), JD->at(*Bad)),
                  "invalid UTF-8 byte sequence");
     return nullptr;
   }
@@ -304,8 +305,8 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
     return nullptr;
   }
   if (Result.IsError()) {
-    uint32_t Off = static_cast<uint32_t>(
-        std::min<size_t>(Result.Offset(), Text.size()));
+    uint32_t Off =
+        static_cast<uint32_t>(std::min<size_t>(Result.Offset(), Text.size()));
     std::string Msg = describeParseError(Result.Code());
     if (Result.Code() == rapidjson::kParseErrorValueInvalid)
       while (Off > 0 && llvm::isAlpha(Text[Off - 1]))
@@ -321,6 +322,8 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
   JD->reportDuplicateKeys(Diags);
   if (Diags.numErrors() != ErrorsBefore)
     return nullptr;
+  JD->Engine = &Diags;
+  Diags.addResolver(JD.get());
   return JD;
 }
 
@@ -411,6 +414,22 @@ void JsonDocument::buildIndex() const {
     }
   }
   assert(Next == Locs.size() && "SAX events and values disagree");
+}
+
+JsonDocument::~JsonDocument() {
+  if (Engine)
+    Engine->removeResolver(this);
+}
+
+std::optional<llvm::SMRange> JsonDocument::resolveNode(const void *Node) const {
+  if (Node == &Doc)
+    return rangeOf(Doc);
+  buildIndex();
+  auto It = Index.find(static_cast<const rapidjson::Value *>(Node));
+  if (It == Index.end())
+    return std::nullopt;
+  const Loc &L = Locs[It->second];
+  return llvm::SMRange(at(L.Begin), at(L.End));
 }
 
 const JsonDocument::Loc &JsonDocument::locOf(const rapidjson::Value &V) const {

@@ -33,9 +33,13 @@ constexpr size_t MaxSpecFileSize = 64u << 20;
 /// is shallow; inline teams add about six levels each.
 constexpr unsigned MaxJsonNesting = 512;
 
-/// A parsed JSON document whose values know where they came from.
-class JsonDocument {
+/// A parsed JSON document whose values know where they came from. It resolves
+/// deferred ranges of its values (deferredRange) for the engine it was
+/// parsed with, for as long as it lives.
+class JsonDocument : public LocResolver {
 public:
+  ~JsonDocument() override;
+
   /// Parses buffer \p BufferId of \p SM. Reports every problem to \p Diags and
   /// returns null when the text is not a well-formed connector.json document.
   static std::unique_ptr<JsonDocument> parse(unsigned BufferId,
@@ -56,6 +60,8 @@ public:
   /// The range of the contents of string \p V, without its quotes.
   llvm::SMRange contentsOf(const rapidjson::Value &V) const;
 
+  std::optional<llvm::SMRange> resolveNode(const void *Node) const override;
+
   /// Where a value sits in the text (byte offsets into the buffer).
   struct Loc {
     uint32_t Begin = 0, End = 0;
@@ -74,6 +80,7 @@ private:
 
   unsigned BufferId;
   llvm::StringRef Text;
+  DiagnosticEngine *Engine = nullptr; ///< resolving for it, once parsed
   rapidjson::Document Doc;
   /// The root's range, known without Locs: the checker asks where the root
   /// starts even in a clean file.

@@ -1,6 +1,7 @@
 //===- Diagnostics.cpp - the diagnostic engine ----------------------------===//
 #include "ir/Diagnostics.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -37,8 +38,34 @@ Diagnostic &DiagnosticEngine::add(DiagKind Kind, llvm::SMRange Range,
     ++NumErrors;
   else if (Level == DiagLevel::Warning)
     ++NumWarnings;
-  Diags.push_back({Kind, Level, Range, std::move(File), std::move(Message), {}});
+  Diags.push_back({Kind,
+                   Level,
+                   resolve(Range),
+                   std::move(File),
+                   std::move(Message),
+                   {},
+                   this});
   return Diags.back();
+}
+
+Diagnostic &Diagnostic::fixIt(llvm::SMRange R, llvm::StringRef Text) {
+  FixIts.push_back({Engine ? Engine->resolve(R) : R, Text.str()});
+  return *this;
+}
+
+void DiagnosticEngine::removeResolver(const LocResolver *R) {
+  llvm::erase_value(Resolvers, R);
+}
+
+llvm::SMRange DiagnosticEngine::resolve(llvm::SMRange R) const {
+  if (!R.Start.isValid() || SM.FindBufferContainingLoc(R.Start))
+    return R;
+  for (const LocResolver *Res : Resolvers)
+    if (std::optional<llvm::SMRange> Real =
+            Res->resolveNode(R.Start.getPointer()))
+      return *Real;
+  assert(false && "a range outside every buffer that no document knows");
+  return {};
 }
 
 /// Counts the code points in [Begin, End) of UTF-8 text (continuation bytes

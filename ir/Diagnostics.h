@@ -17,6 +17,7 @@
 #include "ir/Fmt.h"
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,8 @@ struct FixIt {
   std::string Replacement;
 };
 
+class DiagnosticEngine;
+
 /// One reported diagnostic.
 struct Diagnostic {
   DiagKind Kind;
@@ -63,12 +66,30 @@ struct Diagnostic {
   std::string FileName;
   std::string Message;
   std::vector<FixIt> FixIts;
+  /// The engine that reported it, to resolve deferred fix-it ranges.
+  const DiagnosticEngine *Engine = nullptr;
 
   /// Adds a fix-it replacing \p R with \p Text.
-  Diagnostic &fixIt(llvm::SMRange R, llvm::StringRef Text) {
-    FixIts.push_back({R, Text.str()});
-    return *this;
-  }
+  Diagnostic &fixIt(llvm::SMRange R, llvm::StringRef Text);
+};
+
+/// A range that stands for a node of a parsed document (its address) until
+/// someone needs the node's real position: finding positions costs a second
+/// parse of the file, which a clean file should never pay for. Only the
+/// engine the document is registered with can resolve it (resolve()).
+inline llvm::SMRange deferredRange(const void *Node) {
+  const char *P = static_cast<const char *>(Node);
+  return {llvm::SMLoc::getFromPointer(P), llvm::SMLoc::getFromPointer(P + 1)};
+}
+
+/// Something that knows the source ranges of the nodes behind deferred
+/// ranges (a parsed document).
+class LocResolver {
+public:
+  virtual ~LocResolver() = default;
+  /// The source range of \p Node, or std::nullopt when it is not one of
+  /// this resolver's nodes.
+  virtual std::optional<llvm::SMRange> resolveNode(const void *Node) const = 0;
 };
 
 /// Collects diagnostics for the files of one SourceMgr.
@@ -91,6 +112,13 @@ public:
   }
 
   llvm::SourceMgr &getSourceMgr() const { return SM; }
+
+  /// Registers \p R to resolve deferred ranges until removeResolver(R).
+  void addResolver(const LocResolver *R) { Resolvers.push_back(R); }
+  void removeResolver(const LocResolver *R);
+  /// \p R itself when it is invalid or points into a buffer of the source
+  /// manager; otherwise the real range of the node it defers to.
+  llvm::SMRange resolve(llvm::SMRange R) const;
   const std::deque<Diagnostic> &diagnostics() const { return Diags; }
   unsigned numErrors() const { return NumErrors; }
   unsigned numWarnings() const { return NumWarnings; }
@@ -107,6 +135,7 @@ private:
                   std::string Message);
 
   llvm::SourceMgr &SM;
+  std::vector<const LocResolver *> Resolvers;
   std::deque<Diagnostic> Diags;
   unsigned NumErrors = 0;
   unsigned NumWarnings = 0;

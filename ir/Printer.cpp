@@ -37,11 +37,12 @@ void printList(llvm::raw_ostream &OS, const Range &R) {
 
 std::string money(double Usd) { return fmt::format("${:.4f}", Usd); }
 
-void printLoc(llvm::raw_ostream &OS, const llvm::SourceMgr *SM,
+void printLoc(llvm::raw_ostream &OS, const DiagnosticEngine *Diags,
               llvm::SMRange R) {
-  if (!SM || !R.Start.isValid())
+  if (!Diags || !R.Start.isValid())
     return;
-  auto [Line, Col] = SM->getLineAndColumn(R.Start);
+  R = Diags->resolve(R);
+  auto [Line, Col] = Diags->getSourceMgr().getLineAndColumn(R.Start);
   OS << " loc(" << Line << ':' << Col << ')';
 }
 
@@ -86,7 +87,7 @@ std::string ir::originOf(const llvm::SourceMgr &SM, llvm::SMRange R) {
 }
 
 void ir::printModule(llvm::raw_ostream &OS, const Module &M,
-                     const llvm::SourceMgr *SM, unsigned Indent) {
+                     const DiagnosticEngine *Diags, unsigned Indent) {
   std::string Pad(Indent, ' ');
   std::string Pad2 = Pad + "  ", Pad4 = Pad + "    ", Pad6 = Pad + "      ";
   OS << Pad << "module " << Quoted{M.Name} << " {\n";
@@ -110,7 +111,7 @@ void ir::printModule(llvm::raw_ostream &OS, const Module &M,
     if (Mo.Cost)
       OS << fmt::format(" price={}/{}", Mo.Cost->InputPerMTok,
                         Mo.Cost->OutputPerMTok);
-    printLoc(OS, SM, Mo.Loc);
+    printLoc(OS, Diags, Mo.Loc);
     OS << '\n';
   }
   for (const Machine &Mc : M.Machines) {
@@ -171,7 +172,7 @@ void ir::printModule(llvm::raw_ostream &OS, const Module &M,
          << " timeout=" << formatDuration(S.StageTimeoutS);
     if (!S.Output.empty())
       OS << " output=" << Quoted{S.Output};
-    printLoc(OS, SM, S.Loc);
+    printLoc(OS, Diags, S.Loc);
     OS << '\n';
     for (const Agent &A : S.Agents) {
       OS << Pad4 << "agent " << Quoted{A.Name} << " model=" << Quoted{A.Model.Name};
@@ -191,12 +192,12 @@ void ir::printModule(llvm::raw_ostream &OS, const Module &M,
         OS << " tier=" << tierName(A.WantTier);
       if (A.OutputTokens)
         OS << " output-tokens=" << *A.OutputTokens;
-      printLoc(OS, SM, A.Loc);
+      printLoc(OS, Diags, A.Loc);
       OS << '\n' << Pad6 << "prompt " << Quoted{A.Prompt} << '\n';
       printSession(OS, A.Session, Pad6);
     }
     if (S.Team)
-      printModule(OS, *S.Team, SM, Indent + 4);
+      printModule(OS, *S.Team, Diags, Indent + 4);
   }
   OS << Pad << "}\n";
 }

@@ -9,6 +9,7 @@
 #ifndef CONNECTORC_IR_PRINTER_H
 #define CONNECTORC_IR_PRINTER_H
 
+#include "ir/Diagnostics.h"
 #include "ir/Module.h"
 #include "ir/Plan.h"
 
@@ -17,9 +18,9 @@
 
 namespace connectorc::ir {
 
-/// Prints \p M (and its teams, nested); \p SM renders positions when given.
+/// Prints \p M (and its teams, nested); \p Diags renders positions when given.
 void printModule(llvm::raw_ostream &OS, const Module &M,
-                 const llvm::SourceMgr *SM, unsigned Indent = 0);
+                 const DiagnosticEngine *Diags, unsigned Indent = 0);
 /// Prints \p P: bindings, stages, then tasks in plan order.
 void printPlan(llvm::raw_ostream &OS, const Plan &P);
 

@@ -2,8 +2,8 @@
 //
 // Strings in prompt, session.worktree and output may use {worker}, {phase},
 // {name}, {model}, {machine}, {run} and {scratchpad}; `{{` and `}}` are literal
-// braces. Parsing keeps each piece's offset in the string so a checker can
-// point at the exact column of a bad `{`.
+// braces. Problems keep their offset in the string so a checker can point at
+// the exact column of a bad `{`.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CONNECTORC_IR_TEMPLATE_H
@@ -18,15 +18,6 @@
 #include <string>
 
 namespace connectorc {
-
-/// One piece of a template: literal text or a variable.
-struct TemplatePiece {
-  bool IsVariable = false;
-  /// Literal text (braces already unescaped) or the variable's name.
-  std::string Text;
-  /// Offset of the piece in the template string (of the `{` for a variable).
-  size_t Offset = 0;
-};
 
 /// What went wrong in a template, and where.
 struct TemplateProblem {
@@ -44,20 +35,16 @@ llvm::ArrayRef<llvm::StringRef> templateVariables();
 void checkTemplate(llvm::StringRef Text,
                    llvm::SmallVectorImpl<TemplateProblem> &Problems);
 
-/// Splits \p Text into pieces; every problem found is appended to \p Problems
-/// (the scan goes on after one, so all are reported).
-llvm::SmallVector<TemplatePiece, 4>
-parseTemplate(llvm::StringRef Text,
-              llvm::SmallVectorImpl<TemplateProblem> &Problems);
-
-/// Renders \p Pieces with the variables \p Lookup knows substituted; the
+/// Renders \p Text with the variables \p Lookup knows substituted; the
 /// others stay as `{var}`, and literal braces stay escaped (`{{`, `}}`), so
 /// the result is again a template — for the runtime's {run} and
-/// {scratchpad}. Substituted values are escaped the same way.
+/// {scratchpad}. Substituted values are escaped the same way. Problems of
+/// \p Text are appended to \p Problems.
 std::string
-expandTemplate(llvm::ArrayRef<TemplatePiece> Pieces,
+expandTemplate(llvm::StringRef Text,
                llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)>
-                   Lookup);
+                   Lookup,
+               llvm::SmallVectorImpl<TemplateProblem> &Problems);
 
 /// Replaces each `{var}` of \p Text that \p Lookup knows and unescapes
 /// braces: the final text an agent reads.

@@ -35,33 +35,30 @@ std::optional<std::string> connectorc::renderForTask(Compilation &C,
                                                      const ir::Agent &A,
                                                      llvm::StringRef Text,
                                                      const TemplateVars &Vars) {
-  if (Text.data() != A.Prompt.data()) // not the agent's prompt: no caching
+  if (Text.data() != A.Prompt.data()) // not the agent's prompt
     return substituteTemplate(Text, Vars);
-  auto &Cache = C.PromptCache;
-  if (Cache.Agent != &A) {
-    llvm::SmallVector<TemplateProblem, 2> Problems;
-    Cache.Agent = &A;
-    Cache.Pieces = parseTemplate(Text, Problems);
-    Cache.Ok = Problems.empty() || !A.PromptFromFile;
-    // Inline prompts were checked by the checker; a prompt_file's text is
-    // seen here first, so its problems are reported here, once.
-    if (!Cache.Ok)
-      for (const TemplateProblem &P : Problems) {
-        const char *At = A.PromptLoc.Start.getPointer() + P.Offset;
-        llvm::SMRange R(llvm::SMLoc::getFromPointer(At),
-                        llvm::SMLoc::getFromPointer(At + P.Length));
-        if (P.Kind == TemplateProblem::UnknownVariable)
-          C.Diags.report(DiagKind::UnknownTemplateVar, R, P.Name,
-                         " in the prompt file");
-        else if (P.Kind == TemplateProblem::Unterminated)
-          C.Diags.report(DiagKind::UnterminatedTemplate, R).fixIt(R, "{{");
-        else
-          C.Diags.report(DiagKind::UnmatchedBrace, R).fixIt(R, "}}");
-      }
+  llvm::SmallVector<TemplateProblem, 2> Problems;
+  std::string Out = expandTemplate(Text, Vars, Problems);
+  // Inline prompts were checked by the checker; a prompt_file's text is
+  // seen here first, so its problems are reported here, once per agent.
+  if (Problems.empty() || !A.PromptFromFile)
+    return Out;
+  if (C.PromptProblemsReported != &A) {
+    C.PromptProblemsReported = &A;
+    for (const TemplateProblem &P : Problems) {
+      const char *At = A.PromptLoc.Start.getPointer() + P.Offset;
+      llvm::SMRange R(llvm::SMLoc::getFromPointer(At),
+                      llvm::SMLoc::getFromPointer(At + P.Length));
+      if (P.Kind == TemplateProblem::UnknownVariable)
+        C.Diags.report(DiagKind::UnknownTemplateVar, R, P.Name,
+                       " in the prompt file");
+      else if (P.Kind == TemplateProblem::Unterminated)
+        C.Diags.report(DiagKind::UnterminatedTemplate, R).fixIt(R, "{{");
+      else
+        C.Diags.report(DiagKind::UnmatchedBrace, R).fixIt(R, "}}");
+    }
   }
-  if (!Cache.Ok)
-    return std::nullopt;
-  return expandTemplate(Cache.Pieces, Vars);
+  return std::nullopt;
 }
 
 std::string connectorc::answerPath(llvm::StringRef Stage,
@@ -105,9 +102,10 @@ unsigned connectorc::addTask(Compilation &C, unsigned Module,
   T.Mailbox = M.Mailbox;
   T.Loc = A.Loc;
   T.ModelLoc = A.Model.Loc.Start.isValid() ? A.Model.Loc : A.Loc;
-  if (C.OriginCache.At != A.Loc.Start.getPointer()) {
+  if (C.Opts.Origins && C.OriginCache.At != A.Loc.Start.getPointer()) {
     C.OriginCache.At = A.Loc.Start.getPointer();
-    C.OriginCache.Text = ir::originOf(C.Diags.getSourceMgr(), A.Loc);
+    C.OriginCache.Text =
+        ir::originOf(C.Diags.getSourceMgr(), C.Diags.resolve(A.Loc));
   }
   T.Origin = C.OriginCache.Text;
   C.Plan.Tasks.push_back(std::move(T));
@@ -157,7 +155,8 @@ void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
   if (!S.Output.empty()) {
     ir::PlanStage &PS = C.Plan.Stages[PlanStage];
     // {worker} in a stage's output names its last worker (the final answer).
-    Vars.Worker = PS.Tasks.empty() ? "" : C.Plan.Tasks[PS.Tasks.back()].WorkerName;
+    Vars.Worker =
+        PS.Tasks.empty() ? "" : C.Plan.Tasks[PS.Tasks.back()].WorkerName;
     PS.Output = substituteTemplate(S.Output, Vars);
   }
 }

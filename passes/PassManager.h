@@ -23,6 +23,10 @@ struct PassOptions {
   bool PrintAfterAll = false;
   bool PrintChanged = false;
   bool TimePasses = false;
+  /// Give each task its "file:line:col" origin. Lint turns it off: it prints
+  /// no plan, and finding the line of every agent in a large file was 134 M
+  /// of its 1.74 G instructions on the benchmark spec (callgrind).
+  bool Origins = true;
   /// Where --print-* and --time-passes write (stderr by default).
   llvm::raw_ostream *Dump = nullptr;
 };
@@ -53,13 +57,9 @@ struct Compilation {
   /// For each module, model name → binding index (resolve-models).
   std::vector<llvm::StringMap<unsigned>> ModelBindings;
   ir::Plan Plan;
-  /// The last prompt parsed into template pieces, and whose it was: counted
-  /// workers share one agent, so its prompt is parsed once, not per task.
-  struct {
-    const ir::Agent *Agent = nullptr;
-    llvm::SmallVector<TemplatePiece, 4> Pieces;
-    bool Ok = false;
-  } PromptCache;
+  /// The agent whose prompt file's template problems were reported last:
+  /// counted workers share one agent, and its problems are reported once.
+  const ir::Agent *PromptProblemsReported = nullptr;
   /// Likewise the last "file:line:col" made, by the location it was made of.
   struct {
     const char *At = nullptr;

@@ -56,6 +56,28 @@ TEST(JsonDocument, ValueRanges) {
   EXPECT_EQ(P.text(P.Doc->rangeOf(Root["e"])), "-2.5e3");
 }
 
+TEST(JsonDocument, DeferredRangesResolveWhenReported) {
+  Parsed P(R"({"a": [1, {"b": "x"}], "c": true})");
+  ASSERT_TRUE(P.Doc);
+  const rapidjson::Value &B = P.root()["a"][1]["b"];
+  llvm::SMRange Deferred = deferredRange(&B);
+  // Not a position in any buffer until resolved.
+  EXPECT_EQ(P.SM.FindBufferContainingLoc(Deferred.Start), 0u);
+  EXPECT_EQ(P.text(P.Diags.resolve(Deferred)), R"("x")");
+  // A real range passes through unchanged, and so does an invalid one.
+  llvm::SMRange Real = P.Doc->rangeOf(P.root()["c"]);
+  EXPECT_EQ(P.Diags.resolve(Real).Start, Real.Start);
+  EXPECT_FALSE(P.Diags.resolve(llvm::SMRange()).Start.isValid());
+  // Reported diagnostics and their fix-its hold real positions.
+  Diagnostic &D = P.Diags.report(DiagKind::UnknownModel, Deferred, "x", "");
+  D.fixIt(deferredRange(&P.root()["c"]), "false");
+  EXPECT_EQ(P.text(D.Range), R"("x")");
+  EXPECT_EQ(P.lineCol(D.Range.Start), std::make_pair(1u, 17u));
+  ASSERT_EQ(D.FixIts.size(), 1u);
+  EXPECT_EQ(P.text(D.FixIts[0].Range), "true");
+  EXPECT_EQ(getPosition(P.SM, D).Column, 17u);
+}
+
 TEST(JsonDocument, KeyRanges) {
   Parsed P(R"({"first": {"x": [1]}, "after":[], "last" :{}})");
   ASSERT_TRUE(P.Doc);

@@ -1,4 +1,4 @@
-//===- TemplateTest.cpp - template pieces, escapes and problems -----------===//
+//===- TemplateTest.cpp - rendering, escapes and problems ----------------===//
 #include "ir/Template.h"
 
 #include <gtest/gtest.h>
@@ -6,11 +6,24 @@
 using namespace connectorc;
 
 namespace {
+/// The variables the tests substitute: {worker} and {phase}; the others
+/// stay templates, as {run} and {scratchpad} do at build time.
+std::optional<llvm::StringRef> testVars(llvm::StringRef Name) {
+  if (Name == "worker")
+    return llvm::StringRef("3");
+  if (Name == "phase")
+    return llvm::StringRef("re{view}");
+  return std::nullopt;
+}
+
+/// One template rendered both ways, with its problems.
 struct Parse {
-  explicit Parse(llvm::StringRef Text) : Pieces(parseTemplate(Text, Problems)) {
+  explicit Parse(llvm::StringRef Text)
+      : Expanded(expandTemplate(Text, testVars, Problems)),
+        Substituted(substituteTemplate(Text, testVars)) {
     llvm::SmallVector<TemplateProblem, 2> Checked;
     checkTemplate(Text, Checked);
-    // The fast path finds exactly what the full parse finds.
+    // The fast path finds exactly what rendering finds.
     EXPECT_EQ(Checked.size(), Problems.size()) << Text.str();
     for (size_t I = 0; I < std::min(Checked.size(), Problems.size()); ++I) {
       EXPECT_EQ(Checked[I].Kind, Problems[I].Kind) << Text.str();
@@ -18,15 +31,8 @@ struct Parse {
     }
   }
   llvm::SmallVector<TemplateProblem, 2> Problems;
-  llvm::SmallVector<TemplatePiece, 4> Pieces;
+  std::string Expanded, Substituted;
 };
-
-void expectPiece(const TemplatePiece &P, bool IsVariable, llvm::StringRef Text,
-                 size_t Offset) {
-  EXPECT_EQ(P.IsVariable, IsVariable) << P.Text;
-  EXPECT_EQ(P.Text, Text.str());
-  EXPECT_EQ(P.Offset, Offset) << P.Text;
-}
 } // namespace
 
 /// Checks that \p P found exactly one problem, of \p Kind at \p Offset.
@@ -40,25 +46,22 @@ static void expectOneProblem(const Parse &P,
 TEST(Template, LiteralOnly) {
   Parse P("no variables here");
   EXPECT_TRUE(P.Problems.empty());
-  ASSERT_EQ(P.Pieces.size(), 1u);
-  expectPiece(P.Pieces[0], false, "no variables here", 0);
-  EXPECT_TRUE(Parse("").Pieces.empty());
+  EXPECT_EQ(P.Expanded, "no variables here");
+  EXPECT_EQ(P.Substituted, "no variables here");
+  EXPECT_EQ(Parse("").Expanded, "");
 }
 
-TEST(Template, Pieces) {
+TEST(Template, Variables) {
   Parse P("Hi {worker} of {phase}!");
   EXPECT_TRUE(P.Problems.empty());
-  ASSERT_EQ(P.Pieces.size(), 5u);
-  expectPiece(P.Pieces[0], false, "Hi ", 0);
-  expectPiece(P.Pieces[1], true, "worker", 3);
-  expectPiece(P.Pieces[2], false, " of ", 11);
-  expectPiece(P.Pieces[3], true, "phase", 15);
-  expectPiece(P.Pieces[4], false, "!", 22);
+  // Expanding keeps the result a template: the value's braces are escaped.
+  EXPECT_EQ(P.Expanded, "Hi 3 of re{{view}}!");
+  EXPECT_EQ(P.Substituted, "Hi 3 of re{view}!");
 
-  Parse Adjacent("{run}{scratchpad}");
-  ASSERT_EQ(Adjacent.Pieces.size(), 2u);
-  expectPiece(Adjacent.Pieces[0], true, "run", 0);
-  expectPiece(Adjacent.Pieces[1], true, "scratchpad", 5);
+  // Variables the lookup does not know stay for the runtime.
+  Parse Adjacent("{run}{scratchpad}{worker}");
+  EXPECT_TRUE(Adjacent.Problems.empty());
+  EXPECT_EQ(Adjacent.Expanded, "{run}{scratchpad}3");
 }
 
 TEST(Template, EveryVariableIsKnown) {
@@ -71,14 +74,13 @@ TEST(Template, EveryVariableIsKnown) {
 TEST(Template, DoubledBracesAreLiteral) {
   Parse P("{{worker}} and }}{{");
   EXPECT_TRUE(P.Problems.empty());
-  ASSERT_EQ(P.Pieces.size(), 1u);
-  expectPiece(P.Pieces[0], false, "{worker} and }{", 0);
+  EXPECT_EQ(P.Expanded, "{{worker}} and }}{{");
+  EXPECT_EQ(P.Substituted, "{worker} and }{");
 
-  Parse Mixed("a {{b}} {name}");
+  Parse Mixed("a {{b}} {worker}");
   EXPECT_TRUE(Mixed.Problems.empty());
-  ASSERT_EQ(Mixed.Pieces.size(), 2u);
-  expectPiece(Mixed.Pieces[0], false, "a {b} ", 0);
-  expectPiece(Mixed.Pieces[1], true, "name", 8);
+  EXPECT_EQ(Mixed.Expanded, "a {{b}} 3");
+  EXPECT_EQ(Mixed.Substituted, "a {b} 3");
 }
 
 TEST(Template, UnknownVariable) {
@@ -92,9 +94,8 @@ TEST(Template, UnknownVariable) {
   EXPECT_EQ(P.Problems[1].Name, "");
   EXPECT_EQ(P.Problems[1].Offset, 12u);
   EXPECT_EQ(P.Problems[1].Length, 2u);
-  // Still a variable piece, so the rest of the template is understood.
-  ASSERT_EQ(P.Pieces.size(), 4u);
-  expectPiece(P.Pieces[1], true, "wrker", 2);
+  // Kept as written, and the rest of the template is understood.
+  EXPECT_EQ(Parse("x {wrker} {worker}").Expanded, "x {wrker} 3");
 }
 
 TEST(Template, Unterminated) {
@@ -105,8 +106,7 @@ TEST(Template, Unterminated) {
   // A '{' before the next '{' is unterminated; the next one still works.
   Parse Nested("a {b {worker}");
   ASSERT_NO_FATAL_FAILURE(expectOneProblem(Nested, TemplateProblem::Unterminated, 2));
-  ASSERT_FALSE(Nested.Pieces.empty());
-  expectPiece(Nested.Pieces.back(), true, "worker", 5);
+  EXPECT_EQ(Nested.Substituted, "a b 3");
 
   Parse Lone("{");
   ASSERT_NO_FATAL_FAILURE(expectOneProblem(Lone, TemplateProblem::Unterminated, 0));

@@ -111,7 +111,7 @@ int driver::runBuild() {
     if (!EmitIr)
       return Backend->Emit(OS, *Plan, EO);
     if (Module)
-      ir::printModule(OS, *Module, &D.SM);
+      ir::printModule(OS, *Module, &D.Diags);
     ir::printPlan(OS, *Plan);
     return llvm::Error::success();
   });

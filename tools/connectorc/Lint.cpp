@@ -22,8 +22,10 @@ cl::list<std::string> Files(cl::Positional, cl::OneOrMore,
 int driver::runLint() {
   Driver D;
   bool RegistryOk = D.loadRegistry();
+  PassOptions Opts;
+  Opts.Origins = false; // nothing prints the plan
   for (const std::string &F : Files)
-    D.compile(F, PassOptions());
+    D.compile(F, Opts);
   D.printDiagnostics();
   if (D.FE.hadUnreadableFile() || !RegistryOk)
     return ExitUsage;
