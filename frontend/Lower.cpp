@@ -45,12 +45,8 @@ public:
   std::shared_ptr<ir::Module> run();
 
 private:
-  const Value *member(const Value *Obj, llvm::StringRef Key) const {
-    if (!Obj || !Obj->IsObject())
-      return nullptr;
-    const Value Name(rapidjson::StringRef(Key.data(), Key.size()));
-    auto It = Obj->FindMember(Name);
-    return It == Obj->MemberEnd() ? nullptr : &It->value;
+  static const Value *member(const Value *Obj, llvm::StringRef Key) {
+    return Obj ? findMember(*Obj, Key) : nullptr;
   }
   static std::string str(const Value *V) {
     return V && V->IsString() ? std::string(V->GetString(), V->GetStringLength())
