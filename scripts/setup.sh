@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3
   rapidjson-dev libvalijson-dev llvm-14-dev llvm-14-tools
-  libfmt-dev libgit2-dev libboost-dev libgtest-dev libyaml-cpp-dev
+  libfmt-dev libgit2-dev libboost-dev libgtest-dev libyaml-cpp-dev libmimalloc-dev
   clang clang-format clang-tidy
   shellcheck dash make bubblewrap openssh-client openssh-server
   )

@@ -9,6 +9,10 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
+#ifdef CONNECTORC_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 using namespace connectorc::driver;
 namespace cl = llvm::cl;
 
@@ -42,6 +46,13 @@ static void printVersion(llvm::raw_ostream &OS) {
 }
 
 int main(int Argc, char **Argv) {
+#ifdef CONNECTORC_MIMALLOC
+  // 2 MiB pages where the kernel has them (transparent huge pages): a large
+  // spec's documents, module and plan then cost half the page faults
+  // (docs/benchmarks.md). Set here, after mimalloc's start-up, it applies
+  // to memory mimalloc maps from now on.
+  mi_option_enable(mi_option_large_os_pages);
+#endif
   llvm::InitLLVM X(Argc, Argv);
   cl::SetVersionPrinter(printVersion);
   cl::HideUnrelatedOptions(Category);
