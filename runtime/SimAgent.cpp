@@ -106,8 +106,9 @@ SimRequest runtime::simRequestFromEnvironment(StringRef Model,
   R.Task = env("CONNECTOR_TASK");
   R.RunDir = env("CONNECTOR_RUN_DIR");
   R.Fail = env("CONNECTOR_SIM_FAIL");
+  std::string Inputs = env("CONNECTOR_INPUTS");
   llvm::SmallVector<StringRef, 8> Parts;
-  StringRef(env("CONNECTOR_INPUTS")).split(Parts, ':', -1, false);
+  StringRef(Inputs).split(Parts, ':', -1, false);
   for (StringRef P : Parts)
     R.Inputs.push_back(P.str());
   R.Prompt = std::move(Prompt);
