@@ -8,7 +8,8 @@
 //    non-empty lines, and only where the match starts the line (after
 //    blanks, '[' or a non-ASCII mark such as "⎿"), because some CLIs exit 0
 //    after printing nothing but an error, while an answer that merely talks
-//    about rate limits mentions them inside its sentences;
+//    about rate limits mentions them inside its sentences (or quotes them in
+//    a code fence, which is skipped);
 //  - otherwise exit 127 with "not found" is a missing executable, death by a
 //    signal a task failure, an empty answer a provider failure, any other
 //    non-zero exit a task failure, and the rest success.
@@ -22,6 +23,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Regex.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -123,17 +125,40 @@ static const llvm::Regex *compiled(StringRef Pattern) {
   return Slot->isValid() ? Slot.get() : nullptr;
 }
 
+/// What a terminal shows of \p Line: the text after its last carriage
+/// return (a progress line rewritten in place counts as its last state).
+static StringRef shownText(StringRef Line) {
+  Line = Line.rtrim('\r');
+  size_t CR = Line.rfind('\r');
+  return CR == StringRef::npos ? Line : Line.drop_front(CR + 1);
+}
+
+static bool isFence(StringRef Line) {
+  Line = Line.ltrim();
+  return Line.startswith("```") || Line.startswith("~~~");
+}
+
 /// The last non-empty lines of \p Text within \p W, the last line first.
-static llvm::SmallVector<StringRef, 64> tailLines(StringRef Text, Window W) {
-  Text = Text.take_back(W.MaxBytes);
+/// With \p SkipCode, lines inside markdown code fences are left out: an
+/// answer may quote an error message there, a CLI never prints one there.
+static llvm::SmallVector<StringRef, 64> tailLines(StringRef Text, Window W,
+                                                  bool SkipCode) {
+  llvm::SmallVector<StringRef, 256> All;
+  Text.take_back(W.MaxBytes).split(All, '\n');
   llvm::SmallVector<StringRef, 64> Lines;
-  while (!Text.empty() && Lines.size() < W.MaxLines) {
-    size_t Cut = Text.find_last_of("\r\n");
-    StringRef Line = Cut == StringRef::npos ? Text : Text.substr(Cut + 1);
-    Text = Cut == StringRef::npos ? StringRef() : Text.take_front(Cut);
-    if (!Line.trim().empty())
+  bool InCode = false;
+  for (StringRef Line : All) {
+    Line = shownText(Line);
+    if (SkipCode && isFence(Line)) {
+      InCode = !InCode;
+      continue;
+    }
+    if (!(SkipCode && InCode) && !Line.trim().empty())
       Lines.push_back(Line.trim());
   }
+  if (Lines.size() > W.MaxLines)
+    Lines.erase(Lines.begin(), Lines.end() - W.MaxLines);
+  std::reverse(Lines.begin(), Lines.end());
   return Lines;
 }
 
@@ -213,7 +238,7 @@ Outcome runtime::classifyAttemptAt(const ir::ModelBinding &B, int ExitCode,
             "cannot execute '" + (B.Argv.empty() ? B.Id : B.Argv[0]) + "'"};
   bool Clean = ExitCode == 0;
   Window W = Clean ? CleanExitWindow : FailedRunWindow;
-  llvm::SmallVector<StringRef, 64> Lines = tailLines(OutputTail, W);
+  llvm::SmallVector<StringRef, 64> Lines = tailLines(OutputTail, W, Clean);
   if (std::optional<Outcome> O = matchRules(B, ExitCode, Lines, Clean)) {
     if (waitingHelps(O->Kind))
       O->RetryAfterS = parseRetryAfter(OutputTail.take_back(W.MaxBytes), Now);

@@ -154,6 +154,16 @@ TEST(Classifier, ReviewTextAfterACleanExitIsSuccess) {
             OutcomeKind::RateLimited);
 }
 
+TEST(Classifier, ALineRewrittenInPlaceCountsAsItsLastState) {
+  ir::ModelBinding B = binding("claude");
+  EXPECT_EQ(
+      classify(B, 0, "Thinking... 10%\rAPI Error: Rate limit reached\r\n").Kind,
+      OutcomeKind::RateLimited);
+  EXPECT_EQ(
+      classify(B, 0, "API Error: Rate limit reached\rDone, all fixed.\n").Kind,
+      OutcomeKind::Success);
+}
+
 TEST(Classifier, OnlyTheEndOfTheOutputCounts) {
   std::string Text = "API Error: 529 overloaded_error\n";
   for (int I = 0; I < 100; ++I)
