@@ -172,9 +172,15 @@ static bool startsLine(StringRef Line, StringRef Match) {
   });
 }
 
+/// \p Line for the journal, cut to MaxDetail bytes at a UTF-8 character
+/// boundary.
 static std::string detail(StringRef Line) {
-  return Line.size() <= MaxDetail ? Line.str()
-                                  : Line.take_front(MaxDetail).str() + "...";
+  if (Line.size() <= MaxDetail)
+    return Line.str();
+  size_t Cut = MaxDetail;
+  while (Cut > 0 && (static_cast<unsigned char>(Line[Cut]) & 0xC0) == 0x80)
+    --Cut;
+  return Line.take_front(Cut).str() + "...";
 }
 
 /// The line (latest first) that \p R matches, under the anchoring rule.

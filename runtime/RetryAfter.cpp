@@ -139,6 +139,37 @@ static std::string zoneName(StringRef Orig) {
   return Plausible && isKnownTimeZone(Name) ? Name.str() : "";
 }
 
+/// "7", "7:40", "12:30" at the start of \p S, consumed into \p T. Returns
+/// whether minutes were given, std::nullopt when it is no time.
+static std::optional<bool> hourMinute(StringRef &S, ClockTime &T) {
+  std::optional<double> Hour = number(S);
+  if (!Hour || *Hour != static_cast<unsigned>(*Hour) || *Hour > 23)
+    return std::nullopt;
+  T.Hour = static_cast<unsigned>(*Hour);
+  if (!S.consume_front(":"))
+    return false;
+  StringRef Digits = S.take_while(llvm::isDigit);
+  if (Digits.size() != 2 || Digits.getAsInteger(10, T.Minute) || T.Minute > 59)
+    return std::nullopt;
+  S = S.drop_front(2);
+  return true;
+}
+
+/// "am"/"pm" ("a.m."/"p.m.") at the start of \p S, applied to \p T's
+/// 12-hour time. Returns whether one was there, std::nullopt when the hour
+/// cannot be a 12-hour one.
+static std::optional<bool> meridiem(StringRef &S, ClockTime &T) {
+  S = S.ltrim(" ");
+  bool Pm = S.consume_front("pm") || S.consume_front("p.m.");
+  bool Am = !Pm && (S.consume_front("am") || S.consume_front("a.m."));
+  if (!Am && !Pm)
+    return false;
+  if (T.Hour < 1 || T.Hour > 12)
+    return std::nullopt;
+  T.Hour = T.Hour % 12 + (Pm ? 12 : 0);
+  return true;
+}
+
 /// A clock time at the start of \p S (lowercase; \p Orig is the same text in
 /// its original case, for the zone name).
 static std::optional<ClockTime> clockTime(StringRef S, StringRef Orig) {
@@ -148,29 +179,11 @@ static std::optional<ClockTime> clockTime(StringRef S, StringRef Orig) {
   if (S.consume_front("at "))
     S = S.ltrim();
   date(S, T);
-  std::optional<double> Hour = number(S);
-  if (!Hour || *Hour != static_cast<unsigned>(*Hour) || *Hour > 23)
+  std::optional<bool> HasMinutes = hourMinute(S, T);
+  std::optional<bool> HasMeridiem = HasMinutes ? meridiem(S, T) : std::nullopt;
+  // "resets 5" is no time of day: it needs minutes or am/pm.
+  if (!HasMeridiem || (!*HasMinutes && !*HasMeridiem))
     return std::nullopt;
-  T.Hour = static_cast<unsigned>(*Hour);
-  bool HasMinutes = S.consume_front(":");
-  if (HasMinutes) {
-    StringRef Digits = S.take_while(llvm::isDigit);
-    if (Digits.size() != 2 || Digits.getAsInteger(10, T.Minute) ||
-        T.Minute > 59)
-      return std::nullopt;
-    S = S.drop_front(2);
-  }
-  S = S.ltrim(" ");
-  bool Pm = S.startswith("pm") || S.startswith("p.m.");
-  bool Am = S.startswith("am") || S.startswith("a.m.");
-  if (!Am && !Pm && !HasMinutes)
-    return std::nullopt; // "resets 5" is no time of day
-  if ((Am || Pm) && (T.Hour < 1 || T.Hour > 12))
-    return std::nullopt;
-  if (Am || Pm) {
-    T.Hour = T.Hour % 12 + (Pm ? 12 : 0);
-    S = S.drop_front(S.startswith("pm") || S.startswith("am") ? 2 : 4);
-  }
   T.Zone = zoneName(Orig.drop_front(Start - S.size()));
   return T;
 }

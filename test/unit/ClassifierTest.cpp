@@ -164,6 +164,19 @@ TEST(Classifier, ALineRewrittenInPlaceCountsAsItsLastState) {
       OutcomeKind::Success);
 }
 
+TEST(Classifier, DetailIsTheMatchedLineCutAtACharacter) {
+  std::string Long = "API Error: Rate limit reached " + std::string(400, 'x');
+  Outcome O = classify(binding("claude"), 1, Long + "\n");
+  EXPECT_EQ(O.Detail.substr(0, 29), "API Error: Rate limit reached");
+  EXPECT_LE(O.Detail.size(), 303u);
+  std::string Wide = "API Error: Rate limit reached ";
+  for (int I = 0; I < 150; ++I)
+    Wide += "\u00b7"; // two bytes each
+  O = classify(binding("claude"), 1, Wide + "\n");
+  llvm::StringRef Cut = llvm::StringRef(O.Detail).drop_back(3);
+  EXPECT_NE(static_cast<unsigned char>(Cut.back()), 0xC2); // no half character
+}
+
 TEST(Classifier, OnlyTheEndOfTheOutputCounts) {
   std::string Text = "API Error: 529 overloaded_error\n";
   for (int I = 0; I < 100; ++I)
