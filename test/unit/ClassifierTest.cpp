@@ -15,6 +15,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
 
 #include <gtest/gtest.h>
 
@@ -117,6 +118,16 @@ TEST(ClassifierCorpus, CoversEveryProviderAndKind) {
     for (const char *K : {"rate-limited", "overloaded", "unavailable", "auth",
                           "context", "success"})
       EXPECT_TRUE(Seen.count(std::string(P) + "/" + K)) << P << "/" << K;
+}
+
+TEST(ClassifierCorpus, BuiltInPatternsAreValidAndKnown) {
+  for (const std::string &Name : registry().providerNames())
+    for (const ir::FailurePattern &F : registry().find(Name)->Failures) {
+      std::string Error;
+      EXPECT_TRUE(llvm::Regex(F.Pattern).isValid(Error))
+          << Name << ": " << F.Pattern << ": " << Error;
+      EXPECT_TRUE(parseOutcomeKind(F.Kind)) << Name << ": " << F.Kind;
+    }
 }
 
 TEST(ClassifierCorpus, SimulatedBindingsClassifyThroughTheRealRules) {
