@@ -9,6 +9,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SHA256.h"
 
+#include <cerrno>
 #include <csignal>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -89,6 +90,24 @@ SimFailure runtime::simFailure(StringRef Provider, SimFailKind Kind) {
     if (E.Kind == Kind)
       return {E.Message, E.ToStderr, E.ExitCode};
   return {"sim: no such failure\n", true, 2};
+}
+
+llvm::Expected<std::string> runtime::readSimPrompt(int FD) {
+  std::string Prompt;
+  char Buf[16384];
+  for (;;) {
+    ssize_t N = ::read(FD, Buf, sizeof Buf);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N < 0)
+      return llvm::errorCodeToError(
+          std::error_code(errno, std::generic_category()));
+    StringRef Chunk(Buf, static_cast<size_t>(N));
+    size_t EndOfText = Chunk.find('\x04');
+    Prompt += Chunk.take_front(EndOfText).str();
+    if (N == 0 || EndOfText != StringRef::npos)
+      return Prompt;
+  }
 }
 
 static std::string env(const char *Name) {

@@ -13,6 +13,7 @@
 #define CONNECTORC_RUNTIME_SIMAGENT_H
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <optional>
@@ -51,6 +52,13 @@ struct SimRequest {
   std::string Fail;                ///< CONNECTOR_SIM_FAIL
   std::string Prompt;              ///< standard input
 };
+
+/// Reads the prompt from \p FD: up to end of file or to the first ^D byte
+/// (0x04), whichever comes first. In a terminal in canonical mode ^D at the
+/// start of a line is end of file; in raw mode (no 4 KiB line limit, which a
+/// runtime wants for long prompts) it arrives as a byte. Fails with the
+/// read error.
+llvm::Expected<std::string> readSimPrompt(int FD);
 
 /// The request described by the environment, with \p Model and \p Prompt.
 SimRequest simRequestFromEnvironment(llvm::StringRef Model, std::string Prompt);

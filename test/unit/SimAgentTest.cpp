@@ -18,6 +18,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 using namespace connectorc;
 using namespace connectorc::runtime;
 
@@ -133,6 +135,25 @@ TEST(SimAgent, EmptyAndUnknownKinds) {
   EXPECT_EQ(Bad, 2);
   EXPECT_NE(Message.find("unknown CONNECTOR_SIM_FAIL kind 'meltdown'"),
             std::string::npos);
+}
+
+TEST(SimAgent, ThePromptEndsAtEndOfFileOrControlD) {
+  auto ReadThrough = [](llvm::StringRef Written) {
+    int P[2];
+    EXPECT_EQ(pipe(P), 0);
+    EXPECT_EQ(write(P[1], Written.data(), Written.size()),
+              static_cast<ssize_t>(Written.size()));
+    close(P[1]);
+    llvm::Expected<std::string> Prompt = readSimPrompt(P[0]);
+    close(P[0]);
+    return Prompt ? *Prompt : llvm::toString(Prompt.takeError());
+  };
+  EXPECT_EQ(ReadThrough("Review the diff.\n"), "Review the diff.\n");
+  EXPECT_EQ(ReadThrough("Review it.\n\x04ignored"), "Review it.\n");
+  EXPECT_EQ(ReadThrough(""), "");
+  std::string Long(60000,
+                   'x'); // longer than a tty's 4 KiB line, within a pipe buffer
+  EXPECT_EQ(ReadThrough(Long + "\x04"), Long);
 }
 
 TEST(SimAgent, ProviderOfABindingId) {

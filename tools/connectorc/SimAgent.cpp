@@ -3,7 +3,6 @@
 
 #include "runtime/SimAgent.h"
 
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace connectorc;
@@ -19,16 +18,15 @@ cl::opt<std::string>
 } // namespace
 
 int driver::runSimAgent() {
-  // The prompt arrives on standard input, up to end of file (in a terminal,
-  // the runtime sends ^D).
-  auto Prompt = llvm::MemoryBuffer::getSTDIN();
+  // The prompt arrives on standard input, up to end of file or ^D.
+  llvm::Expected<std::string> Prompt = runtime::readSimPrompt(0);
   if (!Prompt) {
     llvm::errs() << "sim-agent: cannot read the prompt: "
-                 << Prompt.getError().message() << "\n";
+                 << llvm::toString(Prompt.takeError()) << "\n";
     return ExitFailure;
   }
-  runtime::SimRequest R = runtime::simRequestFromEnvironment(
-      SimModel, (*Prompt)->getBuffer().str());
+  runtime::SimRequest R =
+      runtime::simRequestFromEnvironment(SimModel, std::move(*Prompt));
   int Status = runtime::runSimAgent(R, llvm::outs(), llvm::errs());
   llvm::outs().flush();
   return Status;
