@@ -21,7 +21,7 @@ namespace connectorc::ir {
 /// How the runtime recognises a provider failure in an agent's output or
 /// exit status.
 struct FailurePattern {
-  std::string Kind;    ///< unavailable, rate-limited, overloaded, auth
+  std::string Kind; ///< unavailable, rate-limited, overloaded, auth, context
   std::string Pattern; ///< POSIX ERE, matched case-insensitively; may be empty
   std::vector<int> ExitCodes;
   bool operator==(const FailurePattern &) const = default;

@@ -8,6 +8,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/Regex.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -128,6 +129,25 @@ static void mergeProvider(Provider &P, const Value &Obj) {
   }
 }
 
+/// Why one of \p P's patterns is not a POSIX ERE (which would never match,
+/// silently), if one is not.
+static std::optional<std::string> invalidPattern(const Provider &P) {
+  auto Check = [](llvm::StringRef What,
+                  const std::string &Pattern) -> std::optional<std::string> {
+    std::string Error;
+    if (Pattern.empty() || llvm::Regex(Pattern).isValid(Error))
+      return std::nullopt;
+    return fmt::format("{} '{}' is not a POSIX extended regular expression: {}",
+                       What, Pattern, Error);
+  };
+  for (const ir::FailurePattern &F : P.Failures)
+    if (std::optional<std::string> E = Check("failure pattern", F.Pattern))
+      return E;
+  if (std::optional<std::string> E = Check("ready_pattern", P.ReadyPattern))
+    return E;
+  return Check("idle_pattern", P.IdlePattern);
+}
+
 /// valijson's schema for registry files, parsed once.
 static const valijson::Schema &registrySchema() {
   static const valijson::Schema *S = [] {
@@ -199,6 +219,10 @@ bool ProviderRegistry::merge(llvm::StringRef Text, llvm::StringRef Name,
     for (const std::string &PName : Order)
       if (Providers[PName].Executable.empty())
         return Fail(0, fmt::format("provider '{}' has no \"executable\"", PName));
+  if (Diags)
+    for (const std::string &PName : Order)
+      if (std::optional<std::string> Bad = invalidPattern(Providers[PName]))
+        return Fail(0, fmt::format("provider '{}': {}", PName, *Bad));
   if (const auto S = Doc.FindMember("shorthands"); S != Doc.MemberEnd())
     for (auto &M : S->value.GetObject()) {
       auto [Prov, Model] = llvm::StringRef(M.value.GetString()).split('/');

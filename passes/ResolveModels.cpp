@@ -6,7 +6,8 @@
 // tier, with an object reference's overrides applied. Each task's primary
 // candidate is its model's binding; "auto" is left for cost-route.
 // With --simulate the command becomes the offline sim agent's while the
-// binding keeps naming the real provider and its prices.
+// binding keeps naming the real provider, its prices and its failure rules
+// (followed by the sim's own).
 //
 //===----------------------------------------------------------------------===//
 #include "passes/PassManager.h"
@@ -96,7 +97,10 @@ static std::optional<ir::ModelBinding> bindModel(Compilation &C,
     B.Via = S.Via;
     B.ReadyPattern = S.ReadyPattern;
     B.IdlePattern = S.IdlePattern;
-    B.Failures = S.Failures;
+    // The real provider's rules first, so that the sim imitating it
+    // (CONNECTOR_SIM_FAIL) is classified as the real CLI would be; then the
+    // sim's own, for providers it does not imitate.
+    B.Failures.insert(B.Failures.end(), S.Failures.begin(), S.Failures.end());
     B.EnvKeys.clear();
     B.Env.clear();
     B.Simulated = true;

@@ -16,11 +16,13 @@ llvm::cl::SubCommand &lintCommand();
 llvm::cl::SubCommand &buildCommand();
 llvm::cl::SubCommand &explainCommand();
 llvm::cl::SubCommand &schemaCommand();
+llvm::cl::SubCommand &simAgentCommand();
 
 int runLint();
 int runBuild();
 int runExplain();
 int runSchema();
+int runSimAgent();
 
 } // namespace connectorc::driver
 

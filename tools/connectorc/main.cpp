@@ -40,6 +40,15 @@ cl::SubCommand &connectorc::driver::schemaCommand() {
   return S;
 }
 
+cl::SubCommand &connectorc::driver::simAgentCommand() {
+  static cl::SubCommand S(
+      "sim-agent",
+      "The offline, deterministic agent that --simulate runs in place of "
+      "every AI CLI (prompt on standard input; environment: "
+      "CONNECTOR_SIM_AS, CONNECTOR_SIM_FAIL, CONNECTOR_TASK, "
+      "CONNECTOR_INPUTS; see docs/sim.md)");
+  return S;
+}
 
 static void printVersion(llvm::raw_ostream &OS) {
   OS << "connectorc " << CONNECTORC_VERSION << "\n";
@@ -74,6 +83,8 @@ int main(int Argc, char **Argv) {
     return runExplain();
   if (schemaCommand())
     return runSchema();
+  if (simAgentCommand())
+    return runSimAgent();
   cl::PrintHelpMessage(false, true);
   return ExitUsage;
 }

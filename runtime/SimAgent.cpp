@@ -1,0 +1,248 @@
+//===- SimAgent.cpp - the offline, deterministic agent --------------------===//
+#include "runtime/SimAgent.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SHA256.h"
+
+#include <cerrno>
+#include <csignal>
+#include <sys/resource.h>
+#include <unistd.h>
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+using llvm::StringRef;
+
+namespace {
+struct FailureEntry {
+  StringRef Provider;
+  SimFailKind Kind;
+  bool ToStderr;
+  int ExitCode;
+  StringRef Message;
+};
+
+#define SIM_FAILURE(PROVIDER, KIND, TO_STDERR, EXIT_CODE, MESSAGE)             \
+  {PROVIDER, SimFailKind::KIND, TO_STDERR, EXIT_CODE, MESSAGE},
+const FailureEntry FailureTable[] = {
+#include "runtime/SimFailures.def"
+};
+
+/// The sim's own messages, matched by the `sim` provider's registry rules.
+const FailureEntry OwnFailures[] = {
+    {"sim", SimFailKind::Unavailable, true, 1,
+     "sim: unavailable (simulated: the service cannot be reached)\n"},
+    {"sim", SimFailKind::RateLimited, true, 1,
+     "sim: rate limited (simulated); try again in 30s\n"},
+    {"sim", SimFailKind::Overloaded, true, 1,
+     "sim: overloaded (simulated); try again in 10s\n"},
+    {"sim", SimFailKind::Auth, true, 1,
+     "sim: auth failed (simulated: invalid credentials)\n"},
+    {"sim", SimFailKind::Context, true, 1,
+     "sim: context length exceeded (simulated)\n"},
+};
+} // namespace
+
+std::optional<SimFailKind> runtime::parseSimFailKind(StringRef Name) {
+  return llvm::StringSwitch<std::optional<SimFailKind>>(Name)
+      .Case("", SimFailKind::None)
+      .Case("unavailable", SimFailKind::Unavailable)
+      .Cases("rate-limit", "rate-limited", SimFailKind::RateLimited)
+      .Case("overloaded", SimFailKind::Overloaded)
+      .Case("auth", SimFailKind::Auth)
+      .Case("context", SimFailKind::Context)
+      .Case("crash", SimFailKind::Crash)
+      .Case("hang", SimFailKind::Hang)
+      .Case("empty", SimFailKind::Empty)
+      .Default(std::nullopt);
+}
+
+StringRef runtime::simFailKindNames() {
+  return "unavailable, rate-limit, overloaded, auth, context, crash, hang, "
+         "empty";
+}
+
+std::string runtime::simProviderOf(StringRef BindingId) {
+  StringRef Provider = BindingId.split('/').first;
+  return Provider.rsplit(':').second.empty()
+             ? Provider.str()
+             : Provider.rsplit(':').second.str();
+}
+
+std::vector<StringRef> runtime::simImitatedProviders() {
+  std::vector<StringRef> Out;
+  for (const FailureEntry &E : FailureTable)
+    if (!llvm::is_contained(Out, E.Provider))
+      Out.push_back(E.Provider);
+  return Out;
+}
+
+SimFailure runtime::simFailure(StringRef Provider, SimFailKind Kind) {
+  for (const FailureEntry &E : FailureTable)
+    if (E.Provider == Provider && E.Kind == Kind)
+      return {E.Message, E.ToStderr, E.ExitCode};
+  for (const FailureEntry &E : OwnFailures)
+    if (E.Kind == Kind)
+      return {E.Message, E.ToStderr, E.ExitCode};
+  return {"sim: no such failure\n", true, 2};
+}
+
+llvm::Expected<std::string> runtime::readSimPrompt(int FD) {
+  std::string Prompt;
+  char Buf[16384];
+  for (;;) {
+    ssize_t N = ::read(FD, Buf, sizeof Buf);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N < 0)
+      return llvm::errorCodeToError(
+          std::error_code(errno, std::generic_category()));
+    StringRef Chunk(Buf, static_cast<size_t>(N));
+    size_t EndOfText = Chunk.find('\x04');
+    Prompt += Chunk.take_front(EndOfText).str();
+    if (N == 0 || EndOfText != StringRef::npos)
+      return Prompt;
+  }
+}
+
+static std::string env(const char *Name) {
+  return llvm::sys::Process::GetEnv(Name).getValueOr("");
+}
+
+SimRequest runtime::simRequestFromEnvironment(StringRef Model,
+                                              std::string Prompt) {
+  SimRequest R;
+  if (!Model.empty())
+    R.Model = Model.str();
+  R.StandsFor = env("CONNECTOR_SIM_AS");
+  if (R.StandsFor.empty())
+    R.StandsFor = "sim/" + R.Model;
+  R.Task = env("CONNECTOR_TASK");
+  R.RunDir = env("CONNECTOR_RUN_DIR");
+  R.Fail = env("CONNECTOR_SIM_FAIL");
+  std::string Inputs = env("CONNECTOR_INPUTS");
+  llvm::SmallVector<StringRef, 8> Parts;
+  StringRef(Inputs).split(Parts, ':', -1, false);
+  for (StringRef P : Parts)
+    R.Inputs.push_back(P.str());
+  R.Prompt = std::move(Prompt);
+  return R;
+}
+
+static std::string sha256(StringRef Data) {
+  return llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(Data)),
+                     /*LowerCase=*/true);
+}
+
+/// \p Path relative to the run directory when it lies inside it.
+static std::string shownPath(StringRef Path, StringRef RunDir) {
+  llvm::SmallString<256> P(Path);
+  if (!RunDir.empty() && llvm::sys::path::replace_path_prefix(P, RunDir, ""))
+    return llvm::sys::path::relative_path(P).str();
+  return Path.str();
+}
+
+static void listInputs(const SimRequest &R, llvm::raw_ostream &OS) {
+  OS << "## Inputs (" << R.Inputs.size() << ")\n\n";
+  if (R.Inputs.empty()) {
+    OS << "None.\n\n";
+    return;
+  }
+  OS << "| file | bytes | sha256 |\n|---|---|---|\n";
+  for (const std::string &In : R.Inputs) {
+    auto Buf = llvm::MemoryBuffer::getFile(In, /*IsText=*/false,
+                                           /*RequiresNullTerminator=*/false);
+    OS << "| " << shownPath(In, R.RunDir) << " | ";
+    if (Buf)
+      OS << (*Buf)->getBufferSize() << " | " << sha256((*Buf)->getBuffer());
+    else
+      OS << "- | unreadable: " << Buf.getError().message();
+    OS << " |\n";
+  }
+  OS << "\n";
+}
+
+static void quotePrompt(StringRef Prompt, llvm::raw_ostream &OS) {
+  OS << "## Prompt (" << Prompt.size() << " bytes, sha256 "
+     << sha256(Prompt).substr(0, 16) << ")\n\n";
+  llvm::SmallVector<StringRef, 16> Lines;
+  Prompt.rtrim("\n").split(Lines, '\n');
+  for (StringRef L : Lines)
+    OS << (L.empty() ? ">" : "> " + L.str()) << "\n";
+  OS << "\n";
+}
+
+std::string runtime::simAnswer(const SimRequest &R) {
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  auto [Phase, Worker] = StringRef(R.Task).rsplit('/');
+  OS << "# Simulated answer\n\n"
+     << "- model: " << R.StandsFor << " (simulated by sim/" << R.Model << ")\n"
+     << "- phase: " << (Phase.empty() ? "-" : Phase) << "\n"
+     << "- worker: " << (Worker.empty() ? "-" : Worker) << "\n\n";
+  quotePrompt(R.Prompt, OS);
+  listInputs(R, OS);
+  OS << "## Answer\n\n"
+     << "This is the offline sim agent: no model was asked. It read the "
+        "prompt above and "
+     << R.Inputs.size() << (R.Inputs.size() == 1 ? " input" : " inputs")
+     << "; a real model standing for " << R.StandsFor
+     << " would answer here.\n";
+  return Text;
+}
+
+/// Dies the way a crashing CLI does: by SIGABRT, with the default action
+/// (LLVM's handler would print a stack trace) and no core file.
+[[noreturn]] static void crash(llvm::raw_ostream &Err) {
+  Err << "sim: simulated crash (abort)\n";
+  Err.flush();
+  struct rlimit NoCore = {0, 0};
+  setrlimit(RLIMIT_CORE, &NoCore);
+  std::signal(SIGABRT, SIG_DFL);
+  std::raise(SIGABRT);
+  _exit(134);
+}
+
+/// Waits without using the CPU until a signal ends the process.
+[[noreturn]] static void hang(llvm::raw_ostream &Err) {
+  Err << "sim: simulated hang; waiting to be killed\n";
+  Err.flush();
+  for (;;)
+    pause();
+}
+
+int runtime::runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,
+                         llvm::raw_ostream &Err) {
+  std::optional<SimFailKind> Kind = parseSimFailKind(R.Fail);
+  if (!Kind) {
+    Err << "sim-agent: unknown CONNECTOR_SIM_FAIL kind '" << R.Fail
+        << "' (expected one of: " << simFailKindNames() << ")\n";
+    return 2;
+  }
+  switch (*Kind) {
+  case SimFailKind::None:
+    Out << simAnswer(R);
+    return 0;
+  case SimFailKind::Empty:
+    return 0;
+  case SimFailKind::Crash:
+    crash(Err);
+  case SimFailKind::Hang:
+    hang(Err);
+  case SimFailKind::Unavailable:
+  case SimFailKind::RateLimited:
+  case SimFailKind::Overloaded:
+  case SimFailKind::Auth:
+  case SimFailKind::Context: {
+    SimFailure F = simFailure(simProviderOf(R.StandsFor), *Kind);
+    (F.ToStderr ? Err : Out) << F.Message;
+    return F.ExitCode;
+  }
+  }
+  llvm_unreachable("unknown sim failure kind");
+}

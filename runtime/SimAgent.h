@@ -1,0 +1,95 @@
+//===- SimAgent.h - the offline, deterministic agent ------------*- C++ -*-===//
+//
+// `connectorc sim-agent` stands in for an AI coding CLI: with --simulate every
+// model of a plan runs on it, inside a terminal like any CLI. Its answer
+// names the model it stands for, the phase and worker, echoes the prompt and
+// lists every input file with its size and SHA-256, so that a synthesis
+// phase visibly reads the reviews. Told to fail (CONNECTOR_SIM_FAIL), it
+// prints the message the real CLI prints in that case and exits as it does
+// (docs/sim.md).
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_RUNTIME_SIMAGENT_H
+#define CONNECTORC_RUNTIME_SIMAGENT_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace connectorc::runtime {
+
+/// How the sim agent is told to fail (CONNECTOR_SIM_FAIL).
+enum class SimFailKind {
+  None,
+  Unavailable,
+  RateLimited,
+  Overloaded,
+  Auth,
+  Context,
+  Crash,
+  Hang,
+  Empty
+};
+
+/// "unavailable", "rate-limit" (or "rate-limited"), "overloaded", "auth",
+/// "context", "crash", "hang", "empty"; "" is None. Unknown: std::nullopt.
+std::optional<SimFailKind> parseSimFailKind(llvm::StringRef Name);
+
+/// The names parseSimFailKind accepts, for messages and help.
+llvm::StringRef simFailKindNames();
+
+/// What one sim-agent run is asked to do.
+struct SimRequest {
+  std::string Model = "balanced"; ///< --model
+  std::string StandsFor; ///< CONNECTOR_SIM_AS (a binding id), else sim/<Model>
+  std::string Task;      ///< CONNECTOR_TASK: "<stage>/<worker>"
+  std::vector<std::string> Inputs; ///< CONNECTOR_INPUTS, ':'-separated
+  std::string RunDir;              ///< CONNECTOR_RUN_DIR
+  std::string Fail;                ///< CONNECTOR_SIM_FAIL
+  std::string Prompt;              ///< standard input
+};
+
+/// Reads the prompt from \p FD: up to end of file or to the first ^D byte
+/// (0x04), whichever comes first. In a terminal in canonical mode ^D at the
+/// start of a line is end of file; in raw mode (no 4 KiB line limit, which a
+/// runtime wants for long prompts) it arrives as a byte. Fails with the
+/// read error.
+llvm::Expected<std::string> readSimPrompt(int FD);
+
+/// The request described by the environment, with \p Model and \p Prompt.
+SimRequest simRequestFromEnvironment(llvm::StringRef Model, std::string Prompt);
+
+/// The provider a binding id names: "claude" for "claude/claude-sonnet-5-5",
+/// "h:claude/claude-haiku-5-5" or "claude/claude-haiku-5-5#2".
+std::string simProviderOf(llvm::StringRef BindingId);
+
+/// A real CLI's failure: what it prints, where, and its exit status.
+struct SimFailure {
+  llvm::StringRef Message;
+  bool ToStderr = false;
+  int ExitCode = 1;
+};
+
+/// How \p Provider's CLI fails as \p Kind (one of the five provider failure
+/// kinds); the sim's own message for a provider it does not imitate.
+SimFailure simFailure(llvm::StringRef Provider, SimFailKind Kind);
+
+/// The providers whose CLIs the sim imitates.
+std::vector<llvm::StringRef> simImitatedProviders();
+
+/// The deterministic markdown answer to \p R.
+std::string simAnswer(const SimRequest &R);
+
+/// Runs the sim agent: prints the answer (or the failure) to \p Out and
+/// \p Err and returns the exit status. Does not return for "crash" (dies by
+/// SIGABRT, without a core file) and "hang" (waits for a signal).
+int runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,
+                llvm::raw_ostream &Err);
+
+} // namespace connectorc::runtime
+
+#endif
