@@ -21,17 +21,8 @@ std::string connectorc::findProjectRoot(llvm::StringRef Dir) {
   llvm::SmallString<256> Abs(Dir.empty() ? "." : Dir);
   llvm::sys::fs::make_absolute(Abs);
   llvm::sys::path::remove_dots(Abs, /*remove_dot_dot=*/true);
-  llvm::SmallString<256> Probe(Abs);
-  while (!Probe.empty()) {
-    llvm::SmallString<256> Git(Probe);
-    llvm::sys::path::append(Git, ".git");
-    if (llvm::sys::fs::exists(Git))
-      return std::string(Probe);
-    std::string Parent = llvm::sys::path::parent_path(Probe).str();
-    if (Parent.empty() || Parent == Probe)
-      break;
-    Probe = Parent;
-  }
+  if (std::optional<std::string> Repo = ir::enclosingGitRepo(Abs))
+    return *Repo;
   return std::string(Abs);
 }
 
@@ -73,6 +64,15 @@ private:
   }
   llvm::SMRange range(const Value *V) const {
     return V ? Doc.rangeOf(*V) : llvm::SMRange();
+  }
+  /// The range of each string entry of an array, as strings() keeps them.
+  std::vector<llvm::SMRange> entryRanges(const Value *V) const {
+    std::vector<llvm::SMRange> Out;
+    if (V && V->IsArray())
+      for (const Value &E : V->GetArray())
+        if (E.IsString())
+          Out.push_back(range(&E));
+    return Out;
   }
 
   void lowerModels();
@@ -292,7 +292,7 @@ void Lowerer::mergeSession(ir::SessionSpec &S, const Value *Session) {
   }
   if (const Value *C = member(Session, "copy")) {
     S.Copy = strings(C);
-    S.CopyLoc = range(C);
+    S.CopyLocs = entryRanges(C);
   }
   if (const Value *Su = member(Session, "setup"))
     S.Setup = strings(Su);
@@ -309,7 +309,7 @@ void Lowerer::mergeSession(ir::SessionSpec &S, const Value *Session) {
         S.Network = N->GetBool();
       if (const Value *Wr = member(Sb, "write")) {
         S.Write = strings(Wr);
-        S.WriteLoc = range(Wr);
+        S.WriteLocs = entryRanges(Wr);
       }
     }
   }

@@ -93,7 +93,10 @@ struct SessionSpec {
   bool Sandbox = false;
   bool Network = false;
   std::vector<std::string> Write;
-  llvm::SMRange WorktreeLoc, CwdLoc, WriteLoc, RepoLoc, CopyLoc;
+  llvm::SMRange WorktreeLoc, CwdLoc, RepoLoc;
+  /// One range per entry of Write and Copy, so that a bad entry gets the
+  /// caret.
+  std::vector<llvm::SMRange> WriteLocs, CopyLocs;
 };
 
 /// A named model use with where it was named.
@@ -182,6 +185,9 @@ std::optional<double> parseDuration(llvm::StringRef S);
 /// "$1.25"; amounts under a cent keep four decimals ("$0.0030") so that a
 /// small cost never reads as $0.00.
 std::string formatUsd(double Usd);
+/// The git repository \p Dir is in, found as git finds it: the nearest of
+/// \p Dir and its parents that has a ".git". std::nullopt when none has.
+std::optional<std::string> enclosingGitRepo(llvm::StringRef Dir);
 /// Formats seconds the way a spec writes them ("1h30m", "45s").
 std::string formatDuration(double Seconds);
 

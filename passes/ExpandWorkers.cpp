@@ -77,6 +77,7 @@ unsigned connectorc::addPlanStage(Compilation &C, const ir::Stage &S,
   PS.MaxMessages = S.MaxMessages;
   PS.TimeoutS = S.StageTimeoutS;
   C.Plan.Stages.push_back(std::move(PS));
+  C.StageSource.push_back(&S);
   return static_cast<unsigned>(C.Plan.Stages.size() - 1);
 }
 

@@ -50,6 +50,9 @@ struct Compilation {
   /// For each task, the agent it was made from (for positions and session
   /// settings). Compile-time only.
   std::vector<const ir::Agent *> TaskAgent;
+  /// For each plan stage, the spec stage it was made from (for positions).
+  /// Compile-time only.
+  std::vector<const ir::Stage *> StageSource;
   /// For each module, model name → binding index (resolve-models).
   std::vector<llvm::StringMap<unsigned>> ModelBindings;
   ir::Plan Plan;
