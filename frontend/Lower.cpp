@@ -84,6 +84,7 @@ private:
   void lowerTools();
   void lowerHeader();
   void lowerStage(const spec::Phase &P);
+  void lowerChair(ir::Stage &S, const spec::Phase &P, const ir::Agent &Base);
   void mergeSession(ir::SessionSpec &S, const Value *Session);
   void applyCommon(ir::Agent &A, const Value *Obj);
   void readPrompt(ir::Agent &A, const Value *Obj);
@@ -218,6 +219,7 @@ std::string Lowerer::useModel(const spec::ModelUse &U) {
   if (U.Node && U.Node->IsObject()) {
     std::string Name = fmt::format("inline-{}", ++InlineModels);
     M->Models.push_back(modelFromNode(Name, U.Ref, U.Node));
+    M->Models.back().IsInline = true;
     return Name;
   }
   if (!M->findModel(U.Name)) {
@@ -386,6 +388,27 @@ ir::Agent Lowerer::agentFor(const spec::Worker &Wk, const ir::Agent &Base) {
   return A;
 }
 
+/// A meeting's chair: the participant it names, else an agent of its own
+/// with the phase's settings (the chair need not be a participant).
+void Lowerer::lowerChair(ir::Stage &S, const spec::Phase &P,
+                         const ir::Agent &Base) {
+  if (!P.Chair) {
+    if (!S.Agents.empty())
+      S.Chair = S.Agents.front().Name;
+    return;
+  }
+  S.Chair = P.Chair->Name;
+  if (llvm::any_of(S.Agents,
+                   [&](const ir::Agent &A) { return A.Name == S.Chair; }))
+    return;
+  ir::Agent Chair = Base;
+  Chair.Name = S.Chair;
+  Chair.Loc = range(P.Chair->Node);
+  Chair.Model = {useModel(*P.Chair), Chair.Loc};
+  Chair.Failover.clear();
+  S.ChairAgent = std::move(Chair);
+}
+
 void Lowerer::lowerStage(const spec::Phase &P) {
   ir::Stage S;
   S.Name = P.Name;
@@ -441,7 +464,6 @@ void Lowerer::lowerStage(const spec::Phase &P) {
   case spec::PhaseKind::Meeting:
     S.Kind = ir::StageKind::Meeting;
     S.Agenda = strings(member(T, "agenda"));
-    S.Chair = str(member(T, "chair"));
     break;
   case spec::PhaseKind::Mesh:
     S.Kind = ir::StageKind::Mesh;
@@ -469,8 +491,12 @@ void Lowerer::lowerStage(const spec::Phase &P) {
     }
     S.Count = static_cast<unsigned>(S.Agents.size());
   }
-  if (S.Chair.empty() && S.Kind == ir::StageKind::Meeting && !S.Agents.empty())
-    S.Chair = S.Agents.front().Name;
+  if (S.Kind == ir::StageKind::Meeting)
+    lowerChair(S, P, Base);
+  // A mesh's own prompt is the team's shared goal: every agent gets it (an
+  // agent without a prompt of its own has it as Base's).
+  if (S.Kind == ir::StageKind::Mesh && !Base.Prompt.empty())
+    S.SharedPrompt = Base;
   M->Stages.push_back(std::move(S));
 }
 

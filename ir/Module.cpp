@@ -79,6 +79,11 @@ const Model *Module::findModel(llvm::StringRef Name) const {
   return nullptr;
 }
 
+std::string Module::modelVar(llvm::StringRef Name) const {
+  const Model *M = findModel(Name);
+  return M && M->IsInline ? M->Ref.str() : Name.str();
+}
+
 const Machine *Module::findMachine(llvm::StringRef Name) const {
   for (const Machine &M : Machines)
     if (M.Name == Name)

@@ -56,6 +56,7 @@ struct Model {
   std::string ReadyPattern;
   EnvList Env;
   bool IsAlias = false; ///< defined in "models" (the team's own models)
+  bool IsInline = false; ///< an object reference; Name is internal
   llvm::SMRange Loc;
 };
 
@@ -148,6 +149,10 @@ struct Stage {
   // meeting
   std::vector<std::string> Agenda;
   std::string Chair;
+  std::optional<Agent> ChairAgent; ///< the chair when not a participant
+  // mesh: its own prompt, which each agent with a prompt of its own gets
+  // first (kept as an agent for the positions of its template)
+  std::optional<Agent> SharedPrompt;
   // mesh
   unsigned MaxMessages = 0;
   double StageTimeoutS = 0;
@@ -176,6 +181,9 @@ struct Module {
   std::vector<Stage> Stages;
 
   const Model *findModel(llvm::StringRef Name) const;
+  /// What {model} says for model \p Name: the name the spec gave it, or for
+  /// an inline object the reference it makes, never its internal name.
+  std::string modelVar(llvm::StringRef Name) const;
   const Machine *findMachine(llvm::StringRef Name) const;
 };
 
