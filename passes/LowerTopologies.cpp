@@ -43,7 +43,7 @@ private:
   void lowerDialogue(unsigned Module, const ir::Stage &S, unsigned PS);
   void lowerMeeting(unsigned Module, const ir::Stage &S, unsigned PS);
   void lowerMesh(unsigned Module, const ir::Stage &S, unsigned PS);
-  void lowerTeam(const ir::Stage &S, unsigned PS);
+  void lowerTeam(unsigned Module, const ir::Stage &S, unsigned PS);
 
   Compilation &C;
 };
@@ -66,7 +66,7 @@ void TopologyLowering::lowerStage(unsigned Module, const ir::Stage &S,
     lowerMesh(Module, S, PS);
     break;
   case ir::StageKind::Team:
-    lowerTeam(S, PS);
+    lowerTeam(Module, S, PS);
     break;
   }
   ir::PlanStage &Stage = C.Plan.Stages[PS];
@@ -166,12 +166,14 @@ void TopologyLowering::lowerMesh(unsigned Module, const ir::Stage &S,
   }
 }
 
-void TopologyLowering::lowerTeam(const ir::Stage &S, unsigned PS) {
+void TopologyLowering::lowerTeam(unsigned Module, const ir::Stage &S,
+                                 unsigned PS) {
   if (!S.Team)
     return;
   const ir::Module &Child = *S.Team;
   unsigned ChildIndex = static_cast<unsigned>(C.Modules.size());
   C.Modules.push_back(&Child);
+  C.ModuleParent.push_back(Module);
   std::string Prefix = C.Plan.Stages[PS].Name;
   std::vector<unsigned> Inner; // plan stage of each child stage
   for (const ir::Stage &CS : Child.Stages)
