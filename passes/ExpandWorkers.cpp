@@ -119,6 +119,23 @@ unsigned connectorc::addTask(Compilation &C, unsigned Module,
   return Index;
 }
 
+void connectorc::applySession(ir::Task &Task, const ir::Agent &A,
+                              const TemplateVars &Vars) {
+  if (A.Session.Worktree.empty() && !A.Session.Sandbox &&
+      A.Session.Cwd.empty() && A.Session.Setup.empty())
+    return;
+  Task.Session.Worktree = A.Session.Worktree.empty()
+                              ? ""
+                              : substituteTemplate(A.Session.Worktree, Vars);
+  Task.Session.Base = A.Session.Base;
+  Task.Session.Repo = A.Session.Repo;
+  Task.Session.Copy = A.Session.Copy;
+  Task.Session.Setup = A.Session.Setup;
+  Task.Session.Cwd = A.Session.Cwd;
+  Task.Session.Sandbox = {A.Session.Sandbox, A.Session.Network,
+                          A.Session.Write};
+}
+
 void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
                                     const ir::Stage &S, unsigned PlanStage) {
   const ir::Module &M = *C.Modules[Module];
@@ -138,20 +155,7 @@ void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
     unsigned T = addTask(C, Module, PlanStage, A,
                          Counted ? Vars.Worker : A.Name, I, std::move(*Prompt));
     ir::Task &Task = C.Plan.Tasks[T];
-    if (!A.Session.Worktree.empty() || A.Session.Sandbox ||
-        !A.Session.Cwd.empty() || !A.Session.Setup.empty()) {
-      Task.Session.Worktree =
-          A.Session.Worktree.empty()
-              ? ""
-              : substituteTemplate(A.Session.Worktree, Vars);
-      Task.Session.Base = A.Session.Base;
-      Task.Session.Repo = A.Session.Repo;
-      Task.Session.Copy = A.Session.Copy;
-      Task.Session.Setup = A.Session.Setup;
-      Task.Session.Cwd = A.Session.Cwd;
-      Task.Session.Sandbox = {A.Session.Sandbox, A.Session.Network,
-                              A.Session.Write};
-    }
+    applySession(Task, A, Vars);
     if (!S.Parallel && I > 1)
       Task.Deps.push_back(T - 1);
   }

@@ -163,6 +163,9 @@ void TopologyLowering::lowerMesh(unsigned Module, const ir::Stage &S,
     unsigned T = addTask(C, Module, PS, A, A.Name, I + 1, std::move(*Prompt));
     C.Plan.Tasks[T].Role = "agent";
     C.Plan.Tasks[T].Mailbox = true;
+    // One task per agent, so its session is unambiguous (a dialogue's or a
+    // meeting's turns of one participant would need to share one).
+    applySession(C.Plan.Tasks[T], A, Vars);
   }
 }
 
