@@ -147,7 +147,8 @@ void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
   for (unsigned I = 1; I <= S.Count && !S.Agents.empty(); ++I) {
     const ir::Agent &A = S.Agents[Counted ? 0 : I - 1];
     Vars.Worker = std::to_string(I);
-    Vars.Model = M.modelVar(A.Model.Name);
+    if (I == 1 || !Counted) // counted workers share one agent
+      Vars.Model = M.modelVar(A.Model.Name);
     Vars.Machine = A.Machines.empty() ? "local" : A.Machines.front();
     std::optional<std::string> Prompt = renderForTask(C, A, A.Prompt, Vars);
     if (!Prompt)
