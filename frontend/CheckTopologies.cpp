@@ -49,7 +49,7 @@ void Checker::checkMeeting(spec::Phase &P, const Value &M) {
       if (auto U = useModel(Part))
         P.Workers.push_back({U->Name, &Part, *U, {}, {}});
   if (const Value *Chair = member(M, "chair"))
-    useModel(*Chair);
+    P.Chair = useModel(*Chair);
 }
 
 void Checker::checkMesh(spec::Phase &P, const Value &M) {

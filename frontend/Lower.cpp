@@ -21,17 +21,8 @@ std::string connectorc::findProjectRoot(llvm::StringRef Dir) {
   llvm::SmallString<256> Abs(Dir.empty() ? "." : Dir);
   llvm::sys::fs::make_absolute(Abs);
   llvm::sys::path::remove_dots(Abs, /*remove_dot_dot=*/true);
-  llvm::SmallString<256> Probe(Abs);
-  while (!Probe.empty()) {
-    llvm::SmallString<256> Git(Probe);
-    llvm::sys::path::append(Git, ".git");
-    if (llvm::sys::fs::exists(Git))
-      return std::string(Probe);
-    std::string Parent = llvm::sys::path::parent_path(Probe).str();
-    if (Parent.empty() || Parent == Probe)
-      break;
-    Probe = Parent;
-  }
+  if (std::optional<std::string> Repo = ir::enclosingGitRepo(Abs))
+    return *Repo;
   return std::string(Abs);
 }
 
@@ -73,6 +64,15 @@ private:
   static llvm::SMRange range(const Value *V) {
     return V ? deferredRange(V) : llvm::SMRange();
   }
+  /// The range of each string entry of an array, as strings() keeps them.
+  std::vector<llvm::SMRange> entryRanges(const Value *V) const {
+    std::vector<llvm::SMRange> Out;
+    if (V && V->IsArray())
+      for (const Value &E : V->GetArray())
+        if (E.IsString())
+          Out.push_back(range(&E));
+    return Out;
+  }
 
   void lowerModels();
   std::string useModel(const spec::ModelUse &U);
@@ -83,6 +83,7 @@ private:
   void lowerTools();
   void lowerHeader();
   void lowerStage(const spec::Phase &P);
+  void lowerChair(ir::Stage &S, const spec::Phase &P, const ir::Agent &Base);
   void mergeSession(ir::SessionSpec &S, const Value *Session);
   void applyCommon(ir::Agent &A, const Value *Obj);
   void readPrompt(ir::Agent &A, const Value *Obj);
@@ -216,6 +217,7 @@ std::string Lowerer::useModel(const spec::ModelUse &U) {
   if (U.Node && U.Node->IsObject()) {
     std::string Name = fmt::format("inline-{}", ++InlineModels);
     M->Models.push_back(modelFromNode(Name, U.Ref, U.Node));
+    M->Models.back().IsInline = true;
     return Name;
   }
   if (!M->findModel(U.Name)) {
@@ -290,7 +292,7 @@ void Lowerer::mergeSession(ir::SessionSpec &S, const Value *Session) {
   }
   if (const Value *C = member(Session, "copy")) {
     S.Copy = strings(C);
-    S.CopyLoc = range(C);
+    S.CopyLocs = entryRanges(C);
   }
   if (const Value *Su = member(Session, "setup"))
     S.Setup = strings(Su);
@@ -307,7 +309,7 @@ void Lowerer::mergeSession(ir::SessionSpec &S, const Value *Session) {
         S.Network = N->GetBool();
       if (const Value *Wr = member(Sb, "write")) {
         S.Write = strings(Wr);
-        S.WriteLoc = range(Wr);
+        S.WriteLocs = entryRanges(Wr);
       }
     }
   }
@@ -384,6 +386,27 @@ ir::Agent Lowerer::agentFor(const spec::Worker &Wk, const ir::Agent &Base) {
   return A;
 }
 
+/// A meeting's chair: the participant it names, else an agent of its own
+/// with the phase's settings (the chair need not be a participant).
+void Lowerer::lowerChair(ir::Stage &S, const spec::Phase &P,
+                         const ir::Agent &Base) {
+  if (!P.Chair) {
+    if (!S.Agents.empty())
+      S.Chair = S.Agents.front().Name;
+    return;
+  }
+  S.Chair = P.Chair->Name;
+  if (llvm::any_of(S.Agents,
+                   [&](const ir::Agent &A) { return A.Name == S.Chair; }))
+    return;
+  ir::Agent Chair = Base;
+  Chair.Name = S.Chair;
+  Chair.Loc = range(P.Chair->Node);
+  Chair.Model = {useModel(*P.Chair), Chair.Loc};
+  Chair.Failover.clear();
+  S.ChairAgent = std::move(Chair);
+}
+
 void Lowerer::lowerStage(const spec::Phase &P) {
   ir::Stage S;
   S.Name = P.Name;
@@ -439,7 +462,6 @@ void Lowerer::lowerStage(const spec::Phase &P) {
   case spec::PhaseKind::Meeting:
     S.Kind = ir::StageKind::Meeting;
     S.Agenda = strings(member(T, "agenda"));
-    S.Chair = str(member(T, "chair"));
     break;
   case spec::PhaseKind::Mesh:
     S.Kind = ir::StageKind::Mesh;
@@ -467,8 +489,12 @@ void Lowerer::lowerStage(const spec::Phase &P) {
     }
     S.Count = static_cast<unsigned>(S.Agents.size());
   }
-  if (S.Chair.empty() && S.Kind == ir::StageKind::Meeting && !S.Agents.empty())
-    S.Chair = S.Agents.front().Name;
+  if (S.Kind == ir::StageKind::Meeting)
+    lowerChair(S, P, Base);
+  // A mesh's own prompt is the team's shared goal: every agent gets it (an
+  // agent without a prompt of its own has it as Base's).
+  if (S.Kind == ir::StageKind::Mesh && !Base.Prompt.empty())
+    S.SharedPrompt = Base;
   M->Stages.push_back(std::move(S));
 }
 

@@ -62,6 +62,7 @@ struct Phase {
   PhaseKind Kind = PhaseKind::Workers;
   const Value *TopologyNode = nullptr; ///< the dialogue/meeting/mesh/team value
   std::vector<Worker> Workers;
+  std::optional<ModelUse> Chair; ///< a meeting's chair
   std::vector<unsigned> DependsOn;
   std::shared_ptr<Workflow> Team; ///< for PhaseKind::Team
 };

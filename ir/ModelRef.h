@@ -33,9 +33,14 @@ struct ModelRef {
 /// The providers connectorc knows by name ("custom" is for object refs with
 /// their own command).
 llvm::ArrayRef<llvm::StringRef> knownProviders();
-/// Adds a provider a user registry file defines. The driver calls it after
-/// loading the registry and before checking specs; the set is process-wide.
+/// Adds a provider a user registry file defines; its bare name becomes a
+/// model reference to its default model. The registry calls it when it loads
+/// a user file, before specs are checked; the set is process-wide.
 void addKnownProvider(llvm::StringRef Name);
+/// Adds a shorthand a user registry file defines, or redirects a built-in
+/// one: \p Name then means \p Provider with \p Model. Process-wide too.
+void addModelShorthand(llvm::StringRef Name, llvm::StringRef Provider,
+                       llvm::StringRef Model);
 /// True when \p Name is a provider connectorc knows (or "custom").
 bool isKnownProvider(llvm::StringRef Name);
 /// The short names that are model references by themselves ("claude", "haiku", ...).

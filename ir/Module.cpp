@@ -3,7 +3,10 @@
 
 #include "ir/Fmt.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
 
@@ -76,6 +79,11 @@ const Model *Module::findModel(llvm::StringRef Name) const {
   return nullptr;
 }
 
+std::string Module::modelVar(llvm::StringRef Name) const {
+  const Model *M = findModel(Name);
+  return M && M->IsInline ? M->Ref.str() : Name.str();
+}
+
 const Machine *Module::findMachine(llvm::StringRef Name) const {
   for (const Machine &M : Machines)
     if (M.Name == Name)
@@ -132,4 +140,18 @@ std::string ir::formatDuration(double Seconds) {
       S %= Unit;
     }
   return Out;
+}
+
+std::optional<std::string> ir::enclosingGitRepo(llvm::StringRef Dir) {
+  llvm::SmallString<256> Probe(Dir);
+  llvm::sys::path::remove_dots(Probe, /*remove_dot_dot=*/true);
+  for (;;) {
+    llvm::SmallString<256> Git(Probe);
+    llvm::sys::path::append(Git, ".git");
+    if (llvm::sys::fs::exists(Git))
+      return std::string(Probe);
+    if (!llvm::sys::path::has_parent_path(Probe))
+      return std::nullopt;
+    Probe = llvm::sys::path::parent_path(Probe).str();
+  }
 }

@@ -56,6 +56,7 @@ struct Model {
   std::string ReadyPattern;
   EnvList Env;
   bool IsAlias = false; ///< defined in "models" (the team's own models)
+  bool IsInline = false; ///< an object reference; Name is internal
   llvm::SMRange Loc;
 };
 
@@ -93,7 +94,10 @@ struct SessionSpec {
   bool Sandbox = false;
   bool Network = false;
   std::vector<std::string> Write;
-  llvm::SMRange WorktreeLoc, CwdLoc, WriteLoc, RepoLoc, CopyLoc;
+  llvm::SMRange WorktreeLoc, CwdLoc, RepoLoc;
+  /// One range per entry of Write and Copy, so that a bad entry gets the
+  /// caret.
+  std::vector<llvm::SMRange> WriteLocs, CopyLocs;
 };
 
 /// A named model use with where it was named.
@@ -145,6 +149,10 @@ struct Stage {
   // meeting
   std::vector<std::string> Agenda;
   std::string Chair;
+  std::optional<Agent> ChairAgent; ///< the chair when not a participant
+  // mesh: its own prompt, which each agent with a prompt of its own gets
+  // first (kept as an agent for the positions of its template)
+  std::optional<Agent> SharedPrompt;
   // mesh
   unsigned MaxMessages = 0;
   double StageTimeoutS = 0;
@@ -173,6 +181,9 @@ struct Module {
   std::vector<Stage> Stages;
 
   const Model *findModel(llvm::StringRef Name) const;
+  /// What {model} says for model \p Name: the name the spec gave it, or for
+  /// an inline object the reference it makes, never its internal name.
+  std::string modelVar(llvm::StringRef Name) const;
   const Machine *findMachine(llvm::StringRef Name) const;
 };
 
@@ -182,6 +193,9 @@ std::optional<double> parseDuration(llvm::StringRef S);
 /// "$1.25"; amounts under a cent keep four decimals ("$0.0030") so that a
 /// small cost never reads as $0.00.
 std::string formatUsd(double Usd);
+/// The git repository \p Dir is in, found as git finds it: the nearest of
+/// \p Dir and its parents that has a ".git". std::nullopt when none has.
+std::optional<std::string> enclosingGitRepo(llvm::StringRef Dir);
 /// Formats seconds the way a spec writes them ("1h30m", "45s").
 std::string formatDuration(double Seconds);
 

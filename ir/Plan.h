@@ -69,6 +69,10 @@ struct TaskSession {
   SandboxProfile Sandbox;
 };
 
+/// In Task::Candidates from resolve-failover to cost-route only: an "auto"
+/// failover entry, which cost-route replaces by a model (printed as auto).
+inline constexpr unsigned AutoCandidate = ~0u;
+
 /// One agent session.
 struct Task {
   std::string Id;      ///< "<stage>/<worker>", unique

@@ -254,7 +254,8 @@ void ir::printPlan(llvm::raw_ostream &OS, const Plan &P) {
     OS << '\n';
     OS << "    candidates=";
     printList(OS, llvm::map_range(T.Candidates, [&](unsigned I) {
-                return llvm::StringRef(P.Bindings[I].Id);
+                return I == AutoCandidate ? llvm::StringRef("auto")
+                                          : llvm::StringRef(P.Bindings[I].Id);
               }));
     OS << " machine=";
     printList(OS, T.Machines);

@@ -54,6 +54,11 @@ static std::optional<std::string> escapes(llvm::StringRef Root,
   return "resolves through a symlink to '" + std::string(Real) + "'";
 }
 
+/// The range of entry \p I of a spec list.
+static llvm::SMRange entryLoc(llvm::ArrayRef<llvm::SMRange> Locs, size_t I) {
+  return I < Locs.size() ? Locs[I] : llvm::SMRange();
+}
+
 namespace {
 
 class SessionAssigner {
@@ -112,16 +117,16 @@ void SessionAssigner::nameWorktrees() {
       Uses[S.Worktree] = 1;
     }
     S.Branch = fmt::format("connector/{}/{}", P.Workflow, S.Worktree);
+    // A session.repo outside the project is reported by run(), once.
+    if (!S.Repo.empty() && escapes(P.ProjectRoot, S.Repo, /*OnDisk=*/false))
+      continue;
     // A worktree needs a repository: session.repo, else the project's.
     llvm::SmallString<256> Repo(P.ProjectRoot);
     if (!S.Repo.empty())
       path::append(Repo, S.Repo);
     auto [It, New] = HasGit.try_emplace(Repo, false);
-    if (New) {
-      llvm::SmallString<256> Git(Repo);
-      path::append(Git, ".git");
-      It->second = fs::exists(Git);
-    }
+    if (New)
+      It->second = ir::enclosingGitRepo(Repo).has_value();
     // Once per repository: every worktree of a spec outside git says the same.
     if (!It->second && Reported.insert({nullptr, std::string(Repo)}).second)
       C.Diags.report(DiagKind::WorktreeOutsideGit, A.Session.WorktreeLoc,
@@ -131,19 +136,22 @@ void SessionAssigner::nameWorktrees() {
 
 bool SessionAssigner::run() {
   nameWorktrees();
+  // The spec's values, whether or not the task's session uses them (a copy
+  // list without a worktree still names a path).
   for (unsigned I = 0; I < P.Tasks.size(); ++I) {
-    ir::TaskSession &S = P.Tasks[I].Session;
     const ir::SessionSpec &Spec = C.TaskAgent[I]->Session;
-    checkPath("session.cwd", S.Cwd, Spec.CwdLoc);
-    checkPath("session.repo", S.Repo, Spec.RepoLoc);
-    for (const std::string &W : S.Sandbox.Write)
-      checkPath("sandbox write path", W, Spec.WriteLoc);
-    for (const std::string &G : S.Copy)
-      checkPath("session.copy pattern", G, Spec.CopyLoc, /*OnDisk=*/false);
+    checkPath("session.cwd", Spec.Cwd, Spec.CwdLoc);
+    checkPath("session.repo", Spec.Repo, Spec.RepoLoc);
+    for (size_t W = 0; W < Spec.Write.size(); ++W)
+      checkPath("sandbox write path", Spec.Write[W],
+                entryLoc(Spec.WriteLocs, W));
+    for (size_t G = 0; G < Spec.Copy.size(); ++G)
+      checkPath("session.copy pattern", Spec.Copy[G],
+                entryLoc(Spec.CopyLocs, G), /*OnDisk=*/false);
   }
-  // Phase outputs are written under the run directory.
-  for (unsigned S = 0; S < C.Root->Stages.size() && S < P.Stages.size(); ++S)
-    checkPath("output", P.Stages[S].Output, C.Root->Stages[S].OutputLoc,
+  // Phase outputs (a team's too) are written under the run directory.
+  for (unsigned S = 0; S < P.Stages.size(); ++S)
+    checkPath("output", P.Stages[S].Output, C.StageSource[S]->OutputLoc,
               /*OnDisk=*/false);
   return !C.failed();
 }

@@ -74,6 +74,7 @@ unsigned connectorc::addPlanStage(Compilation &C, const ir::Stage &S,
   PS.MaxMessages = S.MaxMessages;
   PS.TimeoutS = S.StageTimeoutS;
   C.Plan.Stages.push_back(std::move(PS));
+  C.StageSource.push_back(&S);
   return static_cast<unsigned>(C.Plan.Stages.size() - 1);
 }
 
@@ -116,6 +117,23 @@ unsigned connectorc::addTask(Compilation &C, unsigned Module,
   return Index;
 }
 
+void connectorc::applySession(ir::Task &Task, const ir::Agent &A,
+                              const TemplateVars &Vars) {
+  if (A.Session.Worktree.empty() && !A.Session.Sandbox &&
+      A.Session.Cwd.empty() && A.Session.Setup.empty())
+    return;
+  Task.Session.Worktree = A.Session.Worktree.empty()
+                              ? ""
+                              : substituteTemplate(A.Session.Worktree, Vars);
+  Task.Session.Base = A.Session.Base;
+  Task.Session.Repo = A.Session.Repo;
+  Task.Session.Copy = A.Session.Copy;
+  Task.Session.Setup = A.Session.Setup;
+  Task.Session.Cwd = A.Session.Cwd;
+  Task.Session.Sandbox = {A.Session.Sandbox, A.Session.Network,
+                          A.Session.Write};
+}
+
 void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
                                     const ir::Stage &S, unsigned PlanStage) {
   const ir::Module &M = *C.Modules[Module];
@@ -127,7 +145,8 @@ void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
   for (unsigned I = 1; I <= S.Count && !S.Agents.empty(); ++I) {
     const ir::Agent &A = S.Agents[Counted ? 0 : I - 1];
     Vars.Worker = std::to_string(I);
-    Vars.Model = A.Model.Name;
+    if (I == 1 || !Counted) // counted workers share one agent
+      Vars.Model = M.modelVar(A.Model.Name);
     Vars.Machine = A.Machines.empty() ? "local" : A.Machines.front();
     std::optional<std::string> Prompt = renderForTask(C, A, A.Prompt, Vars);
     if (!Prompt)
@@ -135,20 +154,7 @@ void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
     unsigned T = addTask(C, Module, PlanStage, A,
                          Counted ? Vars.Worker : A.Name, I, std::move(*Prompt));
     ir::Task &Task = C.Plan.Tasks[T];
-    if (!A.Session.Worktree.empty() || A.Session.Sandbox ||
-        !A.Session.Cwd.empty() || !A.Session.Setup.empty()) {
-      Task.Session.Worktree =
-          A.Session.Worktree.empty()
-              ? ""
-              : substituteTemplate(A.Session.Worktree, Vars);
-      Task.Session.Base = A.Session.Base;
-      Task.Session.Repo = A.Session.Repo;
-      Task.Session.Copy = A.Session.Copy;
-      Task.Session.Setup = A.Session.Setup;
-      Task.Session.Cwd = A.Session.Cwd;
-      Task.Session.Sandbox = {A.Session.Sandbox, A.Session.Network,
-                              A.Session.Write};
-    }
+    applySession(Task, A, Vars);
     if (!S.Parallel && I > 1)
       Task.Deps.push_back(T - 1);
   }

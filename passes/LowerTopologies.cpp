@@ -36,14 +36,14 @@ private:
     V.Worker = std::to_string(Worker);
     V.Phase = S.Name;
     V.Name = C.Modules[Module]->Name;
-    V.Model = A.Model.Name;
+    V.Model = C.Modules[Module]->modelVar(A.Model.Name);
     V.Machine = A.Machines.empty() ? "local" : A.Machines.front();
     return V;
   }
   void lowerDialogue(unsigned Module, const ir::Stage &S, unsigned PS);
   void lowerMeeting(unsigned Module, const ir::Stage &S, unsigned PS);
   void lowerMesh(unsigned Module, const ir::Stage &S, unsigned PS);
-  void lowerTeam(const ir::Stage &S, unsigned PS);
+  void lowerTeam(unsigned Module, const ir::Stage &S, unsigned PS);
 
   Compilation &C;
 };
@@ -66,7 +66,7 @@ void TopologyLowering::lowerStage(unsigned Module, const ir::Stage &S,
     lowerMesh(Module, S, PS);
     break;
   case ir::StageKind::Team:
-    lowerTeam(S, PS);
+    lowerTeam(Module, S, PS);
     break;
   }
   ir::PlanStage &Stage = C.Plan.Stages[PS];
@@ -107,7 +107,7 @@ void TopologyLowering::lowerMeeting(unsigned Module, const ir::Stage &S,
   if (S.Agents.empty())
     return; // the checker has reported it
   std::vector<unsigned> Voices;
-  const ir::Agent *Chair = &S.Agents.front();
+  const ir::Agent *Chair = S.ChairAgent ? &*S.ChairAgent : &S.Agents.front();
   for (const ir::Agent &A : S.Agents)
     if (A.Name == S.Chair)
       Chair = &A;
@@ -148,22 +148,35 @@ void TopologyLowering::lowerMesh(unsigned Module, const ir::Stage &S,
                                  unsigned PS) {
   for (unsigned I = 0; I < S.Agents.size(); ++I) {
     const ir::Agent &A = S.Agents[I];
-    std::optional<std::string> Prompt =
-        renderForTask(C, A, A.Prompt, varsFor(Module, S, A, I + 1));
+    TemplateVars Vars = varsFor(Module, S, A, I + 1);
+    std::optional<std::string> Prompt = renderForTask(C, A, A.Prompt, Vars);
     if (!Prompt)
       return;
+    const std::optional<ir::Agent> &Shared = S.SharedPrompt;
+    if (Shared && A.PromptLoc.Start != Shared->PromptLoc.Start) {
+      std::optional<std::string> Goal =
+          renderForTask(C, *Shared, Shared->Prompt, Vars);
+      if (!Goal)
+        return;
+      Prompt = *Goal + "\n\n" + *Prompt;
+    }
     unsigned T = addTask(C, Module, PS, A, A.Name, I + 1, std::move(*Prompt));
     C.Plan.Tasks[T].Role = "agent";
     C.Plan.Tasks[T].Mailbox = true;
+    // One task per agent, so its session is unambiguous (a dialogue's or a
+    // meeting's turns of one participant would need to share one).
+    applySession(C.Plan.Tasks[T], A, Vars);
   }
 }
 
-void TopologyLowering::lowerTeam(const ir::Stage &S, unsigned PS) {
+void TopologyLowering::lowerTeam(unsigned Module, const ir::Stage &S,
+                                 unsigned PS) {
   if (!S.Team)
     return;
   const ir::Module &Child = *S.Team;
   unsigned ChildIndex = static_cast<unsigned>(C.Modules.size());
   C.Modules.push_back(&Child);
+  C.ModuleParent.push_back(Module);
   std::string Prefix = C.Plan.Stages[PS].Name;
   std::vector<unsigned> Inner; // plan stage of each child stage
   for (const ir::Stage &CS : Child.Stages)

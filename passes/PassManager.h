@@ -39,6 +39,7 @@ struct Compilation {
       : Root(std::move(M)), Registry(R), Diags(Diags), Opts(std::move(Opts)),
         ErrorsAtStart(Diags.numErrors()) {
     Modules.push_back(Root.get());
+    ModuleParent.push_back(0);
   }
 
   /// True once a pass has reported an error for this compilation (lint
@@ -48,12 +49,17 @@ struct Compilation {
   std::shared_ptr<ir::Module> Root;
   /// Root first, then team modules as lower-topologies inlines them.
   std::vector<const ir::Module *> Modules;
+  /// For each module, the module it is a team of (the root: itself).
+  std::vector<unsigned> ModuleParent;
   /// For each task, the index in Modules of the module it came from (its
   /// model table and defaults). Compile-time only; not in the plan file.
   std::vector<unsigned> TaskModule;
   /// For each task, the agent it was made from (for positions and session
   /// settings). Compile-time only.
   std::vector<const ir::Agent *> TaskAgent;
+  /// For each plan stage, the spec stage it was made from (for positions).
+  /// Compile-time only.
+  std::vector<const ir::Stage *> StageSource;
   /// For each module, model name → binding index (resolve-models).
   std::vector<llvm::StringMap<unsigned>> ModelBindings;
   ir::Plan Plan;

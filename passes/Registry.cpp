@@ -59,6 +59,9 @@ static std::vector<std::string> strings(const Value &V) {
   return Out;
 }
 
+/// "x-..." keys are extensions: allowed by the schema, ignored here.
+static bool isExtensionKey(llvm::StringRef Key) { return Key.startswith("x-"); }
+
 /// Applies one provider object over \p P: the keys it has replace P's,
 /// models are merged by name.
 static void mergeProvider(Provider &P, const Value &Obj) {
@@ -86,7 +89,8 @@ static void mergeProvider(Provider &P, const Value &Obj) {
     else if (Key == "install" && V.IsObject()) {
       P.Install.clear();
       for (auto &I : V.GetObject())
-        P.Install.emplace_back(str(I.name), str(I.value));
+        if (!isExtensionKey(str(I.name)))
+          P.Install.emplace_back(str(I.name), str(I.value));
     } else if (Key == "failures" && V.IsArray()) {
       P.Failures.clear();
       for (const Value &F : V.GetArray()) {
@@ -107,6 +111,8 @@ static void mergeProvider(Provider &P, const Value &Obj) {
     } else if (Key == "models" && V.IsObject()) {
       for (auto &MM : V.GetObject()) {
         std::string Name = str(MM.name);
+        if (isExtensionKey(Name) || !MM.value.IsObject())
+          continue;
         RegistryModel *RM = nullptr;
         for (RegistryModel &Existing : P.Models)
           if (Existing.Name == Name)
@@ -208,6 +214,8 @@ bool ProviderRegistry::merge(llvm::StringRef Text, llvm::StringRef Name,
   if (const auto P = Doc.FindMember("providers"); P != Doc.MemberEnd())
     for (auto &M : P->value.GetObject()) {
       std::string PName = str(M.name);
+      if (isExtensionKey(PName))
+        continue;
       auto [It, New] = Providers.try_emplace(PName);
       if (New) {
         It->second.Name = PName;
@@ -225,8 +233,18 @@ bool ProviderRegistry::merge(llvm::StringRef Text, llvm::StringRef Name,
         return Fail(0, fmt::format("provider '{}': {}", PName, *Bad));
   if (const auto S = Doc.FindMember("shorthands"); S != Doc.MemberEnd())
     for (auto &M : S->value.GetObject()) {
-      auto [Prov, Model] = llvm::StringRef(M.value.GetString()).split('/');
-      Shorthands[str(M.name)] = {Prov.str(), Model.str()};
+      std::string SName = str(M.name);
+      if (isExtensionKey(SName))
+        continue;
+      std::string Target = str(M.value);
+      auto [Prov, Model] = llvm::StringRef(Target).split('/');
+      if (Diags && !find(Prov))
+        return Fail(0, fmt::format("shorthand '{}' stands for '{}', but there "
+                                   "is no provider '{}'",
+                                   SName, Target, Prov));
+      Shorthands[SName] = {Prov.str(), Model.str()};
+      if (Diags) // the user's: specs may use it (and the checker must know)
+        addModelShorthand(SName, Prov, Model);
     }
   return true;
 }

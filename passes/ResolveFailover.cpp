@@ -2,8 +2,9 @@
 //
 // Each task's candidates, in the order the runtime tries them: its model,
 // its (phase's or worker's) failover list, then defaults.failover — each
-// binding once. The checker has warned about a same-provider entry in an
-// explicit failover list; entries that come from defaults.failover are
+// binding once; an "auto" entry stays a placeholder (ir::AutoCandidate)
+// for cost-route to fill. The checker has warned about a same-provider entry in
+// an explicit failover list; entries that come from defaults.failover are
 // warned about here, once per entry and primary.
 //
 //===----------------------------------------------------------------------===//
@@ -21,6 +22,10 @@ bool connectorc::runResolveFailover(Compilation &C) {
     unsigned Mod = C.TaskModule[T];
     const llvm::StringMap<unsigned> &Table = C.ModelBindings[Mod];
     auto Add = [&](llvm::StringRef Name) -> std::optional<unsigned> {
+      if (Name == "auto") { // routed by cost-route, in this place
+        Task.Candidates.push_back(ir::AutoCandidate);
+        return std::nullopt;
+      }
       auto It = Table.find(Name);
       if (It == Table.end() || llvm::is_contained(Task.Candidates, It->second))
         return std::nullopt;
@@ -31,8 +36,8 @@ bool connectorc::runResolveFailover(Compilation &C) {
       Add(F);
     for (const ir::ModelUse &F : C.Modules[Mod]->DefaultFailover) {
       std::optional<unsigned> B = Add(F.Name);
-      if (!B || Task.Candidates.size() < 2)
-        continue;
+      if (!B || Task.ModelName == "auto" || Task.Candidates.size() < 2)
+        continue; // an "auto" primary is not known yet
       const ir::ModelBinding &Primary = C.Plan.Bindings[Task.Candidates[0]];
       const ir::ModelBinding &Added = C.Plan.Bindings[*B];
       if (Primary.Provider != Added.Provider || Primary.Provider == "custom" ||

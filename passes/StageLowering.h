@@ -34,6 +34,10 @@ unsigned addTask(Compilation &C, unsigned Module, unsigned PlanStage,
 /// Makes the plan stage for \p S of module \p Module (name \p Name).
 unsigned addPlanStage(Compilation &C, const ir::Stage &S, std::string Name);
 
+/// Gives \p Task the session \p A asks for (its worktree template
+/// substituted with \p Vars), when it asks for one.
+void applySession(ir::Task &Task, const ir::Agent &A, const TemplateVars &Vars);
+
 /// Lowers a worker stage: its tasks, substituted templates, serial chains.
 void expandWorkersStage(Compilation &C, unsigned Module, const ir::Stage &S,
                         unsigned PlanStage);

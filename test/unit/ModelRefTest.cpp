@@ -86,3 +86,19 @@ TEST(ModelRef, KnownProviders) {
   EXPECT_FALSE(isKnownProvider("haiku")); // a shorthand, not a provider
   EXPECT_FALSE(isKnownProvider(""));
 }
+
+// The tables are process-wide: these names are the test's own, so other
+// tests see the built-in meanings.
+TEST(ModelRef, UserProviderAndShorthands) {
+  bool Bad;
+  EXPECT_FALSE(parse("unit-tool", Bad));
+  addKnownProvider("unit-tool");
+  EXPECT_EQ(parse("unit-tool", Bad), (ModelRef{"unit-tool", ""}));
+  EXPECT_EQ(parse("unit-tool/big", Bad), (ModelRef{"unit-tool", "big"}));
+  EXPECT_FALSE(Bad);
+  addModelShorthand("unit-house", "unit-tool", "big");
+  EXPECT_EQ(parse("unit-house", Bad), (ModelRef{"unit-tool", "big"}));
+  addModelShorthand("unit-house", "codex", "gpt-x"); // a redirect
+  EXPECT_EQ(parse("unit-house", Bad), (ModelRef{"codex", "gpt-x"}));
+  EXPECT_EQ(llvm::count(knownModelShorthands(), "unit-house"), 1);
+}
