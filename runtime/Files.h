@@ -1,0 +1,24 @@
+//===- Files.h - durable file writes for the run directory -------*- C++ -*-===//
+#ifndef CONNECTORC_RUNTIME_FILES_H
+#define CONNECTORC_RUNTIME_FILES_H
+
+#include "llvm/Support/Error.h"
+
+namespace connectorc::runtime {
+
+/// Writes \p Contents to \p Path atomically: a temporary file beside it,
+/// fsync, rename, so a reader (or a resumed run) sees all or nothing.
+llvm::Error writeFileAtomic(llvm::StringRef Path, llvm::StringRef Contents);
+
+/// Makes \p Tmp (already written) durable and renames it to \p Path.
+llvm::Error commitFile(llvm::StringRef Tmp, llvm::StringRef Path);
+
+/// Copies \p From to \p To atomically (creating To's directory).
+llvm::Error copyFileAtomic(llvm::StringRef From, llvm::StringRef To);
+
+/// Creates the directory that will hold \p Path.
+llvm::Error createParentDirs(llvm::StringRef Path);
+
+} // namespace connectorc::runtime
+
+#endif
