@@ -127,6 +127,7 @@ Executor::Executor(asio::io_context &Io, const ir::Plan &P, Launcher &L,
   for (unsigned S = 0; S < P.Stages.size(); ++S)
     for (unsigned D : P.Stages[S].DependsOn)
       StageDependants[D].push_back(S);
+  Counts[static_cast<size_t>(TaskStatus::Pending)] = P.Tasks.size();
   computeCounts();
 }
 
@@ -188,8 +189,8 @@ void Executor::restore(const std::vector<json::Object> &Events) {
     if (!Kept || (St == "succeeded" &&
                   !llvm::sys::fs::exists(path(P.Tasks[T].Output))))
       continue;
-    Tasks[T].Status = St == "succeeded" ? TaskStatus::Succeeded
-                                        : TaskStatus::Skipped;
+    setStatus(T, St == "succeeded" ? TaskStatus::Succeeded
+                                   : TaskStatus::Skipped);
     Tasks[T].Attempts = std::move(Attempts[*Id]);
   }
 }
@@ -271,7 +272,7 @@ void Executor::tryStart(unsigned T) {
 
 void Executor::backOff(unsigned T, double Seconds, llvm::StringRef Why) {
   TaskState &TS = Tasks[T];
-  TS.Status = TaskStatus::BackingOff;
+  setStatus(T, TaskStatus::BackingOff);
   TS.State = "retrying";
   Active.insert(T);
   json::Object E = event("backoff", T);
@@ -292,7 +293,7 @@ void Executor::launch(unsigned T, unsigned Binding) {
   const ir::ModelBinding &B = P.Bindings[Binding];
   if (TS.Attempts.empty())
     TS.State = "running"; // Else it still says "retrying"/"failing over".
-  TS.Status = TaskStatus::Running;
+  setStatus(T, TaskStatus::Running);
   Active.insert(T);
   ++NumRunning;
   TS.TimedOut = false;
@@ -407,7 +408,7 @@ void Executor::onProviderFailure(unsigned T, const Outcome &O) {
   E["from"] = B.Id;
   E["reason"] = outcomeName(O.Kind);
   emit(std::move(E));
-  TS.Status = TaskStatus::Pending;
+  setStatus(T, TaskStatus::Pending);
   Ready.push_front(T);
 }
 
@@ -423,7 +424,7 @@ void Executor::onTaskFailure(unsigned T, const Outcome &O) {
   E["retry"] = int64_t(TS.Retries);
   E["reason"] = outcomeName(O.Kind);
   emit(std::move(E));
-  TS.Status = TaskStatus::Pending;
+  setStatus(T, TaskStatus::Pending);
   Ready.push_front(T);
 }
 
@@ -462,8 +463,7 @@ void Executor::fail(unsigned T, llvm::StringRef Why) {
 }
 
 void Executor::finishTask(unsigned T, TaskStatus S, llvm::StringRef Why) {
-  TaskState &TS = Tasks[T];
-  TS.Status = S;
+  setStatus(T, S);
   Active.erase(T);
   json::Object E = event("task-done", T);
   // A dialogue's turns after "until" count as done: the stage goes on.
@@ -535,8 +535,15 @@ std::vector<RunningTask> Executor::running() const {
   return Out;
 }
 
-unsigned Executor::count(TaskStatus S) const {
-  return llvm::count_if(Tasks, [S](const TaskState &TS) { return TS.Status == S; });
+void Executor::setStatus(unsigned T, TaskStatus S) {
+  --Counts[static_cast<size_t>(Tasks[T].Status)];
+  ++Counts[static_cast<size_t>(S)];
+  Tasks[T].Status = S;
+}
+
+unsigned Executor::finished() const {
+  return count(TaskStatus::Succeeded) + count(TaskStatus::Failed) +
+         count(TaskStatus::Skipped) + count(TaskStatus::Interrupted);
 }
 
 std::string Executor::path(llvm::StringRef RunRelative) const {

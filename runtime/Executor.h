@@ -23,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <random>
@@ -109,7 +110,11 @@ public:
   /// The running tasks, for the display (bounded by Jobs).
   std::vector<RunningTask> running() const;
   /// Counts by status, for the totals line.
-  unsigned count(TaskStatus S) const;
+  unsigned count(TaskStatus S) const {
+    return Counts[static_cast<size_t>(S)];
+  }
+  /// Tasks in a final state.
+  unsigned finished() const;
   const ir::Plan &plan() const { return P; }
 
 private:
@@ -130,6 +135,7 @@ private:
   };
 
   void computeCounts();
+  void setStatus(unsigned T, TaskStatus S);
   void markDone(unsigned T);
   void endStage(unsigned S);
   void makeReady(unsigned T);
@@ -169,6 +175,7 @@ private:
   std::deque<unsigned> Ready;
   std::set<unsigned> Active; ///< Running or BackingOff
   unsigned NumRunning = 0;
+  std::array<unsigned, 7> Counts{}; ///< by TaskStatus
   llvm::StringMap<double> CoolUntil; ///< provider -> Clock::now() time
   std::mt19937 Jitter{std::random_device{}()};
   bool Stopping = false, Done = false;

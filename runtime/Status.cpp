@@ -71,9 +71,7 @@ public:
     std::string Line = describeEvent(E, V);
     if (Line.empty())
       return;
-    if (str(E, "event") == "task-done")
-      ++Finished;
-    OS << fmt::format("[{}/{}] ", Finished, X.plan().Tasks.size()) << Line
+    OS << fmt::format("[{}/{}] ", X.finished(), X.plan().Tasks.size()) << Line
        << '\n';
     OS.flush();
   }
@@ -82,7 +80,6 @@ private:
   llvm::raw_ostream &OS;
   const Executor &X;
   Verbosity V;
-  unsigned Finished = 0;
 };
 
 /// Cuts \p S to \p Width columns (bytes; agents' lines are mostly ASCII).
@@ -155,9 +152,7 @@ std::string TerminalStatus::block(size_t Width) const {
   unsigned Total = X.plan().Tasks.size();
   Out += elide(fmt::format("[{}/{}] {} running, {} succeeded, {} failed, {} "
                            "skipped",
-                           Total - X.count(TaskStatus::Pending) -
-                               X.count(TaskStatus::Running) -
-                               X.count(TaskStatus::BackingOff),
+                           X.finished(),
                            Total, X.count(TaskStatus::Running),
                            X.count(TaskStatus::Succeeded),
                            X.count(TaskStatus::Failed),
