@@ -72,10 +72,12 @@ llvm::Error runtime::writeFileAtomic(llvm::StringRef Path,
   return commitFile(Tmp, Path);
 }
 
-llvm::Error runtime::copyFileAtomic(llvm::StringRef From, llvm::StringRef To) {
+llvm::Error runtime::copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
+                                    llvm::StringRef TmpDir) {
   if (llvm::Error E = createParentDirs(To))
     return E;
-  std::string Tmp = tmpName(To);
+  std::string Tmp =
+      tmpName((TmpDir + "/" + llvm::sys::path::filename(To)).str());
   if (std::error_code EC = llvm::sys::fs::copy_file(From, Tmp))
     return llvm::createStringError(EC, "cannot copy " + From + " to " + Tmp);
   return commitFile(Tmp, To);

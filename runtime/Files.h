@@ -13,8 +13,11 @@ llvm::Error writeFileAtomic(llvm::StringRef Path, llvm::StringRef Contents);
 /// Makes \p Tmp (already written) durable and renames it to \p Path.
 llvm::Error commitFile(llvm::StringRef Tmp, llvm::StringRef Path);
 
-/// Copies \p From to \p To atomically (creating To's directory).
-llvm::Error copyFileAtomic(llvm::StringRef From, llvm::StringRef To);
+/// Copies \p From to \p To atomically (creating To's directory). The
+/// temporary copy is made in \p TmpDir (same file system), so that a crash
+/// leaves nothing half-written beside To.
+llvm::Error copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
+                           llvm::StringRef TmpDir);
 
 /// Creates the directory that will hold \p Path.
 llvm::Error createParentDirs(llvm::StringRef Path);
