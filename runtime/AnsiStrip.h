@@ -1,4 +1,5 @@
-//===- AnsiStrip.h - terminal output to plain text ---------------*- C++ -*-===//
+//===- AnsiStrip.h - terminal output to plain text ---------------*- C++
+//-*-===//
 //
 // A streaming stripper of terminal control sequences: what an agent printed
 // into its PTY, as a reader of its answer would see it. It removes CSI, OSC,

@@ -1,4 +1,5 @@
-//===- Classifier.h - what an agent session's end means ----------*- C++ -*-===//
+//===- Classifier.h - what an agent session's end means ----------*- C++
+//-*-===//
 //
 // Turns one attempt's exit status and output into an outcome: success, a
 // provider failure (fail over to the next candidate) or a task failure

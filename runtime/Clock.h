@@ -1,4 +1,5 @@
-//===- Clock.h - time, behind an interface -----------------------*- C++ -*-===//
+//===- Clock.h - time, behind an interface -----------------------*- C++
+//-*-===//
 #ifndef CONNECTORC_RUNTIME_CLOCK_H
 #define CONNECTORC_RUNTIME_CLOCK_H
 

@@ -135,8 +135,8 @@ Executor::~Executor() = default;
 
 void Executor::computeCounts() {
   for (unsigned T = 0; T < P.Tasks.size(); ++T)
-    Tasks[T].Waiting = P.Tasks[T].Deps.size() +
-                       P.Stages[P.Tasks[T].Stage].DependsOn.size();
+    Tasks[T].Waiting =
+        P.Tasks[T].Deps.size() + P.Stages[P.Tasks[T].Stage].DependsOn.size();
   for (unsigned S = 0; S < P.Stages.size(); ++S)
     StageLeft[S] = P.Stages[S].Tasks.size() + P.Stages[S].DependsOn.size();
 }
@@ -186,11 +186,11 @@ void Executor::restore(const std::vector<json::Object> &Events) {
     llvm::StringRef St = eventString(E, "status");
     bool Kept = St == "succeeded" || St == "skipped-until";
     // An answer lost after its record (a damaged disk) means run it again.
-    if (!Kept || (St == "succeeded" &&
-                  !llvm::sys::fs::exists(path(P.Tasks[T].Output))))
+    if (!Kept ||
+        (St == "succeeded" && !llvm::sys::fs::exists(path(P.Tasks[T].Output))))
       continue;
-    setStatus(T, St == "succeeded" ? TaskStatus::Succeeded
-                                   : TaskStatus::Skipped);
+    setStatus(T,
+              St == "succeeded" ? TaskStatus::Succeeded : TaskStatus::Skipped);
     Tasks[T].Attempts = std::move(Attempts[*Id]);
   }
 }
@@ -342,7 +342,8 @@ void Executor::armTimeout(unsigned T) {
     TS.TimedOut = true;
     TS.State = "timed out";
     TS.Live->signal(SIGTERM);
-    TS.Kill = std::make_unique<asio::steady_timer>(Io, seconds(Opts.KillGraceS));
+    TS.Kill =
+        std::make_unique<asio::steady_timer>(Io, seconds(Opts.KillGraceS));
     TS.Kill->async_wait([this, T](boost::system::error_code EC) {
       if (!EC && Tasks[T].Live)
         Tasks[T].Live->signal(SIGKILL);
@@ -364,8 +365,9 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
     O = {OutcomeKind::Timeout, std::nullopt, "timed out"};
   else if (Stopping && O.Kind != OutcomeKind::Success)
     O = {OutcomeKind::Interrupted, std::nullopt, "interrupted"};
-  AttemptRecord A{B.Id,       B.Provider,   B.Model, O.Kind,
-                  End.ExitCode, C.now() - TS.StartedAt, O.Detail};
+  AttemptRecord A{B.Id,    B.Provider,   B.Model,
+                  O.Kind,  End.ExitCode, C.now() - TS.StartedAt,
+                  O.Detail};
   json::Object E = event("attempt-end", T);
   E["attempt"] = int64_t(TS.Attempts.size() + 1);
   E["binding"] = A.Binding;
@@ -396,9 +398,9 @@ void Executor::onProviderFailure(unsigned T, const Outcome &O) {
   if (neverRetrySameModel(O.Kind) || O.Kind == OutcomeKind::MissingExecutable)
     TS.Dead[TS.Cursor] = true;
   if (coolsDown(O.Kind)) {
-    double Wait = O.RetryAfterS.value_or(
-        O.Kind == OutcomeKind::Unavailable ? Opts.CoolDownS
-                                           : Opts.BackoffBaseS);
+    double Wait = O.RetryAfterS.value_or(O.Kind == OutcomeKind::Unavailable
+                                             ? Opts.CoolDownS
+                                             : Opts.BackoffBaseS);
     double &Until = CoolUntil[coolKey(B)];
     Until = std::max(Until, C.now() + Wait);
   }
@@ -493,7 +495,8 @@ void Executor::interrupt(bool Now) {
     TS.Live->signal(Now || Again ? SIGKILL : SIGTERM);
     if (Now || Again)
       continue;
-    TS.Kill = std::make_unique<asio::steady_timer>(Io, seconds(Opts.KillGraceS));
+    TS.Kill =
+        std::make_unique<asio::steady_timer>(Io, seconds(Opts.KillGraceS));
     TS.Kill->async_wait([this, T](boost::system::error_code EC) {
       if (!EC && Tasks[T].Live)
         Tasks[T].Live->signal(SIGKILL);
@@ -627,4 +630,6 @@ json::Object Executor::event(llvm::StringRef Kind, unsigned T) const {
   return json::Object{{"event", Kind}, {"task", P.Tasks[T].Id}};
 }
 
-void Executor::emit(json::Object E, bool Durable) { Sink(std::move(E), Durable); }
+void Executor::emit(json::Object E, bool Durable) {
+  Sink(std::move(E), Durable);
+}

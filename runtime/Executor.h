@@ -1,4 +1,5 @@
-//===- Executor.h - runs a plan's tasks on the event loop --------*- C++ -*-===//
+//===- Executor.h - runs a plan's tasks on the event loop --------*- C++
+//-*-===//
 //
 // The scheduler: a task starts when its dependencies (its own and its
 // stage's) have succeeded, at most Jobs at once. Each attempt runs one
@@ -34,13 +35,13 @@ namespace connectorc::runtime {
 /// What the executor needs to know beyond the plan.
 struct ExecutorOptions {
   unsigned Jobs = 1;
-  std::string RunDir;      ///< absolute
-  std::string SelfExe;     ///< "{connectorc}" in argv
-  std::string WorkDir;     ///< where agents start (the project root)
-  double TimeoutS = 0;     ///< overrides every task's timeout when > 0
-  double KillGraceS = 5;   ///< SIGTERM, then SIGKILL after this
-  double CoolDownS = 60;   ///< a provider found unavailable is left alone
-  double BackoffBaseS = 2; ///< first back-off after a rate limit
+  std::string RunDir;          ///< absolute
+  std::string SelfExe;         ///< "{connectorc}" in argv
+  std::string WorkDir;         ///< where agents start (the project root)
+  double TimeoutS = 0;         ///< overrides every task's timeout when > 0
+  double KillGraceS = 5;       ///< SIGTERM, then SIGKILL after this
+  double CoolDownS = 60;       ///< a provider found unavailable is left alone
+  double BackoffBaseS = 2;     ///< first back-off after a rate limit
   unsigned ProviderRounds = 3; ///< passes over the candidate list
   /// --simulate-fail: provider name -> failure kind for the sim agent.
   llvm::StringMap<std::string> SimulateFail;
@@ -110,9 +111,7 @@ public:
   /// The running tasks, for the display (bounded by Jobs).
   std::vector<RunningTask> running() const;
   /// Counts by status, for the totals line.
-  unsigned count(TaskStatus S) const {
-    return Counts[static_cast<size_t>(S)];
-  }
+  unsigned count(TaskStatus S) const { return Counts[static_cast<size_t>(S)]; }
   /// Tasks in a final state.
   unsigned finished() const;
   const ir::Plan &plan() const { return P; }
@@ -120,10 +119,10 @@ public:
 private:
   struct TaskState {
     TaskStatus Status = TaskStatus::Pending;
-    unsigned Waiting = 0;  ///< unfinished prerequisites
-    unsigned Cursor = 0;   ///< candidate being tried
-    unsigned Retries = 0;  ///< task failures retried so far
-    unsigned Rounds = 0;   ///< passes over the candidate list so far
+    unsigned Waiting = 0;            ///< unfinished prerequisites
+    unsigned Cursor = 0;             ///< candidate being tried
+    unsigned Retries = 0;            ///< task failures retried so far
+    unsigned Rounds = 0;             ///< passes over the candidate list so far
     llvm::SmallVector<bool, 3> Dead; ///< candidates never to try again
     std::vector<AttemptRecord> Attempts;
     std::unique_ptr<Session> Live;
@@ -175,7 +174,7 @@ private:
   std::deque<unsigned> Ready;
   std::set<unsigned> Active; ///< Running or BackingOff
   unsigned NumRunning = 0;
-  std::array<unsigned, 7> Counts{}; ///< by TaskStatus
+  std::array<unsigned, 7> Counts{};  ///< by TaskStatus
   llvm::StringMap<double> CoolUntil; ///< provider -> Clock::now() time
   std::mt19937 Jitter{std::random_device{}()};
   bool Stopping = false, Done = false;

@@ -13,8 +13,8 @@ using namespace connectorc::runtime;
 
 namespace {
 llvm::Error errnoError(const llvm::Twine &What) {
-  return llvm::createStringError(std::error_code(errno, std::generic_category()),
-                                 What);
+  return llvm::createStringError(
+      std::error_code(errno, std::generic_category()), What);
 }
 
 llvm::Error writeAll(int FD, llvm::StringRef Data, llvm::StringRef Path) {
@@ -50,8 +50,8 @@ llvm::Error runtime::commitFile(llvm::StringRef Tmp, llvm::StringRef Path) {
   int Err = ::fsync(FD) == 0 ? 0 : errno;
   ::close(FD);
   if (Err)
-    return llvm::createStringError(std::error_code(Err, std::generic_category()),
-                                   "cannot flush " + Tmp);
+    return llvm::createStringError(
+        std::error_code(Err, std::generic_category()), "cannot flush " + Tmp);
   if (::rename(Tmp.str().c_str(), Path.str().c_str()) != 0)
     return errnoError("cannot rename " + Tmp + " to " + Path);
   return llvm::Error::success();

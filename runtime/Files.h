@@ -1,4 +1,5 @@
-//===- Files.h - durable file writes for the run directory -------*- C++ -*-===//
+//===- Files.h - durable file writes for the run directory -------*- C++
+//-*-===//
 #ifndef CONNECTORC_RUNTIME_FILES_H
 #define CONNECTORC_RUNTIME_FILES_H
 

@@ -27,8 +27,8 @@ uint32_t crcOf(llvm::StringRef Body) {
 }
 
 llvm::Error errnoError(const llvm::Twine &What) {
-  return llvm::createStringError(std::error_code(errno, std::generic_category()),
-                                 What);
+  return llvm::createStringError(
+      std::error_code(errno, std::generic_category()), What);
 }
 
 /// Cuts \p FD's file after its last newline (a torn record).
@@ -52,7 +52,8 @@ llvm::StringRef runtime::eventString(const llvm::json::Object &E,
   return E.getString(Key).getValueOr("");
 }
 
-int64_t runtime::eventInteger(const llvm::json::Object &E, llvm::StringRef Key) {
+int64_t runtime::eventInteger(const llvm::json::Object &E,
+                              llvm::StringRef Key) {
   return E.getInteger(Key).getValueOr(0);
 }
 
@@ -98,8 +99,8 @@ runtime::decodeJournalLine(llvm::StringRef Line) {
   return std::nullopt;
 }
 
-std::vector<llvm::json::Object>
-runtime::readJournalText(llvm::StringRef Text, unsigned *Damaged) {
+std::vector<llvm::json::Object> runtime::readJournalText(llvm::StringRef Text,
+                                                         unsigned *Damaged) {
   std::vector<llvm::json::Object> Events;
   while (!Text.empty()) {
     auto [Line, Rest] = Text.split('\n');
@@ -121,14 +122,15 @@ runtime::readJournal(llvm::StringRef Path) {
   if (!Buf) {
     if (Buf.getError() == llvm::errc::no_such_file_or_directory)
       return std::vector<llvm::json::Object>();
-    return llvm::createStringError(Buf.getError(), "cannot read journal " + Path);
+    return llvm::createStringError(Buf.getError(),
+                                   "cannot read journal " + Path);
   }
   return readJournalText((*Buf)->getBuffer());
 }
 
 llvm::Expected<Journal> Journal::open(llvm::StringRef Path) {
-  int FD = ::open(Path.str().c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
-                  0644);
+  int FD =
+      ::open(Path.str().c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (FD < 0)
     return errnoError("cannot open journal " + Path);
   if (llvm::Error E = cutTornTail(FD, Path)) {

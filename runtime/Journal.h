@@ -1,4 +1,5 @@
-//===- Journal.h - the run's append-only event log ---------------*- C++ -*-===//
+//===- Journal.h - the run's append-only event log ---------------*- C++
+//-*-===//
 //
 // events.jsonl: one JSON object per line, each ending in a "crc" field, the
 // CRC-32 of the line without it, so a record torn by a crash (or any damaged

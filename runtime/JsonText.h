@@ -1,4 +1,5 @@
-//===- JsonText.h - llvm::json values as deterministic text ------*- C++ -*-===//
+//===- JsonText.h - llvm::json values as deterministic text ------*- C++
+//-*-===//
 //
 // Objects with sorted keys and numbers in their shortest form ("0.025", not
 // LLVM's 17 significant digits), for the journal and the summary.

@@ -78,8 +78,8 @@ private:
   AnsiStripper Strip;
 };
 
-void follow(llvm::StringRef RunDir, llvm::StringRef Task, const std::string &Path,
-            Tail &T) {
+void follow(llvm::StringRef RunDir, llvm::StringRef Task,
+            const std::string &Path, Tail &T) {
   int In = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (In < 0)
     return;
@@ -89,12 +89,12 @@ void follow(llvm::StringRef RunDir, llvm::StringRef Task, const std::string &Pat
   asio::posix::stream_descriptor Watch(Io, In);
   std::array<char, 4096> Buf;
   std::function<void()> Wait = [&] {
-    Watch.async_read_some(asio::buffer(Buf), [&](boost::system::error_code EC,
-                                                 size_t) {
-      T.drain();
-      if (!EC && !isOver(RunDir, Task))
-        Wait();
-    });
+    Watch.async_read_some(asio::buffer(Buf),
+                          [&](boost::system::error_code EC, size_t) {
+                            T.drain();
+                            if (!EC && !isOver(RunDir, Task))
+                              Wait();
+                          });
   };
   if (!isOver(RunDir, Task))
     Wait();

@@ -177,19 +177,18 @@ void PtyState::start(const LaunchRequest &R) {
 
 void PtyState::readMore() {
   auto Self = shared_from_this();
-  Master.async_read_some(asio::buffer(Buffer), [Self](
-                                                   boost::system::error_code EC,
-                                                   size_t N) {
-    if (N)
-      Self->onOutput(llvm::StringRef(Self->Buffer.data(), N));
-    if (!EC) {
-      Self->readMore();
-      return;
-    }
-    // EIO: every slave descriptor is closed, the terminal is done.
-    Self->OutputClosed = true;
-    Self->finishIfDone();
-  });
+  Master.async_read_some(
+      asio::buffer(Buffer), [Self](boost::system::error_code EC, size_t N) {
+        if (N)
+          Self->onOutput(llvm::StringRef(Self->Buffer.data(), N));
+        if (!EC) {
+          Self->readMore();
+          return;
+        }
+        // EIO: every slave descriptor is closed, the terminal is done.
+        Self->OutputClosed = true;
+        Self->finishIfDone();
+      });
 }
 
 void PtyState::onOutput(llvm::StringRef Bytes) {
@@ -224,18 +223,19 @@ void PtyState::paste() {
   Recent.clear();
   auto Self = shared_from_this();
   auto Text = std::make_shared<std::string>("\x1b[200~" + Prompt + "\x1b[201~");
-  asio::async_write(Master, asio::buffer(*Text),
-                    [Self, Text](boost::system::error_code EC, size_t) {
-                      if (EC)
-                        return;
-                      // TUIs take a paste and Enter in one read as a newline
-                      // in the input: Enter comes a moment later.
-                      Self->Enter.expires_after(std::chrono::milliseconds(200));
-                      Self->Enter.async_wait([Self](boost::system::error_code E) {
-                        if (!E && !Self->Exited)
-                          (void)!::write(Self->Master.native_handle(), "\r", 1);
-                      });
-                    });
+  asio::async_write(
+      Master, asio::buffer(*Text),
+      [Self, Text](boost::system::error_code EC, size_t) {
+        if (EC)
+          return;
+        // TUIs take a paste and Enter in one read as a newline
+        // in the input: Enter comes a moment later.
+        Self->Enter.expires_after(std::chrono::milliseconds(200));
+        Self->Enter.async_wait([Self](boost::system::error_code E) {
+          if (!E && !Self->Exited)
+            (void)!::write(Self->Master.native_handle(), "\r", 1);
+        });
+      });
 }
 
 void PtyState::onExit(int Status) {
@@ -288,7 +288,8 @@ void PtyState::closeFiles() {
     }
 }
 
-PtyLauncher::PtyLauncher(asio::io_context &Io) : Io(Io), ChildExits(Io, SIGCHLD) {
+PtyLauncher::PtyLauncher(asio::io_context &Io)
+    : Io(Io), ChildExits(Io, SIGCHLD) {
   // An agent that closes its stdin early must not kill the runtime.
   ::signal(SIGPIPE, SIG_IGN);
   watchChildren();

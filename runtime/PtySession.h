@@ -1,4 +1,5 @@
-//===- PtySession.h - agents in real pseudo-terminals ------------*- C++ -*-===//
+//===- PtySession.h - agents in real pseudo-terminals ------------*- C++
+//-*-===//
 //
 // The Launcher that runs each agent under forkpty: its own session and
 // process group, a 120x40 window, TERM=xterm-256color, started with execve
@@ -28,8 +29,8 @@ public:
   explicit PtyLauncher(boost::asio::io_context &Io);
   ~PtyLauncher() override;
 
-  llvm::Expected<std::unique_ptr<Session>>
-  launch(const LaunchRequest &R, SessionDone Done) override;
+  llvm::Expected<std::unique_ptr<Session>> launch(const LaunchRequest &R,
+                                                  SessionDone Done) override;
 
   /// Sessions whose process has not been reaped yet.
   size_t liveProcesses() const { return Live.size(); }

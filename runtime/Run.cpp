@@ -71,8 +71,7 @@ llvm::Error prepareRunDir(const ir::Plan &P, llvm::StringRef Dir, bool Resume) {
                 "' already holds a run; continue it with --resume or choose "
                 "another --run-dir");
   for (const char *Sub : {"scratchpad", "sessions"})
-    if (std::error_code EC =
-            llvm::sys::fs::create_directories(Dir + "/" + Sub))
+    if (std::error_code EC = llvm::sys::fs::create_directories(Dir + "/" + Sub))
       return llvm::createStringError(EC, "cannot create " + Dir + "/" + Sub);
   if (Resume)
     return llvm::Error::success();
@@ -190,7 +189,7 @@ void Runner::watchInterrupts() {
 
 void Runner::finish() {
   Over = true;
-  Result = X->interrupted()              ? RunResult::Interrupted
+  Result = X->interrupted()               ? RunResult::Interrupted
            : X->count(TaskStatus::Failed) ? RunResult::Failed
                                           : RunResult::Succeeded;
   sink(json::Object{{"event", "run-end"}, {"status", resultName(Result)}},
@@ -202,15 +201,14 @@ void Runner::finish() {
   Io.stop();
 }
 
-llvm::Expected<RunResult>
-Runner::run(Journal J, const std::vector<json::Object> &Past) {
+llvm::Expected<RunResult> Runner::run(Journal J,
+                                      const std::vector<json::Object> &Past) {
   Log.emplace(std::move(J));
   if (llvm::Error E = openEvents())
     return E;
-  X = std::make_unique<Executor>(Io, P, Launch, Clock, executorOptions(),
-                                 [this](json::Object E, bool Durable) {
-                                   sink(std::move(E), Durable);
-                                 });
+  X = std::make_unique<Executor>(
+      Io, P, Launch, Clock, executorOptions(),
+      [this](json::Object E, bool Durable) { sink(std::move(E), Durable); });
   if (O.Level != Verbosity::Quiet && ::isatty(STDERR_FILENO) &&
       O.EventsPath != "-" && !getenv("CI"))
     Status = createTerminalStatus(Io, STDERR_FILENO, *X, O.Level);
@@ -231,7 +229,8 @@ Runner::run(Journal J, const std::vector<json::Object> &Past) {
   std::string Json = toJsonText(summaryJson(Report), /*Pretty=*/true) + "\n";
   if (llvm::Error E = writeFileAtomic(Dir + "/summary.json", Json))
     return E;
-  if (llvm::Error E = writeFileAtomic(Dir + "/summary.md", summaryMarkdown(Report)))
+  if (llvm::Error E =
+          writeFileAtomic(Dir + "/summary.md", summaryMarkdown(Report)))
     return E;
   printResult(Report);
   return Result;

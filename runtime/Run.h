@@ -1,4 +1,5 @@
-//===- Run.h - `connectorc run`, `logs` and `status` as a library -*- C++ -*-===//
+//===- Run.h - `connectorc run`, `logs` and `status` as a library -*- C++
+//-*-===//
 //
 // A run: a run directory (plan.json, events.jsonl, scratchpad/, sessions/,
 // summary.json, summary.md), one io_context on one thread owning every

@@ -1,4 +1,5 @@
-//===- Session.h - starting agents, behind an interface ----------*- C++ -*-===//
+//===- Session.h - starting agents, behind an interface ----------*- C++
+//-*-===//
 //
 // The executor starts agents through a Launcher and hears back through a
 // callback when a session has ended. The real launcher (PtySession.h) runs
@@ -25,9 +26,9 @@ struct LaunchRequest {
   std::vector<std::string> Env;  ///< "NAME=value", the whole environment
   std::string Cwd;
   ir::PromptVia Via = ir::PromptVia::Arg;
-  std::string Prompt;       ///< written to stdin or typed (Via != Arg)
-  std::string ReadyPattern; ///< Via == Type
-  std::string IdlePattern;  ///< Via == Type
+  std::string Prompt;         ///< written to stdin or typed (Via != Arg)
+  std::string ReadyPattern;   ///< Via == Type
+  std::string IdlePattern;    ///< Via == Type
   std::string TranscriptPath; ///< raw terminal bytes are appended here
   std::string AnswerPath;     ///< the stripped answer is written here
 };

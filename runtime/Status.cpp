@@ -28,9 +28,11 @@ std::string describeDone(const json::Object &E) {
   if (St == "succeeded")
     return fmt::format("{}: succeeded", str(E, "task").str());
   if (St == "skipped-until")
-    return fmt::format("{}: skipped (the dialogue ended)", str(E, "task").str());
+    return fmt::format("{}: skipped (the dialogue ended)",
+                       str(E, "task").str());
   return fmt::format("{}: {} ({})", str(E, "task").str(),
-                     St == "failed" ? "FAILED" : St.str(), str(E, "reason").str());
+                     St == "failed" ? "FAILED" : St.str(),
+                     str(E, "reason").str());
 }
 } // namespace
 
@@ -43,17 +45,17 @@ std::string runtime::describeEvent(const json::Object &E, Verbosity V) {
     return fmt::format("{}: started on {} (attempt {})", Task,
                        str(E, "binding").str(), eventInteger(E, "attempt"));
   if (Kind == "attempt-end" && V == Verbosity::Verbose)
-    return fmt::format("{}: {} ended: {}, exit status {}, {:.1f}s{}", Task,
-                       str(E, "binding").str(), str(E, "outcome").str(),
-                       eventInteger(E, "exit_code"),
-                       eventNumber(E, "duration_s"),
-                       E.getString("detail") ? ": " + str(E, "detail").str() : "");
+    return fmt::format(
+        "{}: {} ended: {}, exit status {}, {:.1f}s{}", Task,
+        str(E, "binding").str(), str(E, "outcome").str(),
+        eventInteger(E, "exit_code"), eventNumber(E, "duration_s"),
+        E.getString("detail") ? ": " + str(E, "detail").str() : "");
   if (Kind == "failover")
     return fmt::format("{}: {} failed ({}): failing over", Task,
                        str(E, "from").str(), str(E, "reason").str());
   if (Kind == "retry")
-    return fmt::format("{}: retry {} after {}", Task,
-                       eventInteger(E, "retry"), str(E, "reason").str());
+    return fmt::format("{}: retry {} after {}", Task, eventInteger(E, "retry"),
+                       str(E, "reason").str());
   if (Kind == "backoff" && V == Verbosity::Verbose)
     return fmt::format("{}: waiting {:.1f}s: {}", Task,
                        eventNumber(E, "delay_s"), str(E, "reason").str());
@@ -144,16 +146,15 @@ std::string TerminalStatus::block(size_t Width) const {
   for (const RunningTask &R : X.running()) {
     if (++Rows > 20)
       break;
-    std::string Line = fmt::format(
-        "  {:<24} {:<28} {:>5.0f}s  {:<12} {}", X.plan().Tasks[R.Task].Id,
-        R.Binding, R.ElapsedS, R.State, R.LastLine);
+    std::string Line = fmt::format("  {:<24} {:<28} {:>5.0f}s  {:<12} {}",
+                                   X.plan().Tasks[R.Task].Id, R.Binding,
+                                   R.ElapsedS, R.State, R.LastLine);
     Out += elide(Line, Width - 1) + "\n";
   }
   unsigned Total = X.plan().Tasks.size();
   Out += elide(fmt::format("[{}/{}] {} running, {} succeeded, {} failed, {} "
                            "skipped",
-                           X.finished(),
-                           Total, X.count(TaskStatus::Running),
+                           X.finished(), Total, X.count(TaskStatus::Running),
                            X.count(TaskStatus::Succeeded),
                            X.count(TaskStatus::Failed),
                            X.count(TaskStatus::Skipped)),
@@ -179,9 +180,9 @@ void TerminalStatus::redraw(bool Final) {
 }
 } // namespace
 
-std::unique_ptr<StatusPrinter>
-runtime::createPlainStatus(llvm::raw_ostream &OS, const Executor &X,
-                           Verbosity V) {
+std::unique_ptr<StatusPrinter> runtime::createPlainStatus(llvm::raw_ostream &OS,
+                                                          const Executor &X,
+                                                          Verbosity V) {
   return std::make_unique<PlainStatus>(OS, X, V);
 }
 

@@ -1,4 +1,5 @@
-//===- Status.h - progress of a run, for people ------------------*- C++ -*-===//
+//===- Status.h - progress of a run, for people ------------------*- C++
+//-*-===//
 //
 // A status printer hears every event of a run. On a terminal it keeps a
 // block like ninja's or Docker Compose's at the bottom: one line per running
@@ -33,9 +34,8 @@ public:
 };
 
 /// One plain line per event on \p OS.
-std::unique_ptr<StatusPrinter> createPlainStatus(llvm::raw_ostream &OS,
-                                                 const Executor &X,
-                                                 Verbosity V);
+std::unique_ptr<StatusPrinter>
+createPlainStatus(llvm::raw_ostream &OS, const Executor &X, Verbosity V);
 
 /// The live block on terminal \p FD (redrawn on a timer of \p Io).
 std::unique_ptr<StatusPrinter> createTerminalStatus(boost::asio::io_context &Io,

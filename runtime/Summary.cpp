@@ -55,8 +55,7 @@ void addCosts(const ir::Plan &P, RunReport &R) {
 
 } // namespace
 
-RunReport runtime::reportFromExecutor(const Executor &X,
-                                      llvm::StringRef Status,
+RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
                                       llvm::StringRef RunDir) {
   const ir::Plan &P = X.plan();
   RunReport R{P.Workflow, Status.str(), RunDir.str(), {}, 0, 0};
@@ -136,8 +135,9 @@ json::Value runtime::summaryJson(const RunReport &R) {
 std::string runtime::summaryMarkdown(const RunReport &R) {
   std::string Out = fmt::format("# {}: {}\n\nEstimated cost: ${:.4f}\n\n",
                                 R.Workflow, R.Status, R.EstimateUsd);
-  Out += "| task | status | attempts (provider/model: outcome, exit, seconds) |\n"
-         "|---|---|---|\n";
+  Out +=
+      "| task | status | attempts (provider/model: outcome, exit, seconds) |\n"
+      "|---|---|---|\n";
   for (const TaskReport &T : R.Tasks) {
     std::string Tries;
     for (const AttemptRecord &A : T.Attempts)
@@ -154,8 +154,9 @@ void runtime::printStatus(llvm::raw_ostream &OS, const RunReport &R) {
   for (const TaskReport &T : R.Tasks) {
     std::string Last;
     if (!T.Attempts.empty())
-      Last = fmt::format(" — {} on {}", outcomeName(T.Attempts.back().Kind).str(),
-                         T.Attempts.back().Binding);
+      Last =
+          fmt::format(" — {} on {}", outcomeName(T.Attempts.back().Kind).str(),
+                      T.Attempts.back().Binding);
     OS << fmt::format("  {:<12} {}{} [{} attempt{}]\n", T.Status, T.Id, Last,
                       T.Attempts.size(), T.Attempts.size() == 1 ? "" : "s");
   }

@@ -1,4 +1,5 @@
-//===- Summary.h - what a run did, for people and programs -------*- C++ -*-===//
+//===- Summary.h - what a run did, for people and programs -------*- C++
+//-*-===//
 //
 // A run report is made from a live executor (at the end of a run) or from a
 // run directory's journal (`connectorc status`, a run in progress), and

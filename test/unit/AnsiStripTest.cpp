@@ -29,7 +29,10 @@ TEST(AnsiStripTest, OscAndOtherStrings) {
 
 TEST(AnsiStripTest, CharsetAndShortEscapes) {
   EXPECT_EQ(stripAnsi("\x1b(Bplain\x1b)0x"), "plainx");
-  EXPECT_EQ(stripAnsi("\x1b=keypad\x1b>\x1b" "7saved\x1b" "8"), "keypadsaved");
+  EXPECT_EQ(stripAnsi("\x1b=keypad\x1b>\x1b"
+                      "7saved\x1b"
+                      "8"),
+            "keypadsaved");
   EXPECT_EQ(stripAnsi("\x1b#8grid"), "grid");
 }
 

@@ -42,8 +42,8 @@ public:
 class FakeLauncher : public Launcher {
 public:
   explicit FakeLauncher(asio::io_context &Io) : Io(Io) {}
-  llvm::Expected<std::unique_ptr<Session>>
-  launch(const LaunchRequest &R, SessionDone Done) override {
+  llvm::Expected<std::unique_ptr<Session>> launch(const LaunchRequest &R,
+                                                  SessionDone Done) override {
     std::string Task = envOf(R, "CONNECTOR_TASK");
     Launched.push_back(Task + "@" + R.Argv.front());
     Requests.push_back(R);
@@ -83,8 +83,7 @@ ir::ModelBinding binding(llvm::StringRef Provider, llvm::StringRef Exe) {
   B.Provider = Provider.str();
   B.Model = "m";
   B.Argv = {Exe.str(), "{prompt}"};
-  B.Failures = {{"unavailable", "service unavailable", {}},
-                {"auth", "", {77}}};
+  B.Failures = {{"unavailable", "service unavailable", {}}, {"auth", "", {77}}};
   return B;
 }
 
@@ -240,17 +239,20 @@ TEST_F(ExecutorTest, RetrySucceeds) {
 TEST_F(ExecutorTest, RestoredTasksAreNotRunAgain) {
   ir::Plan P = plan({1, 1});
   // A previous run finished s0/1 and wrote its answer.
-  std::error_code EC = llvm::sys::fs::create_directories(RunDir + "/scratchpad/s0");
+  std::error_code EC =
+      llvm::sys::fs::create_directories(RunDir + "/scratchpad/s0");
   ASSERT_FALSE(EC);
   {
     llvm::raw_fd_ostream OS(RunDir + "/scratchpad/s0/1.md", EC);
     OS << "earlier";
   }
   std::vector<json::Object> Past;
-  Past.push_back(json::Object{{"event", "attempt-end"}, {"task", "s0/1"},
-                              {"binding", "alpha/m"}, {"outcome", "success"}});
-  Past.push_back(json::Object{{"event", "task-done"}, {"task", "s0/1"},
-                              {"status", "succeeded"}});
+  Past.push_back(json::Object{{"event", "attempt-end"},
+                              {"task", "s0/1"},
+                              {"binding", "alpha/m"},
+                              {"outcome", "success"}});
+  Past.push_back(json::Object{
+      {"event", "task-done"}, {"task", "s0/1"}, {"status", "succeeded"}});
   std::unique_ptr<Executor> X = run(P, 4, Past);
   ASSERT_EQ(L.Launched.size(), 1u);
   EXPECT_EQ(L.Launched[0], "s1/1@alpha-cli");

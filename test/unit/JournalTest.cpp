@@ -12,8 +12,10 @@ namespace json = llvm::json;
 
 namespace {
 json::Object doneEvent(llvm::StringRef Task) {
-  return json::Object{{"event", "task-done"}, {"task", Task},
-                      {"status", "succeeded"}, {"duration_s", 0.025}};
+  return json::Object{{"event", "task-done"},
+                      {"task", Task},
+                      {"status", "succeeded"},
+                      {"duration_s", 0.025}};
 }
 
 std::string tempPath() {
@@ -55,8 +57,8 @@ TEST(JournalTest, DamagedLinesAreRejected) {
 }
 
 TEST(JournalTest, TornLastLineIsIgnored) {
-  std::string Text = encodeJournalLine(doneEvent("a/1")) +
-                     encodeJournalLine(doneEvent("a/2"));
+  std::string Text =
+      encodeJournalLine(doneEvent("a/1")) + encodeJournalLine(doneEvent("a/2"));
   std::string Torn = encodeJournalLine(doneEvent("a/3"));
   Text += Torn.substr(0, Torn.size() / 2);
   unsigned Damaged = 0;

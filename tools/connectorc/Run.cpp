@@ -30,11 +30,11 @@ cl::opt<unsigned> Jobs("jobs",
                        cl::cat(Category));
 cl::alias JobsShort("j", cl::desc("Alias for --jobs"), cl::aliasopt(Jobs),
                     cl::cat(Category));
-cl::opt<std::string>
-    RunDir("run-dir",
-           cl::desc("Run directory (default: "
-                    ".connector/runs/<workflow>-<UTC time>/)"),
-           cl::value_desc("dir"), cl::sub(runCommand()), cl::cat(Category));
+cl::opt<std::string> RunDir("run-dir",
+                            cl::desc("Run directory (default: "
+                                     ".connector/runs/<workflow>-<UTC time>/)"),
+                            cl::value_desc("dir"), cl::sub(runCommand()),
+                            cl::cat(Category));
 cl::opt<bool> Resume("resume",
                      cl::desc("Continue the run in --run-dir: finished tasks "
                               "are kept, the others start afresh"),
@@ -54,10 +54,11 @@ cl::opt<bool> Quiet("quiet", cl::desc("Print only problems and the result"),
 cl::opt<bool> Verbose("verbose",
                       cl::desc("Also print every attempt's end and back-off"),
                       cl::sub(runCommand()), cl::cat(Category));
-cl::opt<std::string> EventsOut(
-    "events", cl::desc("Stream the journal's events as JSON lines to a file "
+cl::opt<std::string>
+    EventsOut("events",
+              cl::desc("Stream the journal's events as JSON lines to a file "
                        "('-' for stdout)"),
-    cl::value_desc("file"), cl::sub(runCommand()), cl::cat(Category));
+              cl::value_desc("file"), cl::sub(runCommand()), cl::cat(Category));
 // For tests and impatient users; not in --help.
 cl::opt<double> KillGrace("kill-grace", cl::Hidden, cl::init(5),
                           cl::desc("Seconds between SIGTERM and SIGKILL"),
@@ -94,8 +95,8 @@ int usage(llvm::StringRef Tool, const llvm::Twine &Message) {
 }
 
 int failure(llvm::StringRef Tool, llvm::Error E) {
-  llvm::WithColor::error(llvm::errs(), Tool) << llvm::toString(std::move(E))
-                                             << '\n';
+  llvm::WithColor::error(llvm::errs(), Tool)
+      << llvm::toString(std::move(E)) << '\n';
   return ExitFailure;
 }
 
@@ -174,14 +175,16 @@ int runOptions(runtime::RunOptions &O) {
     if (!runtime::parseSimulateFail(F, Provider, Kind))
       return usage(Tool, "--simulate-fail wants PROVIDER=KIND with KIND one "
                          "of unavailable, rate-limit, overloaded, auth, "
-                         "context, crash, hang, empty; got '" + F + "'");
+                         "context, crash, hang, empty; got '" +
+                             F + "'");
     O.SimulateFail[Provider] = Kind;
   }
   if (!Timeout.empty()) {
     std::optional<double> S = parseDuration(Timeout);
     if (!S)
       return usage(Tool, "--timeout wants a duration such as 90s, 20m or 2h; "
-                         "got '" + Timeout + "'");
+                         "got '" +
+                             Timeout + "'");
     O.TimeoutS = *S;
   }
   O.RunDir = RunDir;
