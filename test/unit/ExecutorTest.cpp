@@ -17,12 +17,13 @@ namespace asio = boost::asio;
 namespace json = llvm::json;
 
 namespace {
-/// A clock that only moves when told to.
+/// A clock that moves a millisecond each time it is read, so that short
+/// cool-downs pass however fast the test runs.
 class FakeClock : public Clock {
 public:
-  double now() const override { return Now; }
+  double now() const override { return Now += 0.001; }
   std::string utcStamp() const override { return "2026-01-01T00:00:00.000Z"; }
-  double Now = 1000;
+  mutable double Now = 1000;
 };
 
 /// What a fake session does: print \p Answer and exit with \p Exit.
@@ -83,7 +84,9 @@ ir::ModelBinding binding(llvm::StringRef Provider, llvm::StringRef Exe) {
   B.Provider = Provider.str();
   B.Model = "m";
   B.Argv = {Exe.str(), "{prompt}"};
-  B.Failures = {{"unavailable", "service unavailable", {}}, {"auth", "", {77}}};
+  B.Failures = {{"unavailable", "service unavailable", {}},
+                {"rate-limited", "429 too many requests", {}},
+                {"auth", "", {77}}};
   return B;
 }
 
@@ -131,11 +134,9 @@ protected:
   /// Runs \p P to the end; returns the executor for inspection.
   std::unique_ptr<Executor> run(const ir::Plan &P, unsigned Jobs = 4,
                                 const std::vector<json::Object> &Past = {}) {
-    ExecutorOptions O;
     O.Jobs = Jobs;
     O.RunDir = RunDir;
     O.BackoffBaseS = 0.001;
-    O.CoolDownS = 60;
     auto X = std::make_unique<Executor>(
         Io, P, L, Clock, O,
         [this](json::Object E, bool) { Events.push_back(std::move(E)); });
@@ -151,6 +152,7 @@ protected:
     return Buf ? (*Buf)->getBuffer().str() : "<missing>";
   }
 
+  ExecutorOptions O;
   asio::io_context Io;
   FakeLauncher L{Io};
   FakeClock Clock;
@@ -269,4 +271,54 @@ TEST_F(ExecutorTest, DoneIsRecordedDurablyAfterTheAnswer) {
   ASSERT_NE(Done, Events.end());
   EXPECT_EQ(eventString(*Done, "status"), "succeeded");
   EXPECT_EQ(eventString(*Done, "output"), "scratchpad/s0/1.md");
+}
+
+TEST_F(ExecutorTest, RateLimitBacksOffAndTriesAgain) {
+  ir::Plan P = plan({1}, {0});
+  L.Scripts["s0/1"] = {{1, "error: 429 too many requests"}};
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(X->attempts(0).size(), 2u);
+  EXPECT_EQ(X->attempts(0)[0].Kind, OutcomeKind::RateLimited);
+  EXPECT_EQ(X->status(0), TaskStatus::Succeeded);
+  EXPECT_TRUE(llvm::any_of(Events, [](const json::Object &E) {
+    return eventString(E, "event") == "backoff";
+  }));
+}
+
+TEST_F(ExecutorTest, ProviderRoundsAreBounded) {
+  ir::Plan P = plan({1}, {0});
+  O.ProviderRounds = 3;
+  L.Scripts["s0/1"] = {{1, "429 too many requests"},
+                       {1, "429 too many requests"},
+                       {1, "429 too many requests"},
+                       {1, "429 too many requests"}};
+  std::unique_ptr<Executor> X = run(P);
+  EXPECT_EQ(X->attempts(0).size(), 3u);
+  EXPECT_EQ(X->status(0), TaskStatus::Failed);
+}
+
+TEST_F(ExecutorTest, SimulatedBindingsGetTheSimVariables) {
+  ir::Plan P = plan({1, 1}, {0});
+  P.Bindings[0].Simulated = true;
+  P.Bindings[0].Argv = {"{connectorc}", "sim-agent"};
+  P.Bindings[0].Via = ir::PromptVia::Stdin;
+  O.SelfExe = "/opt/bin/connectorc";
+  O.SimulateFail["alpha"] = "rate-limit";
+  O.SimulateFail["beta"] = "auth";
+  run(P);
+  ASSERT_EQ(L.Requests.size(), 2u);
+  const LaunchRequest &R = L.Requests[0];
+  EXPECT_EQ(R.Argv[0], "/opt/bin/connectorc");
+  EXPECT_EQ(R.Prompt, "do s0/1");
+  EXPECT_EQ(FakeLauncher::envOf(R, "CONNECTOR_SIM_AS"), "alpha/m");
+  EXPECT_EQ(FakeLauncher::envOf(R, "CONNECTOR_SIM_FAIL"), "rate-limit");
+}
+
+TEST_F(ExecutorTest, UnsimulatedBindingsGetNoSimVariables) {
+  ir::Plan P = plan({1}, {0});
+  O.SimulateFail["alpha"] = "rate-limit";
+  run(P);
+  ASSERT_EQ(L.Requests.size(), 1u);
+  EXPECT_EQ(FakeLauncher::envOf(L.Requests[0], "CONNECTOR_SIM_FAIL"), "");
+  EXPECT_EQ(FakeLauncher::envOf(L.Requests[0], "CONNECTOR_SIM_AS"), "");
 }
