@@ -136,6 +136,7 @@ private:
   Verbosity V;
   boost::asio::steady_timer Tick;
   std::vector<std::string> Scroll;
+  std::string Shown; ///< the block on screen now
   unsigned Drawn = 0;
   bool Stopped = false;
 };
@@ -165,6 +166,10 @@ std::string TerminalStatus::block(size_t Width) const {
 
 void TerminalStatus::redraw(bool Final) {
   size_t Width = width();
+  std::string Block = block(Width);
+  // Nothing new since the last tick: leave the terminal alone.
+  if (!Final && Scroll.empty() && Block == Shown)
+    return;
   std::string Out;
   if (Drawn)
     Out += fmt::format("\r\x1b[{}A", Drawn);
@@ -172,8 +177,8 @@ void TerminalStatus::redraw(bool Final) {
   for (const std::string &Line : Scroll)
     Out += elide(Line, Width - 1) + "\n";
   Scroll.clear();
-  std::string Block = block(Width);
   Drawn = Final ? 0 : std::count(Block.begin(), Block.end(), '\n');
+  Shown = Block;
   if (!Final)
     Out += Block;
   (void)!::write(FD, Out.data(), Out.size());
