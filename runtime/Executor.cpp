@@ -163,6 +163,17 @@ void Executor::endStage(unsigned S) {
 
 void Executor::makeReady(unsigned T) {
   if (Tasks[T].Status == TaskStatus::Pending && Finished)
+    enqueue(T, /*Front=*/false);
+}
+
+// A task is in the ready queue at most once.
+void Executor::enqueue(unsigned T, bool Front) {
+  if (Tasks[T].Queued)
+    return;
+  Tasks[T].Queued = true;
+  if (Front)
+    Ready.push_front(T);
+  else
     Ready.push_back(T);
 }
 
@@ -206,9 +217,7 @@ void Executor::start(std::function<void()> OnFinished) {
       markDone(T);
   for (unsigned T = 0; T < P.Tasks.size(); ++T)
     if (Tasks[T].Waiting == 0 && Tasks[T].Status == TaskStatus::Pending)
-      Ready.push_back(T);
-  // Ready may hold a task twice (made ready while restoring, then found):
-  // tryStart ignores a task that is no longer pending.
+      enqueue(T, /*Front=*/false);
   pump();
   checkFinished();
 }
@@ -217,6 +226,7 @@ void Executor::pump() {
   while (!Stopping && NumRunning < Opts.Jobs && !Ready.empty()) {
     unsigned T = Ready.front();
     Ready.pop_front();
+    Tasks[T].Queued = false;
     if (Tasks[T].Status == TaskStatus::Pending ||
         Tasks[T].Status == TaskStatus::BackingOff)
       tryStart(T);
@@ -283,7 +293,7 @@ void Executor::backOff(unsigned T, double Seconds, llvm::StringRef Why) {
   TS.Wait->async_wait([this, T](boost::system::error_code EC) {
     if (EC || Stopping)
       return;
-    Ready.push_back(T);
+    enqueue(T, /*Front=*/false);
     pump();
   });
 }
@@ -411,7 +421,7 @@ void Executor::onProviderFailure(unsigned T, const Outcome &O) {
   E["reason"] = outcomeName(O.Kind);
   emit(std::move(E));
   setStatus(T, TaskStatus::Pending);
-  Ready.push_front(T);
+  enqueue(T, /*Front=*/true);
 }
 
 void Executor::onTaskFailure(unsigned T, const Outcome &O) {
@@ -427,7 +437,7 @@ void Executor::onTaskFailure(unsigned T, const Outcome &O) {
   E["reason"] = outcomeName(O.Kind);
   emit(std::move(E));
   setStatus(T, TaskStatus::Pending);
-  Ready.push_front(T);
+  enqueue(T, /*Front=*/true);
 }
 
 void Executor::succeed(unsigned T) {
@@ -484,6 +494,8 @@ void Executor::finishTask(unsigned T, TaskStatus S, llvm::StringRef Why) {
 void Executor::interrupt(bool Now) {
   bool Again = Stopping;
   Stopping = true;
+  for (unsigned T : Ready)
+    Tasks[T].Queued = false;
   Ready.clear();
   for (unsigned T : std::vector<unsigned>(Active.begin(), Active.end())) {
     TaskState &TS = Tasks[T];

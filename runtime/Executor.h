@@ -130,6 +130,7 @@ private:
     std::unique_ptr<boost::asio::steady_timer> Timer, Kill, Wait;
     double StartedAt = 0;
     bool TimedOut = false;
+    bool Queued = false; ///< in Ready
     std::string State = "running";
   };
 
@@ -138,6 +139,7 @@ private:
   void markDone(unsigned T);
   void endStage(unsigned S);
   void makeReady(unsigned T);
+  void enqueue(unsigned T, bool Front);
   void pump();
   void tryStart(unsigned T);
   std::optional<unsigned> pickCandidate(unsigned T, double &WaitS);

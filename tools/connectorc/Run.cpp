@@ -134,6 +134,10 @@ std::optional<ir::Plan> loadPlan(int &Status) {
   }
   auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Input, /*IsText=*/true);
   if (Buf && Driver::isPlanFile((*Buf)->getBuffer())) {
+    if (Simulate)
+      llvm::WithColor::warning(llvm::errs(), "connectorc run")
+          << "--simulate does not change a plan file; build the plan with "
+             "--simulate instead\n";
     llvm::Expected<ir::Plan> P = ir::readPlanJson((*Buf)->getBuffer(), Input);
     if (!P) {
       Status = failure("connectorc run", P.takeError());
