@@ -64,8 +64,34 @@ void AnsiStripper::escape(char C) {
   }
 }
 
+/// Length of the run of plain printable bytes at the start of \p In.
+static size_t plainRun(llvm::StringRef In) {
+  size_t N = 0;
+  while (N < In.size()) {
+    unsigned char C = static_cast<unsigned char>(In[N]);
+    if (C < 0x20 || C == 0x7f)
+      break;
+    ++N;
+  }
+  return N;
+}
+
 void AnsiStripper::feed(llvm::StringRef In, std::string &Out) {
-  for (char C : In) {
+  for (size_t I = 0; I < In.size(); ++I) {
+    char C = In[I];
+    // Most of an agent's output is plain text: take it a run at a time.
+    if (State == StateKind::Text && !PendingCR) {
+      size_t N = std::min(plainRun(In.substr(I)), MaxLine - Line.size());
+      if (N > 1) {
+        Line.append(In.data() + I, N);
+        I += N - 1;
+        if (Line.size() >= MaxLine) {
+          Out += Line;
+          Line.clear();
+        }
+        continue;
+      }
+    }
     switch (State) {
     case StateKind::Text:
       // 8-bit C1 controls (0x9b...) are left alone: in UTF-8 they are

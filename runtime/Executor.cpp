@@ -446,10 +446,10 @@ void Executor::succeed(unsigned T) {
   std::string Answer = Dir + "/output.md";
   llvm::Error E = commitFile(Answer + ".tmp", Answer);
   if (!E)
-    E = copyFileAtomic(Answer, path(Task.Output), Dir);
+    E = linkFileAtomic(Answer, path(Task.Output), Dir);
   const ir::PlanStage &S = P.Stages[Task.Stage];
   if (!E && !S.Output.empty() && S.Tasks.back() == T)
-    E = copyFileAtomic(Answer, path(S.Output), Dir);
+    E = linkFileAtomic(Answer, path(S.Output), Dir);
   if (E) {
     fail(T, llvm::toString(std::move(E)));
     return;

@@ -82,3 +82,17 @@ llvm::Error runtime::copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
     return llvm::createStringError(EC, "cannot copy " + From + " to " + Tmp);
   return commitFile(Tmp, To);
 }
+
+llvm::Error runtime::linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
+                                    llvm::StringRef TmpDir) {
+  if (llvm::Error E = createParentDirs(To))
+    return E;
+  std::string Tmp =
+      tmpName((TmpDir + "/" + llvm::sys::path::filename(To)).str());
+  ::unlink(Tmp.c_str());
+  if (::link(From.str().c_str(), Tmp.c_str()) != 0)
+    return copyFileAtomic(From, To, TmpDir);
+  if (::rename(Tmp.c_str(), To.str().c_str()) != 0)
+    return errnoError("cannot rename " + Tmp + " to " + To);
+  return llvm::Error::success();
+}

@@ -20,6 +20,12 @@ llvm::Error commitFile(llvm::StringRef Tmp, llvm::StringRef Path);
 llvm::Error copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
                            llvm::StringRef TmpDir);
 
+/// Puts \p From (already durable) at \p To as well, atomically: a hard link
+/// made in \p TmpDir and renamed (no second copy of a big answer), or a copy
+/// where links do not work.
+llvm::Error linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
+                           llvm::StringRef TmpDir);
+
 /// Creates the directory that will hold \p Path.
 llvm::Error createParentDirs(llvm::StringRef Path);
 

@@ -14,8 +14,8 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
-#include <pty.h>
-#include <sys/prctl.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -103,28 +103,61 @@ struct ExecArgs {
   }
 };
 
-/// In the child, between fork and exec: only async-signal-safe calls.
-[[noreturn]] void execChild(const char *Path, ExecArgs &Args, const char *Cwd,
-                            int StdinFd, int ErrPipe) {
-  if (StdinFd >= 0) {
-    ::dup2(StdinFd, STDIN_FILENO);
-    ::close(StdinFd);
+/// A pseudo-terminal's master (close-on-exec) and its slave's path.
+struct Pty {
+  int Master = -1;
+  std::string SlavePath;
+};
+
+llvm::Expected<Pty> openPty() {
+  Pty P;
+  P.Master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  char Name[128];
+  if (P.Master < 0 || ::grantpt(P.Master) != 0 || ::unlockpt(P.Master) != 0 ||
+      ::ptsname_r(P.Master, Name, sizeof Name) != 0) {
+    int Err = errno;
+    if (P.Master >= 0)
+      ::close(P.Master);
+    return errnoError(Err, "cannot open a pseudo-terminal");
   }
-  // Die with the runtime, even when it is SIGKILLed.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  sigset_t None;
+  struct winsize Size = {40, 120, 0, 0};
+  ::ioctl(P.Master, TIOCSWINSZ, &Size);
+  P.SlavePath = Name;
+  return P;
+}
+
+/// Starts \p Path in a new session whose controlling terminal is \p Slave
+/// (opened after setsid, so it becomes the controlling terminal), with
+/// \p StdinFd as standard input when given. posix_spawn uses vfork: no page
+/// tables of this (large) process are copied per agent.
+int spawnInPty(pid_t &Pid, const std::string &Path, ExecArgs &Args,
+               const std::string &Slave, const std::string &Cwd, int StdinFd) {
+  posix_spawn_file_actions_t FA;
+  posix_spawnattr_t A;
+  ::posix_spawn_file_actions_init(&FA);
+  ::posix_spawnattr_init(&A);
+  ::posix_spawn_file_actions_addopen(&FA, STDIN_FILENO, Slave.c_str(), O_RDWR,
+                                     0);
+  ::posix_spawn_file_actions_adddup2(&FA, STDIN_FILENO, STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&FA, STDIN_FILENO, STDERR_FILENO);
+  if (StdinFd >= 0)
+    ::posix_spawn_file_actions_adddup2(&FA, StdinFd, STDIN_FILENO);
+  if (!Cwd.empty())
+    ::posix_spawn_file_actions_addchdir_np(&FA, Cwd.c_str());
+  sigset_t None, Defaults;
   sigemptyset(&None);
-  ::sigprocmask(SIG_SETMASK, &None, nullptr);
-  ::signal(SIGPIPE, SIG_DFL);
-  int Err = 0;
-  if (*Cwd && ::chdir(Cwd) != 0)
-    Err = errno;
-  else
-    ::execve(Path, Args.Argv.data(), Args.Envp.data());
-  if (!Err)
-    Err = errno;
-  (void)!::write(ErrPipe, &Err, sizeof Err);
-  ::_exit(127);
+  sigemptyset(&Defaults);
+  for (int Sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT})
+    sigaddset(&Defaults, Sig);
+  ::posix_spawnattr_setsigmask(&A, &None);
+  ::posix_spawnattr_setsigdefault(&A, &Defaults);
+  ::posix_spawnattr_setflags(&A, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                     POSIX_SPAWN_SETSIGDEF);
+  int Err = ::posix_spawn(&Pid, Path.c_str(), &FA, &A, Args.Argv.data(),
+                          Args.Envp.data());
+  ::posix_spawn_file_actions_destroy(&FA);
+  ::posix_spawnattr_destroy(&A);
+  return Err;
 }
 
 /// The session as the executor holds it.
@@ -338,15 +371,6 @@ int openFile(const std::string &Path, int Flags) {
   return ::open(Path.c_str(), Flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 }
 
-/// Reads the exec-failure pipe: 0 when execve succeeded, else its errno.
-int execError(int ErrPipe) {
-  int Err = 0;
-  ssize_t N;
-  do
-    N = ::read(ErrPipe, &Err, sizeof Err);
-  while (N < 0 && errno == EINTR);
-  return N == sizeof Err ? Err : 0;
-}
 } // namespace
 
 llvm::Expected<std::unique_ptr<Session>>
@@ -355,41 +379,26 @@ PtyLauncher::launch(const LaunchRequest &R, SessionDone Done) {
   llvm::Expected<std::string> Path = findExecutable(R.Argv.front());
   if (!Path)
     return Path.takeError();
-  int ErrPipe[2], In[2] = {-1, -1};
-  if (::pipe2(ErrPipe, O_CLOEXEC) != 0)
-    return errnoError(errno, "cannot create a pipe");
+  llvm::Expected<Pty> P = openPty();
+  if (!P)
+    return P.takeError();
+  int In[2] = {-1, -1};
   if (R.Via == ir::PromptVia::Stdin && ::pipe2(In, O_CLOEXEC) != 0) {
-    ::close(ErrPipe[0]);
-    ::close(ErrPipe[1]);
+    ::close(P->Master);
     return errnoError(errno, "cannot create a pipe");
   }
   ExecArgs Args(R.Argv, R.Env);
-  struct winsize Size = {40, 120, 0, 0};
-  int Master = -1;
-  pid_t Pid = ::forkpty(&Master, nullptr, nullptr, &Size);
-  if (Pid == 0)
-    execChild(Path->c_str(), Args, R.Cwd.c_str(), In[0], ErrPipe[1]);
-  int ForkErr = errno;
-  ::close(ErrPipe[1]);
+  pid_t Pid = -1;
+  int Err = spawnInPty(Pid, *Path, Args, P->SlavePath, R.Cwd, In[0]);
   if (In[0] >= 0)
     ::close(In[0]);
-  if (Pid < 0) {
-    ::close(ErrPipe[0]);
-    if (In[1] >= 0)
-      ::close(In[1]);
-    return errnoError(ForkErr, "cannot start a terminal session");
-  }
-  ::fcntl(Master, F_SETFD, FD_CLOEXEC);
-  int Err = execError(ErrPipe[0]);
-  ::close(ErrPipe[0]);
   if (Err) {
-    ::close(Master);
+    ::close(P->Master);
     if (In[1] >= 0)
       ::close(In[1]);
-    ::waitpid(Pid, nullptr, 0);
     return errnoError(Err, "cannot execute '" + *Path + "'");
   }
-  auto S = std::make_shared<PtyState>(Io, Master);
+  auto S = std::make_shared<PtyState>(Io, P->Master);
   S->Pid = Pid;
   S->Done = std::move(Done);
   if (In[1] >= 0)

@@ -1,9 +1,10 @@
 //===- PtySession.h - agents in real pseudo-terminals ------------*- C++
 //-*-===//
 //
-// The Launcher that runs each agent under forkpty: its own session and
-// process group, a 120x40 window, TERM=xterm-256color, started with execve
-// (never a shell). The master side is read on the event loop; raw bytes go to
+// The Launcher that runs each agent in a pseudo-terminal of its own: its own
+// session and process group with the PTY as controlling terminal, a 120x40
+// window, TERM=xterm-256color, started with posix_spawn (vfork + execve, never
+// a shell). The master side is read on the event loop; raw bytes go to
 // the transcript, stripped text to the answer file, and only a bounded tail
 // stays in memory. Exits are collected through one SIGCHLD signal_set.
 //

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runtime benchmark (issue 4, "Performance"); a benchmark, not a test.
+#  1. 1,000 tasks of a trivial agent (/bin/echo as a custom provider) at
+#     --jobs 16: `connectorc run`, against a bare C loop doing forkpty/exec/
+#     read/wait at the same concurrency (the limit), and against one tmux
+#     session per task (as tmux-based agent managers do). Goals: <= 1.25x the
+#     bare loop, >= 5x faster than tmux.
+#  2. One task printing 1 GiB: throughput against a bare PTY read loop
+#     (goal >= 80 %) and the runtime's peak RSS (goal < 32 MB).
+# Runs are interleaved (the machine is shared and noisy: compare within a run)
+# and the median is reported.
+# Usage: test/bench/run_bench.sh [BUILD_DIR] [RUNS] [TASKS] [MIB]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${1:-$root/build}
+runs=${2:-3}
+tasks=${3:-1000}
+mib=${4:-1024}
+out=$(mktemp -d)
+trap 'tmux -L connectorc-bench kill-server 2>/dev/null || true; rm -rf "$out"' EXIT
+cc -O2 -o "$out/bare_forkpty" "$here/bare_forkpty.c" -lutil
+python3 - "$tasks" "$out/many.connector.json" <<'PY'
+import json, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+spec = {"connector": "2.0", "name": "many",
+        "models": {"echo": {"provider": "custom", "command": ["/bin/echo", "ok"]}},
+        "pipeline": {"phases": [{"name": "w", "model": "echo", "prompt": "p",
+                                 "parallel": True, "workers": n}]}}
+json.dump(spec, open(path, "w"))
+PY
+cat > "$out/big.connector.json" <<JSON
+{"connector": "2.0", "name": "big",
+ "models": {"loud": {"provider": "custom", "command": ["/bin/sh", "-c", "yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | head -c ${mib}M", "x"]}},
+ "pipeline": {"phases": [{"name": "big", "model": "loud", "prompt": "p"}]}}
+JSON
+cat > "$out/tmux_task.sh" <<'SH'
+# One task as a tmux-based manager runs it: a detached session running the
+# agent, then wait for it to signal the end.
+tmux -L connectorc-bench new-session -d -s "t$1" "/bin/echo ok p; tmux -L connectorc-bench wait-for -S d$1"
+tmux -L connectorc-bench wait-for "d$1"
+SH
+tmux -L connectorc-bench new-session -d -s keeper "sleep 100000"
+python3 - "$runs" "$tasks" "$mib" "$build/bin/connectorc" "$out" <<'PY'
+import os, resource, statistics, subprocess, sys, time
+runs, tasks, mib, connectorc, out = sys.argv[1:]
+runs, tasks, mib = int(runs), int(tasks), int(mib)
+env = dict(os.environ, CI="1")
+def timed(cmd, **kw):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, **kw)
+    return time.perf_counter() - t
+def peak_rss_mb(cmd):
+    # ru_maxrss of the biggest child waited for so far (KiB): run alone.
+    code = ("import resource, subprocess, sys;"
+            "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    r = subprocess.run([sys.executable, "-c", code] + cmd, capture_output=True, text=True, env=env)
+    return int(r.stdout.strip()) / 1024
+res = {k: [] for k in ("run", "bare", "tmux", "big", "bigbare")}
+for i in range(runs):
+    res["bare"].append(timed([f"{out}/bare_forkpty", str(tasks), "16", "/bin/echo", "ok", "p"]))
+    res["run"].append(timed([connectorc, "run", f"{out}/many.connector.json", "--jobs", "16",
+                             "--quiet", "--run-dir", f"{out}/run-many-{i}"]))
+    res["tmux"].append(timed(["sh", "-c", f"seq {tasks} | xargs -P16 -I{{}} sh {out}/tmux_task.sh {i}-{{}}"]))
+    res["bigbare"].append(timed([f"{out}/bare_forkpty", "1", "1", "/bin/sh", "-c",
+        f"yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | head -c {mib}M"]))
+    res["big"].append(timed([connectorc, "run", f"{out}/big.connector.json", "--quiet",
+                             "--run-dir", f"{out}/run-big-{i}"]))
+    subprocess.run(["rm", "-rf", f"{out}/run-big-{i}", f"{out}/run-many-{i}"])
+rss = peak_rss_mb([connectorc, "run", f"{out}/big.connector.json", "--quiet", "--run-dir", f"{out}/run-big-rss"])
+m = {k: statistics.median(v) for k, v in res.items()}
+print(f"{tasks} tasks at --jobs 16 (median of {runs}):")
+print(f"  bare forkpty loop  {m['bare']:7.2f} s")
+print(f"  connectorc run     {m['run']:7.2f} s   {m['run']/m['bare']:.2f}x the bare loop (goal <= 1.25x)")
+print(f"  tmux per task      {m['tmux']:7.2f} s   {m['tmux']/m['run']:.1f}x connectorc run (goal >= 5x)")
+print(f"one task printing {mib} MiB:")
+print(f"  bare PTY read loop {m['bigbare']:7.2f} s   {mib/m['bigbare']:.0f} MiB/s")
+print(f"  connectorc run     {m['big']:7.2f} s   {mib/m['big']:.0f} MiB/s = {100*m['bigbare']/m['big']:.0f} % of the bare loop (goal >= 80 %)")
+print(f"  peak RSS of connectorc run: {rss:.1f} MB (goal < 32 MB)")
+PY
