@@ -544,7 +544,9 @@ std::vector<RunningTask> Executor::running() const {
         P.Bindings[P.Tasks[T].Candidates[std::min<size_t>(
                        TS.Cursor, P.Tasks[T].Candidates.size() - 1)]]
             .Id;
-    Out.push_back({T, Binding, Now - TS.StartedAt, TS.State,
+    bool Waiting = TS.Live && TS.Live->awaitingInput();
+    Out.push_back({T, Binding, Now - TS.StartedAt,
+                   Waiting ? "waiting for input" : TS.State,
                    TS.Live ? TS.Live->lastLine() : ""});
   }
   return Out;

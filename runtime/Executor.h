@@ -79,7 +79,8 @@ struct RunningTask {
   unsigned Task;
   std::string Binding;
   double ElapsedS;
-  std::string State; ///< "running", "retrying", "failing over"
+  /// "running", "waiting for input", "retrying", "failing over", "timed out"
+  std::string State;
   std::string LastLine;
 };
 

@@ -47,7 +47,7 @@ llvm::Error runtime::commitFile(llvm::StringRef Tmp, llvm::StringRef Path) {
   int FD = ::open(Tmp.str().c_str(), O_RDONLY | O_CLOEXEC);
   if (FD < 0)
     return errnoError("cannot open " + Tmp);
-  int Err = ::fsync(FD) == 0 ? 0 : errno;
+  int Err = ::fdatasync(FD) == 0 ? 0 : errno;
   ::close(FD);
   if (Err)
     return llvm::createStringError(

@@ -55,6 +55,8 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   int Transcript = -1, Answer = -1;
   bool Pasted = false, IdleSeen = false, AnswerEmpty = true;
   bool Exited = false, OutputClosed = false, Finished = false;
+  std::chrono::steady_clock::time_point LastOutput =
+      std::chrono::steady_clock::now();
   int ExitCode = 0;
   SessionDone Done;
 };
@@ -181,6 +183,12 @@ public:
     }
     return Line.trim().str();
   }
+  bool awaitingInput() const override {
+    if (S->Exited || llvm::StringRef(S->Stripper.currentLine()).trim().empty())
+      return false;
+    return std::chrono::steady_clock::now() - S->LastOutput >
+           std::chrono::seconds(3);
+  }
 
 private:
   std::shared_ptr<PtyState> S;
@@ -225,6 +233,7 @@ void PtyState::readMore() {
 }
 
 void PtyState::onOutput(llvm::StringRef Bytes) {
+  LastOutput = std::chrono::steady_clock::now();
   writeAll(Transcript, Bytes);
   std::string Text;
   Stripper.feed(Bytes, Text);

@@ -49,6 +49,9 @@ public:
   virtual void signal(int Sig) = 0;
   /// The last line the agent printed, stripped (for progress).
   virtual std::string lastLine() const = 0;
+  /// True when the agent seems to wait for an answer: it has printed an
+  /// unfinished line (a question) and nothing since for a few seconds.
+  virtual bool awaitingInput() const { return false; }
 };
 
 using SessionDone = std::function<void(SessionEnd)>;

@@ -143,13 +143,21 @@ private:
 
 std::string TerminalStatus::block(size_t Width) const {
   std::string Out;
-  unsigned Rows = 0;
-  for (const RunningTask &R : X.running()) {
-    if (++Rows > 20)
-      break;
-    std::string Line = fmt::format("  {:<24} {:<28} {:>5.0f}s  {:<12} {}",
-                                   X.plan().Tasks[R.Task].Id, R.Binding,
-                                   R.ElapsedS, R.State, R.LastLine);
+  std::vector<RunningTask> Rows = X.running();
+  if (Rows.size() > 20) // The rest show in the totals line.
+    Rows.resize(20);
+  // Columns as wide as this block needs (capped), so the last line of
+  // output keeps the room that is left.
+  size_t IdW = 0, BindingW = 0, StateW = 0;
+  for (const RunningTask &R : Rows) {
+    IdW = std::max(IdW, std::min<size_t>(X.plan().Tasks[R.Task].Id.size(), 32));
+    BindingW = std::max(BindingW, std::min<size_t>(R.Binding.size(), 32));
+    StateW = std::max(StateW, R.State.size());
+  }
+  for (const RunningTask &R : Rows) {
+    std::string Line = fmt::format(
+        "  {:<{}}  {:<{}}  {:>4.0f}s  {:<{}}  {}", X.plan().Tasks[R.Task].Id,
+        IdW, R.Binding, BindingW, R.ElapsedS, R.State, StateW, R.LastLine);
     Out += elide(Line, Width - 1) + "\n";
   }
   unsigned Total = X.plan().Tasks.size();

@@ -36,8 +36,8 @@ TaskReport baseReport(const ir::Plan &P, unsigned T) {
   R.Id = Task.Id;
   R.Phase = P.Stages[Task.Stage].Name;
   R.Worker = Task.WorkerName;
-  if (!Task.Machines.empty())
-    R.Machine = Task.Machines.front();
+  // Every task runs here for now (SSH to other machines is not implemented).
+  R.Machine = "local";
   return R;
 }
 
@@ -83,7 +83,7 @@ RunReport runtime::reportFromJournal(const ir::Plan &P,
     llvm::StringRef Kind = eventString(E, "event");
     if (Kind == "run-end")
       R.Status = eventString(E, "status").str();
-    else if (Kind == "run-start")
+    else if (Kind == "run-start" || Kind == "run-resume")
       R.Status = "running";
     auto It = ById.find(eventString(E, "task"));
     if (It == ById.end())
