@@ -19,26 +19,6 @@ using namespace connectorc::runtime;
 namespace asio = boost::asio;
 namespace json = llvm::json;
 
-std::optional<OutcomeKind> runtime::outcomeByName(llvm::StringRef Name) {
-  for (int K = 0; K <= static_cast<int>(OutcomeKind::Interrupted); ++K)
-    if (outcomeName(static_cast<OutcomeKind>(K)) == Name)
-      return static_cast<OutcomeKind>(K);
-  return std::nullopt;
-}
-
-AttemptRecord runtime::attemptFromEvent(const json::Object &E) {
-  AttemptRecord A;
-  A.Binding = eventString(E, "binding").str();
-  A.Provider = eventString(E, "provider").str();
-  A.Model = eventString(E, "model").str();
-  A.Kind = outcomeByName(eventString(E, "outcome"))
-               .value_or(OutcomeKind::TaskFailure);
-  A.ExitCode = eventInteger(E, "exit_code");
-  A.DurationS = eventNumber(E, "duration_s");
-  A.Detail = eventString(E, "detail").str();
-  return A;
-}
-
 llvm::StringRef runtime::taskStatusName(TaskStatus S) {
   switch (S) {
   case TaskStatus::Pending:
@@ -65,7 +45,6 @@ bool isFinal(TaskStatus S) {
          S == TaskStatus::Skipped || S == TaskStatus::Interrupted;
 }
 
-/// Outcomes after which the provider is left alone for a while.
 /// What a cool-down applies to: the provider, or for custom commands (which
 /// all share the provider name "custom") the command itself.
 llvm::StringRef coolKey(const ir::ModelBinding &B) {
@@ -73,6 +52,7 @@ llvm::StringRef coolKey(const ir::ModelBinding &B) {
                                 : llvm::StringRef(B.Provider);
 }
 
+/// Outcomes after which the provider is left alone for a while.
 bool coolsDown(OutcomeKind K) {
   return K == OutcomeKind::Unavailable || K == OutcomeKind::RateLimited ||
          K == OutcomeKind::Overloaded;
@@ -83,33 +63,6 @@ asio::steady_timer::duration seconds(double S) {
       std::chrono::duration<double>(S));
 }
 
-void replaceAll(std::string &S, llvm::StringRef From, llvm::StringRef To) {
-  for (size_t At = S.find(From); At != std::string::npos;
-       At = S.find(From, At + To.size()))
-    S.replace(At, From.size(), To.str());
-}
-
-/// The prompt with the runtime's variables: {run}, {scratchpad}, {{, }}.
-std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
-  std::string Out;
-  std::string Scratch = (RunDir + "/scratchpad").str();
-  for (size_t I = 0; I < Prompt.size(); ++I) {
-    llvm::StringRef Rest = Prompt.substr(I);
-    if (Rest.startswith("{{") || Rest.startswith("}}")) {
-      Out += Rest[0];
-      ++I;
-    } else if (Rest.startswith("{run}")) {
-      Out += RunDir;
-      I += 4;
-    } else if (Rest.startswith("{scratchpad}")) {
-      Out += Scratch;
-      I += 11;
-    } else {
-      Out += Rest[0];
-    }
-  }
-  return Out;
-}
 } // namespace
 
 Executor::Executor(asio::io_context &Io, const ir::Plan &P, Launcher &L,
@@ -175,35 +128,6 @@ void Executor::enqueue(unsigned T, bool Front) {
     Ready.push_front(T);
   else
     Ready.push_back(T);
-}
-
-void Executor::restore(const std::vector<json::Object> &Events) {
-  llvm::StringMap<unsigned> ById;
-  for (unsigned T = 0; T < P.Tasks.size(); ++T)
-    ById[P.Tasks[T].Id] = T;
-  llvm::StringMap<std::vector<AttemptRecord>> Attempts;
-  for (const json::Object &E : Events) {
-    llvm::Optional<llvm::StringRef> Kind = E.getString("event");
-    llvm::Optional<llvm::StringRef> Id = E.getString("task");
-    if (!Kind || !Id || !ById.count(*Id))
-      continue;
-    if (*Kind == "attempt-end") {
-      Attempts[*Id].push_back(attemptFromEvent(E));
-      continue;
-    }
-    if (*Kind != "task-done")
-      continue;
-    unsigned T = ById[*Id];
-    llvm::StringRef St = eventString(E, "status");
-    bool Kept = St == "succeeded" || St == "skipped-until";
-    // An answer lost after its record (a damaged disk) means run it again.
-    if (!Kept ||
-        (St == "succeeded" && !llvm::sys::fs::exists(path(P.Tasks[T].Output))))
-      continue;
-    setStatus(T,
-              St == "succeeded" ? TaskStatus::Succeeded : TaskStatus::Skipped);
-    Tasks[T].Attempts = std::move(Attempts[*Id]);
-  }
 }
 
 void Executor::start(std::function<void()> OnFinished) {
@@ -569,75 +493,6 @@ std::string Executor::path(llvm::StringRef RunRelative) const {
 
 std::string Executor::sessionDir(unsigned T) const {
   return path("sessions/" + P.Tasks[T].Id);
-}
-
-std::vector<std::string> Executor::inputsOf(unsigned T) const {
-  std::vector<std::string> Out;
-  for (unsigned D : P.Tasks[T].Deps)
-    Out.push_back(path(P.Tasks[D].Output));
-  // Stage prerequisites, through stages without tasks of their own (teams).
-  std::vector<unsigned> Stages(P.Stages[P.Tasks[T].Stage].DependsOn.begin(),
-                               P.Stages[P.Tasks[T].Stage].DependsOn.end());
-  std::vector<bool> Seen(P.Stages.size(), false);
-  while (!Stages.empty()) {
-    unsigned S = Stages.back();
-    Stages.pop_back();
-    if (Seen[S])
-      continue;
-    Seen[S] = true;
-    for (unsigned D : P.Stages[S].Tasks)
-      Out.push_back(path(P.Tasks[D].Output));
-    if (P.Stages[S].Tasks.empty())
-      Stages.insert(Stages.end(), P.Stages[S].DependsOn.begin(),
-                    P.Stages[S].DependsOn.end());
-  }
-  return Out;
-}
-
-LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
-  const ir::Task &Task = P.Tasks[T];
-  const ir::ModelBinding &B = P.Bindings[Binding];
-  LaunchRequest R;
-  std::string Prompt = expandPrompt(Task.Prompt, Opts.RunDir);
-  for (std::string Arg : B.Argv) {
-    replaceAll(Arg, "{connectorc}", Opts.SelfExe);
-    if (B.Via == ir::PromptVia::Arg)
-      replaceAll(Arg, "{prompt}", Prompt);
-    R.Argv.push_back(std::move(Arg));
-  }
-  R.Env = Opts.BaseEnv;
-  auto Set = [&R](llvm::StringRef Name, llvm::StringRef Value) {
-    R.Env.push_back((Name + "=" + Value).str());
-  };
-  for (const auto &[Name, Value] : B.Env) {
-    llvm::StringRef V = Value;
-    // "${NAME}": a secret the plan does not hold; it is in our environment.
-    if (V.startswith("${") && V.endswith("}"))
-      continue;
-    Set(Name, V);
-  }
-  Set("TERM", "xterm-256color");
-  Set("CONNECTOR_RUN_DIR", Opts.RunDir);
-  Set("CONNECTOR_SCRATCHPAD", Opts.RunDir + "/scratchpad");
-  Set("CONNECTOR_TASK", Task.Id);
-  Set("CONNECTOR_INPUTS", llvm::join(inputsOf(T), ":"));
-  Set("CONNECTOR_OUTPUT", path(Task.Output));
-  if (B.Simulated) {
-    Set("CONNECTOR_SIM_AS", B.Id);
-    auto It = Opts.SimulateFail.find(B.Provider);
-    if (It != Opts.SimulateFail.end())
-      Set("CONNECTOR_SIM_FAIL", It->second);
-  }
-  R.Cwd = Opts.WorkDir;
-  if (!Task.Session.Cwd.empty() && !R.Cwd.empty())
-    R.Cwd += "/" + Task.Session.Cwd;
-  R.Via = B.Via;
-  R.Prompt = B.Via == ir::PromptVia::Arg ? "" : Prompt;
-  R.ReadyPattern = B.ReadyPattern;
-  R.IdlePattern = B.IdlePattern;
-  R.TranscriptPath = sessionDir(T) + "/transcript.log";
-  R.AnswerPath = sessionDir(T) + "/output.md.tmp";
-  return R;
 }
 
 json::Object Executor::event(llvm::StringRef Kind, unsigned T) const {
