@@ -13,6 +13,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
 
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
@@ -52,8 +53,14 @@ unsigned defaultJobs() {
 llvm::Expected<std::string> chooseRunDir(const ir::Plan &P,
                                          const RunOptions &O) {
   llvm::SmallString<256> Dir(O.RunDir);
-  if (Dir.empty())
-    Dir = ".connector/runs/" + P.Workflow + "-" + compactUtcStamp();
+  if (Dir.empty()) {
+    // Two runs started in the same second get their own directories.
+    std::string Base =
+        ".connector/runs/" + P.Workflow + "-" + compactUtcStamp();
+    Dir = Base;
+    for (unsigned N = 2; llvm::sys::fs::exists(Dir); ++N)
+      Dir = Base + "-" + std::to_string(N);
+  }
   if (std::error_code EC = llvm::sys::fs::make_absolute(Dir))
     return llvm::createStringError(EC, "cannot resolve " + Dir);
   llvm::sys::path::remove_dots(Dir, /*remove_dot_dot=*/true);
@@ -92,6 +99,24 @@ llvm::StringRef resultName(RunResult R) {
     return "interrupted";
   }
   return "failed";
+}
+
+/// Says once what the plan asks for that this runtime does not do yet.
+void warnUnsupported(const ir::Plan &P) {
+  bool Worktree = false, Sandbox = false, Remote = false;
+  for (const ir::Task &T : P.Tasks) {
+    Worktree |= !T.Session.Worktree.empty();
+    Sandbox |= T.Session.Sandbox.Enabled;
+    Remote |= !T.Machines.empty() && T.Machines.front() != "local";
+  }
+  for (auto [Asked, What] :
+       {std::pair{Worktree, "worktrees"}, std::pair{Sandbox, "the sandbox"},
+        std::pair{Remote, "other machines"}})
+    if (Asked)
+      llvm::WithColor::warning(llvm::errs(), "connectorc run")
+          << "the plan asks for " << What
+          << ", which the runtime does not implement yet: tasks run here, in "
+             "the project directory\n";
 }
 
 /// One run: the loop, the journal, the executor, the display.
@@ -269,6 +294,7 @@ llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
   // The summary of an earlier, interrupted attempt no longer holds.
   llvm::sys::fs::remove(*Dir + "/summary.json");
   llvm::sys::fs::remove(*Dir + "/summary.md");
+  warnUnsupported(P);
   Runner R(P, O, *Dir);
   return R.run(std::move(*J), *Past);
 }
