@@ -66,10 +66,12 @@ asio::steady_timer::duration seconds(double S) {
 } // namespace
 
 Executor::Executor(asio::io_context &Io, const ir::Plan &P, Launcher &L,
-                   const Clock &C, ExecutorOptions Opts, EventSink Sink)
+                   const Clock &C, ExecutorOptions Opts, EventSink Sink,
+                   FlushEvents Flush)
     : Io(Io), P(P), L(L), C(C), Opts(std::move(Opts)), Sink(std::move(Sink)),
-      Tasks(P.Tasks.size()), Dependants(P.Tasks.size()),
-      StageDependants(P.Stages.size()), StageLeft(P.Stages.size()) {
+      Flush(std::move(Flush)), Tasks(P.Tasks.size()),
+      Dependants(P.Tasks.size()), StageDependants(P.Stages.size()),
+      StageLeft(P.Stages.size()) {
   if (this->Opts.Jobs == 0)
     this->Opts.Jobs = 1;
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
@@ -409,10 +411,33 @@ void Executor::finishTask(unsigned T, TaskStatus S, llvm::StringRef Why) {
     E["reason"] = Why;
   if (S == TaskStatus::Succeeded)
     E["output"] = P.Tasks[T].Output;
+  bool Counts = S == TaskStatus::Succeeded || Until;
   // The task counts as done once this record is on disk.
-  emit(std::move(E), /*Durable=*/true);
-  if (S == TaskStatus::Succeeded || Until)
+  emit(std::move(E), /*Durable=*/Counts && !Flush);
+  if (Counts)
+    commitDone(T);
+}
+
+// Group commit: the records of every task that finished in this turn of the
+// loop are flushed together, then their dependants are released.
+void Executor::commitDone(unsigned T) {
+  if (!Flush) {
     markDone(T);
+    return;
+  }
+  Committing.push_back(T);
+  if (Committing.size() == 1)
+    asio::post(Io, [this] { flushDone(); });
+}
+
+void Executor::flushDone() {
+  Flush();
+  std::vector<unsigned> Now;
+  Now.swap(Committing);
+  for (unsigned T : Now)
+    markDone(T);
+  pump();
+  checkFinished();
 }
 
 void Executor::interrupt(bool Now) {
@@ -442,7 +467,8 @@ void Executor::interrupt(bool Now) {
 }
 
 void Executor::checkFinished() {
-  if (Done || NumRunning || !Active.empty() || (!Ready.empty() && !Stopping))
+  if (Done || NumRunning || !Active.empty() || !Committing.empty() ||
+      (!Ready.empty() && !Stopping))
     return;
   Done = true;
   skipUnreached();

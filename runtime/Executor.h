@@ -87,12 +87,18 @@ struct RunningTask {
 /// Receives every event (the journal, --events, the progress display).
 /// \p Durable asks for the event to be on disk before returning.
 using EventSink = std::function<void(llvm::json::Object Event, bool Durable)>;
+/// Makes every event given to the sink so far durable (group commit).
+using FlushEvents = std::function<void()>;
 
 /// Runs one plan.
 class Executor {
 public:
+  /// \p Flush makes the journal durable; a task that succeeded counts as
+  /// done (its dependants start) only after it ran. Without it, every
+  /// task-done event is given to \p Sink as Durable.
   Executor(boost::asio::io_context &Io, const ir::Plan &P, Launcher &L,
-           const Clock &C, ExecutorOptions Opts, EventSink Sink);
+           const Clock &C, ExecutorOptions Opts, EventSink Sink,
+           FlushEvents Flush = nullptr);
   ~Executor();
 
   /// Takes the tasks a previous run of this run directory finished (its
@@ -155,6 +161,8 @@ private:
   void skipRestOfDialogue(unsigned T);
   void backOff(unsigned T, double Seconds, llvm::StringRef Why);
   void checkFinished();
+  void commitDone(unsigned T);
+  void flushDone();
   void skipUnreached();
 
   LaunchRequest request(unsigned T, unsigned Binding) const;
@@ -170,6 +178,9 @@ private:
   const Clock &C;
   ExecutorOptions Opts;
   EventSink Sink;
+  FlushEvents Flush;
+  /// Tasks whose task-done record awaits the next journal flush.
+  std::vector<unsigned> Committing;
   std::vector<TaskState> Tasks;
   std::vector<std::vector<unsigned>> Dependants;      ///< by task
   std::vector<std::vector<unsigned>> StageDependants; ///< by stage

@@ -164,7 +164,11 @@ llvm::Error Journal::append(const llvm::json::Object &Event, bool Sync) {
       return errnoError("cannot write to the journal");
     Left = Left.drop_front(static_cast<size_t>(N));
   }
-  if (Sync && ::fdatasync(FD) != 0)
+  return Sync ? sync() : llvm::Error::success();
+}
+
+llvm::Error Journal::sync() {
+  if (::fdatasync(FD) != 0)
     return errnoError("cannot flush the journal");
   return llvm::Error::success();
 }

@@ -54,6 +54,8 @@ public:
 
   /// Writes one record; with \p Sync it is on disk when this returns.
   llvm::Error append(const llvm::json::Object &Event, bool Sync);
+  /// Puts every record written so far on disk.
+  llvm::Error sync();
 
 private:
   explicit Journal(int FD) : FD(FD) {}

@@ -130,6 +130,7 @@ public:
 
 private:
   void sink(json::Object E, bool Durable);
+  void flush();
   void watchInterrupts();
   void finish();
   ExecutorOptions executorOptions() const;
@@ -198,6 +199,12 @@ void Runner::sink(json::Object E, bool Durable) {
   }
 }
 
+void Runner::flush() {
+  if (Log && !Failure)
+    if (llvm::Error Err = Log->sync())
+      Failure = std::move(Err);
+}
+
 void Runner::watchInterrupts() {
   Interrupts.async_wait([this](boost::system::error_code EC, int Sig) {
     if (EC || Over)
@@ -233,7 +240,8 @@ llvm::Expected<RunResult> Runner::run(Journal J,
     return E;
   X = std::make_unique<Executor>(
       Io, P, Launch, Clock, executorOptions(),
-      [this](json::Object E, bool Durable) { sink(std::move(E), Durable); });
+      [this](json::Object E, bool Durable) { sink(std::move(E), Durable); },
+      [this] { flush(); });
   if (O.Level != Verbosity::Quiet && ::isatty(STDERR_FILENO) &&
       O.EventsPath != "-" && !getenv("CI"))
     Status = createTerminalStatus(Io, STDERR_FILENO, *X, O.Level);

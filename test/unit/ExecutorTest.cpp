@@ -139,7 +139,8 @@ protected:
     O.BackoffBaseS = 0.001;
     auto X = std::make_unique<Executor>(
         Io, P, L, Clock, O,
-        [this](json::Object E, bool) { Events.push_back(std::move(E)); });
+        [this](json::Object E, bool) { Events.push_back(std::move(E)); },
+        FlushFn);
     X->restore(Past);
     bool Finished = false;
     X->start([&] { Finished = true; });
@@ -153,6 +154,7 @@ protected:
   }
 
   ExecutorOptions O;
+  FlushEvents FlushFn;
   asio::io_context Io;
   FakeLauncher L{Io};
   FakeClock Clock;
@@ -321,4 +323,18 @@ TEST_F(ExecutorTest, UnsimulatedBindingsGetNoSimVariables) {
   ASSERT_EQ(L.Requests.size(), 1u);
   EXPECT_EQ(FakeLauncher::envOf(L.Requests[0], "CONNECTOR_SIM_FAIL"), "");
   EXPECT_EQ(FakeLauncher::envOf(L.Requests[0], "CONNECTOR_SIM_AS"), "");
+}
+
+TEST_F(ExecutorTest, DependantsStartOnlyAfterTheJournalFlush) {
+  ir::Plan P = plan({3, 1});
+  std::vector<size_t> LaunchesAtFlush;
+  FlushFn = [&] { LaunchesAtFlush.push_back(L.Launched.size()); };
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(L.Launched.size(), 4u);
+  // The three first tasks end in the same turn of the loop: one flush for
+  // their three records, before s1/1 starts; then one for s1/1.
+  ASSERT_EQ(LaunchesAtFlush.size(), 2u);
+  EXPECT_EQ(LaunchesAtFlush[0], 3u);
+  EXPECT_EQ(LaunchesAtFlush[1], 4u);
+  EXPECT_EQ(X->count(TaskStatus::Succeeded), 4u);
 }
