@@ -90,9 +90,8 @@ llvm::Error errnoError(int Err, const llvm::Twine &What) {
                                  What);
 }
 
-/// argv/envp as execve wants them, built before fork.
+/// argv/envp as posix_spawn wants them (pointing into the request).
 struct ExecArgs {
-  std::vector<std::string> Storage;
   std::vector<char *> Argv, Envp;
   ExecArgs(const std::vector<std::string> &A,
            const std::vector<std::string> &E) {
