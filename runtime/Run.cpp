@@ -67,12 +67,14 @@ llvm::Expected<std::string> chooseRunDir(const ir::Plan &P,
   return std::string(Dir);
 }
 
-/// Creates the run directory, or checks the one to resume.
+/// Creates the run directory, or checks the one to resume. A run exists once
+/// its plan.json does (written first, atomically); a journal may not exist yet.
 llvm::Error prepareRunDir(const ir::Plan &P, llvm::StringRef Dir, bool Resume) {
-  std::string Journal = (Dir + "/events.jsonl").str();
-  bool Exists = llvm::sys::fs::exists(Journal);
+  bool Exists = llvm::sys::fs::exists(Dir + "/plan.json");
   if (Resume && !Exists)
-    return fail("'" + Dir + "' holds no run to resume (no events.jsonl)");
+    return fail("'" + Dir +
+                "' holds no run to resume (no plan.json): it was stopped "
+                "before it started; start it again");
   if (!Resume && Exists)
     return fail("'" + Dir +
                 "' already holds a run; continue it with --resume or choose "
