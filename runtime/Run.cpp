@@ -252,7 +252,8 @@ llvm::Expected<RunResult> Runner::run(Journal J,
   sink(json::Object{{"event", O.Resume ? "run-resume" : "run-start"},
                     {"workflow", P.Workflow},
                     {"tasks", int64_t(P.Tasks.size())},
-                    {"run_dir", Dir}},
+                    {"run_dir", Dir},
+                    {"pid", int64_t(::getpid())}},
        true);
   X->restore(Past);
   watchInterrupts();
@@ -326,7 +327,12 @@ llvm::Error runtime::printRunStatus(llvm::StringRef RunDir,
       readJournal((RunDir + "/events.jsonl").str());
   if (!Events)
     return Events.takeError();
-  printStatus(OS, reportFromJournal(*P, *Events, RunDir));
+  RunReport R = reportFromJournal(*P, *Events, RunDir);
+  // A run without its end whose runtime is gone was killed.
+  if (R.Status == "running" && (R.Pid <= 0 || ::kill(R.Pid, 0) != 0))
+    R.Status = "stopped (continue it with connectorc run --resume --run-dir " +
+               RunDir.str() + ")";
+  printStatus(OS, R);
   return llvm::Error::success();
 }
 

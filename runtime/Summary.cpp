@@ -58,7 +58,7 @@ void addCosts(const ir::Plan &P, RunReport &R) {
 RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
                                       llvm::StringRef RunDir) {
   const ir::Plan &P = X.plan();
-  RunReport R{P.Workflow, Status.str(), RunDir.str(), {}, 0, 0};
+  RunReport R{P.Workflow, Status.str(), RunDir.str(), {}, 0, 0, 0};
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
     TaskReport TR = baseReport(P, T);
     TR.Status = taskStatusName(X.status(T)).str();
@@ -72,7 +72,7 @@ RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
 RunReport runtime::reportFromJournal(const ir::Plan &P,
                                      const std::vector<json::Object> &Events,
                                      llvm::StringRef RunDir) {
-  RunReport R{P.Workflow, "running", RunDir.str(), {}, 0, 0};
+  RunReport R{P.Workflow, "running", RunDir.str(), {}, 0, 0, 0};
   llvm::StringMap<unsigned> ById;
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
     R.Tasks.push_back(baseReport(P, T));
@@ -83,8 +83,10 @@ RunReport runtime::reportFromJournal(const ir::Plan &P,
     llvm::StringRef Kind = eventString(E, "event");
     if (Kind == "run-end")
       R.Status = eventString(E, "status").str();
-    else if (Kind == "run-start" || Kind == "run-resume")
+    else if (Kind == "run-start" || Kind == "run-resume") {
       R.Status = "running";
+      R.Pid = static_cast<int>(eventInteger(E, "pid"));
+    }
     auto It = ById.find(eventString(E, "task"));
     if (It == ById.end())
       continue;

@@ -29,6 +29,7 @@ struct RunReport {
   std::vector<TaskReport> Tasks;
   double EstimateUsd = 0;     ///< of what ran
   double PlanEstimateUsd = 0; ///< the plan's own estimate
+  int Pid = 0; ///< the runtime's process, from the journal (0: unknown)
 };
 
 /// The report of \p X's run; \p Status is "succeeded", "failed" or
