@@ -18,3 +18,7 @@ for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "HOME"):
         config.environment[var] = os.environ[var]
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.connectorc_bin_dir, config.environment.get("PATH", os.environ["PATH"])])
+# util-linux's script(1) gives a test a terminal (the progress display).
+import shutil
+if shutil.which("script"):
+    config.available_features.add("script")

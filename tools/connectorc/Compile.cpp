@@ -17,11 +17,12 @@ cl::opt<std::string> driver::ProvidersFile(
     cl::desc("Provider registry file to use over the built-in one (default: "
              "~/.config/connectorc/providers.json when it exists)"),
     cl::value_desc("file"), cl::sub(lintCommand()), cl::sub(buildCommand()),
-    cl::sub(explainCommand()), cl::cat(Category));
+    cl::sub(explainCommand()), cl::sub(runCommand()), cl::cat(Category));
 cl::opt<bool> driver::Simulate(
     "simulate",
     cl::desc("Bind every model to the offline sim agent (prices stay real)"),
-    cl::sub(buildCommand()), cl::sub(explainCommand()), cl::cat(Category));
+    cl::sub(buildCommand()), cl::sub(explainCommand()), cl::sub(runCommand()),
+    cl::cat(Category));
 
 namespace {
 enum class ColorMode { Auto, Always, Never };

@@ -50,6 +50,24 @@ cl::SubCommand &connectorc::driver::simAgentCommand() {
   return S;
 }
 
+cl::SubCommand &connectorc::driver::runCommand() {
+  static cl::SubCommand S("run", "Run a workflow: every agent in its own "
+                                 "terminal, with failover, resume and live "
+                                 "progress");
+  return S;
+}
+
+cl::SubCommand &connectorc::driver::logsCommand() {
+  static cl::SubCommand S("logs", "Print a task's transcript from a run "
+                                  "directory");
+  return S;
+}
+
+cl::SubCommand &connectorc::driver::statusCommand() {
+  static cl::SubCommand S("status", "Summarise a run in progress or finished");
+  return S;
+}
+
 static void printVersion(llvm::raw_ostream &OS) {
   OS << "connectorc " << CONNECTORC_VERSION << "\n";
 }
@@ -71,7 +89,10 @@ int main(int Argc, char **Argv) {
           "  connectorc lint FILE...   check files and explain every problem\n"
           "  connectorc build FILE     compile a workflow into a plan (or --emit=KIND)\n"
           "  connectorc explain FILE   summarise stages, models, machines, cost, schedule\n"
-          "  connectorc schema         print the connector.json JSON Schema\n\n"
+          "  connectorc schema         print the connector.json JSON Schema\n"
+          "  connectorc run FILE       run a workflow (or a plan), each agent in a terminal\n"
+          "  connectorc logs DIR TASK  print a task's transcript from a run directory\n"
+          "  connectorc status DIR     summarise a run in progress or finished\n\n"
           "Run 'connectorc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return ExitUsage;
@@ -85,6 +106,12 @@ int main(int Argc, char **Argv) {
     return runSchema();
   if (simAgentCommand())
     return runSimAgent();
+  if (runCommand())
+    return runRun();
+  if (logsCommand())
+    return runLogs();
+  if (statusCommand())
+    return runStatus();
   cl::PrintHelpMessage(false, true);
   return ExitUsage;
 }

@@ -1,0 +1,530 @@
+//===- Executor.cpp - runs a plan's tasks on the event loop ---------------===//
+#include "runtime/Executor.h"
+#include "runtime/Files.h"
+#include "runtime/Journal.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Errc.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <boost/asio/post.hpp>
+
+#include <cmath>
+#include <csignal>
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+namespace asio = boost::asio;
+namespace json = llvm::json;
+
+llvm::StringRef runtime::taskStatusName(TaskStatus S) {
+  switch (S) {
+  case TaskStatus::Pending:
+    return "pending";
+  case TaskStatus::Running:
+    return "running";
+  case TaskStatus::BackingOff:
+    return "backing-off";
+  case TaskStatus::Succeeded:
+    return "succeeded";
+  case TaskStatus::Failed:
+    return "failed";
+  case TaskStatus::Skipped:
+    return "skipped";
+  case TaskStatus::Interrupted:
+    return "interrupted";
+  }
+  return "unknown";
+}
+
+namespace {
+bool isFinal(TaskStatus S) {
+  return S == TaskStatus::Succeeded || S == TaskStatus::Failed ||
+         S == TaskStatus::Skipped || S == TaskStatus::Interrupted;
+}
+
+/// What a cool-down applies to: the provider, or for custom commands (which
+/// all share the provider name "custom") the command itself.
+llvm::StringRef coolKey(const ir::ModelBinding &B) {
+  return B.Provider == "custom" ? llvm::StringRef(B.Id)
+                                : llvm::StringRef(B.Provider);
+}
+
+/// Outcomes after which the provider is left alone for a while.
+bool coolsDown(OutcomeKind K) {
+  return K == OutcomeKind::Unavailable || K == OutcomeKind::RateLimited ||
+         K == OutcomeKind::Overloaded;
+}
+
+asio::steady_timer::duration seconds(double S) {
+  return std::chrono::duration_cast<asio::steady_timer::duration>(
+      std::chrono::duration<double>(S));
+}
+
+} // namespace
+
+Executor::Executor(asio::io_context &Io, const ir::Plan &P, Launcher &L,
+                   const Clock &C, ExecutorOptions Opts, EventSink Sink,
+                   FlushEvents Flush)
+    : Io(Io), P(P), L(L), C(C), Opts(std::move(Opts)), Sink(std::move(Sink)),
+      Flush(std::move(Flush)), Tasks(P.Tasks.size()),
+      Dependants(P.Tasks.size()), StageDependants(P.Stages.size()),
+      StageLeft(P.Stages.size()) {
+  if (this->Opts.Jobs == 0)
+    this->Opts.Jobs = 1;
+  for (unsigned T = 0; T < P.Tasks.size(); ++T) {
+    for (unsigned D : P.Tasks[T].Deps)
+      Dependants[D].push_back(T);
+    Tasks[T].Dead.assign(P.Tasks[T].Candidates.size(), false);
+  }
+  for (unsigned S = 0; S < P.Stages.size(); ++S)
+    for (unsigned D : P.Stages[S].DependsOn)
+      StageDependants[D].push_back(S);
+  Counts[static_cast<size_t>(TaskStatus::Pending)] = P.Tasks.size();
+  computeCounts();
+}
+
+Executor::~Executor() = default;
+
+void Executor::computeCounts() {
+  for (unsigned T = 0; T < P.Tasks.size(); ++T)
+    Tasks[T].Waiting =
+        P.Tasks[T].Deps.size() + P.Stages[P.Tasks[T].Stage].DependsOn.size();
+  for (unsigned S = 0; S < P.Stages.size(); ++S)
+    StageLeft[S] = P.Stages[S].Tasks.size() + P.Stages[S].DependsOn.size();
+}
+
+// A finished prerequisite: dependants may become ready, and the stage may end.
+void Executor::markDone(unsigned T) {
+  for (unsigned D : Dependants[T])
+    if (--Tasks[D].Waiting == 0)
+      makeReady(D);
+  unsigned S = P.Tasks[T].Stage;
+  if (--StageLeft[S] == 0)
+    endStage(S);
+}
+
+void Executor::endStage(unsigned S) {
+  for (unsigned D : StageDependants[S]) {
+    for (unsigned T : P.Stages[D].Tasks)
+      if (--Tasks[T].Waiting == 0)
+        makeReady(T);
+    if (--StageLeft[D] == 0)
+      endStage(D);
+  }
+}
+
+void Executor::makeReady(unsigned T) {
+  if (Tasks[T].Status == TaskStatus::Pending && Finished)
+    enqueue(T, /*Front=*/false);
+}
+
+// A task is in the ready queue at most once.
+void Executor::enqueue(unsigned T, bool Front) {
+  if (Tasks[T].Queued)
+    return;
+  Tasks[T].Queued = true;
+  if (Front)
+    Ready.push_front(T);
+  else
+    Ready.push_back(T);
+}
+
+void Executor::start(std::function<void()> OnFinished) {
+  Finished = std::move(OnFinished);
+  for (unsigned S = 0; S < P.Stages.size(); ++S)
+    if (StageLeft[S] == 0)
+      endStage(S);
+  // Tasks a resumed run already finished count as done first.
+  for (unsigned T = 0; T < P.Tasks.size(); ++T)
+    if (isFinal(Tasks[T].Status))
+      markDone(T);
+  for (unsigned T = 0; T < P.Tasks.size(); ++T)
+    if (Tasks[T].Waiting == 0 && Tasks[T].Status == TaskStatus::Pending)
+      enqueue(T, /*Front=*/false);
+  pump();
+  checkFinished();
+}
+
+void Executor::pump() {
+  while (!Stopping && NumRunning < Opts.Jobs && !Ready.empty()) {
+    unsigned T = Ready.front();
+    Ready.pop_front();
+    Tasks[T].Queued = false;
+    if (Tasks[T].Status == TaskStatus::Pending ||
+        Tasks[T].Status == TaskStatus::BackingOff)
+      tryStart(T);
+  }
+}
+
+std::optional<unsigned> Executor::pickCandidate(unsigned T, double &WaitS) {
+  TaskState &TS = Tasks[T];
+  const ir::Task &Task = P.Tasks[T];
+  double Now = C.now();
+  WaitS = 0;
+  std::optional<double> Soonest;
+  for (unsigned I = TS.Cursor; I < Task.Candidates.size(); ++I) {
+    if (TS.Dead[I])
+      continue;
+    auto It = CoolUntil.find(coolKey(P.Bindings[Task.Candidates[I]]));
+    if (It == CoolUntil.end() || It->second <= Now) {
+      TS.Cursor = I;
+      return I;
+    }
+    Soonest = std::min(Soonest.value_or(It->second), It->second);
+  }
+  // Every candidate left is cooling down: wait for the first to be back.
+  if (Soonest)
+    WaitS = *Soonest - Now;
+  return std::nullopt;
+}
+
+void Executor::tryStart(unsigned T) {
+  TaskState &TS = Tasks[T];
+  double WaitS = 0;
+  std::optional<unsigned> I = pickCandidate(T, WaitS);
+  if (I) {
+    launch(T, P.Tasks[T].Candidates[*I]);
+    return;
+  }
+  if (WaitS > 0) {
+    backOff(T, WaitS, "every candidate's provider is cooling down");
+    return;
+  }
+  // The list is used up: start over after a back-off while rounds are left
+  // and some candidate may still work.
+  bool AnyAlive = llvm::is_contained(TS.Dead, false);
+  if (AnyAlive && ++TS.Rounds < Opts.ProviderRounds) {
+    TS.Cursor = 0;
+    double Base = Opts.BackoffBaseS * double(1u << std::min(TS.Rounds, 10u));
+    std::uniform_real_distribution<double> D(0.5, 1.5);
+    backOff(T, Base * D(Jitter), "every candidate failed; trying them again");
+    return;
+  }
+  fail(T, "every candidate failed");
+}
+
+void Executor::backOff(unsigned T, double Seconds, llvm::StringRef Why) {
+  TaskState &TS = Tasks[T];
+  setStatus(T, TaskStatus::BackingOff);
+  TS.State = "retrying";
+  Active.insert(T);
+  json::Object E = event("backoff", T);
+  E["delay_s"] = std::round(Seconds * 1000) / 1000;
+  E["reason"] = Why;
+  emit(std::move(E));
+  TS.Wait = std::make_unique<asio::steady_timer>(Io, seconds(Seconds));
+  TS.Wait->async_wait([this, T](boost::system::error_code EC) {
+    if (EC || Stopping)
+      return;
+    enqueue(T, /*Front=*/false);
+    pump();
+  });
+}
+
+void Executor::launch(unsigned T, unsigned Binding) {
+  TaskState &TS = Tasks[T];
+  const ir::ModelBinding &B = P.Bindings[Binding];
+  if (TS.Attempts.empty())
+    TS.State = "running"; // Else it still says "retrying"/"failing over".
+  setStatus(T, TaskStatus::Running);
+  Active.insert(T);
+  ++NumRunning;
+  TS.TimedOut = false;
+  TS.StartedAt = C.now();
+  json::Object E = event("attempt-start", T);
+  E["attempt"] = int64_t(TS.Attempts.size() + 1);
+  E["binding"] = B.Id;
+  E["provider"] = B.Provider;
+  E["model"] = B.Model;
+  emit(std::move(E));
+  LaunchRequest R = request(T, Binding);
+  if (llvm::Error Err = createParentDirs(R.AnswerPath)) {
+    SessionEnd End;
+    End.ExitCode = 127;
+    End.OutputTail = llvm::toString(std::move(Err));
+    asio::post(Io, [this, T, Binding, End] { onEnd(T, Binding, End); });
+    return;
+  }
+  llvm::Expected<std::unique_ptr<Session>> S = L.launch(
+      R, [this, T, Binding](SessionEnd End) { onEnd(T, Binding, End); });
+  if (!S) {
+    // Could not start: missing program (provider failure) or no PTY left.
+    SessionEnd End;
+    std::error_code EC = llvm::errorToErrorCode(S.takeError());
+    End.ExecFailed = EC == llvm::errc::no_such_file_or_directory ||
+                     EC == llvm::errc::permission_denied;
+    End.ExitCode = 127;
+    End.OutputTail = EC.message();
+    asio::post(Io, [this, T, Binding, End] { onEnd(T, Binding, End); });
+    return;
+  }
+  TS.Live = std::move(*S);
+  armTimeout(T);
+}
+
+void Executor::armTimeout(unsigned T) {
+  double Limit = Opts.TimeoutS > 0 ? Opts.TimeoutS : P.Tasks[T].TimeoutS;
+  if (Limit <= 0)
+    return;
+  TaskState &TS = Tasks[T];
+  TS.Timer = std::make_unique<asio::steady_timer>(Io, seconds(Limit));
+  TS.Timer->async_wait([this, T](boost::system::error_code EC) {
+    TaskState &TS = Tasks[T];
+    if (EC || !TS.Live)
+      return;
+    TS.TimedOut = true;
+    TS.State = "timed out";
+    TS.Live->signal(SIGTERM);
+    TS.Kill =
+        std::make_unique<asio::steady_timer>(Io, seconds(Opts.KillGraceS));
+    TS.Kill->async_wait([this, T](boost::system::error_code EC) {
+      if (!EC && Tasks[T].Live)
+        Tasks[T].Live->signal(SIGKILL);
+    });
+  });
+}
+
+void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
+  TaskState &TS = Tasks[T];
+  const ir::ModelBinding &B = P.Bindings[Binding];
+  --NumRunning;
+  Active.erase(T);
+  TS.Timer.reset();
+  TS.Kill.reset();
+  TS.Live.reset();
+  Outcome O = classifyAttempt(B, End.ExitCode, End.ExecFailed, End.OutputTail,
+                              End.AnswerEmpty);
+  if (TS.TimedOut)
+    O = {OutcomeKind::Timeout, std::nullopt, "timed out"};
+  else if (Stopping && O.Kind != OutcomeKind::Success)
+    O = {OutcomeKind::Interrupted, std::nullopt, "interrupted"};
+  AttemptRecord A{B.Id,    B.Provider,   B.Model,
+                  O.Kind,  End.ExitCode, C.now() - TS.StartedAt,
+                  O.Detail};
+  json::Object E = event("attempt-end", T);
+  E["attempt"] = int64_t(TS.Attempts.size() + 1);
+  E["binding"] = A.Binding;
+  E["provider"] = A.Provider;
+  E["model"] = A.Model;
+  E["outcome"] = outcomeName(O.Kind);
+  E["exit_code"] = int64_t(A.ExitCode);
+  E["duration_s"] = std::round(A.DurationS * 1000) / 1000;
+  if (!O.Detail.empty())
+    E["detail"] = O.Detail;
+  TS.Attempts.push_back(std::move(A));
+  emit(std::move(E));
+  if (O.Kind == OutcomeKind::Success)
+    succeed(T);
+  else if (Stopping)
+    finishTask(T, TaskStatus::Interrupted, "interrupted");
+  else if (isProviderFailure(O.Kind))
+    onProviderFailure(T, O);
+  else
+    onTaskFailure(T, O);
+  pump();
+  checkFinished();
+}
+
+void Executor::onProviderFailure(unsigned T, const Outcome &O) {
+  TaskState &TS = Tasks[T];
+  const ir::ModelBinding &B = P.Bindings[P.Tasks[T].Candidates[TS.Cursor]];
+  if (neverRetrySameModel(O.Kind) || O.Kind == OutcomeKind::MissingExecutable)
+    TS.Dead[TS.Cursor] = true;
+  if (coolsDown(O.Kind)) {
+    double Wait = O.RetryAfterS.value_or(O.Kind == OutcomeKind::Unavailable
+                                             ? Opts.CoolDownS
+                                             : Opts.BackoffBaseS);
+    double &Until = CoolUntil[coolKey(B)];
+    Until = std::max(Until, C.now() + Wait);
+  }
+  ++TS.Cursor;
+  TS.State = "failing over";
+  json::Object E = event("failover", T);
+  E["from"] = B.Id;
+  E["reason"] = outcomeName(O.Kind);
+  emit(std::move(E));
+  setStatus(T, TaskStatus::Pending);
+  enqueue(T, /*Front=*/true);
+}
+
+void Executor::onTaskFailure(unsigned T, const Outcome &O) {
+  TaskState &TS = Tasks[T];
+  if (TS.Retries >= P.Tasks[T].Retries) {
+    fail(T, outcomeName(O.Kind));
+    return;
+  }
+  ++TS.Retries;
+  TS.State = "retrying";
+  json::Object E = event("retry", T);
+  E["retry"] = int64_t(TS.Retries);
+  E["reason"] = outcomeName(O.Kind);
+  emit(std::move(E));
+  setStatus(T, TaskStatus::Pending);
+  enqueue(T, /*Front=*/true);
+}
+
+void Executor::succeed(unsigned T) {
+  const ir::Task &Task = P.Tasks[T];
+  std::string Dir = sessionDir(T);
+  std::string Answer = Dir + "/output.md";
+  llvm::Error E = commitFile(Answer + ".tmp", Answer);
+  if (!E)
+    E = linkFileAtomic(Answer, path(Task.Output), Dir);
+  const ir::PlanStage &S = P.Stages[Task.Stage];
+  if (!E && !S.Output.empty() && S.Tasks.back() == T)
+    E = linkFileAtomic(Answer, path(S.Output), Dir);
+  if (E) {
+    fail(T, llvm::toString(std::move(E)));
+    return;
+  }
+  finishTask(T, TaskStatus::Succeeded);
+  if (!Task.Until.empty())
+    skipRestOfDialogue(T);
+}
+
+void Executor::skipRestOfDialogue(unsigned T) {
+  const ir::Task &Task = P.Tasks[T];
+  auto Buf = llvm::MemoryBuffer::getFile(path(Task.Output));
+  if (!Buf || !(*Buf)->getBuffer().contains(Task.Until))
+    return;
+  for (unsigned Later : P.Stages[Task.Stage].Tasks)
+    if (P.Tasks[Later].Worker > Task.Worker &&
+        Tasks[Later].Status == TaskStatus::Pending)
+      finishTask(Later, TaskStatus::Skipped, "until");
+}
+
+void Executor::fail(unsigned T, llvm::StringRef Why) {
+  finishTask(T, TaskStatus::Failed, Why);
+}
+
+void Executor::finishTask(unsigned T, TaskStatus S, llvm::StringRef Why) {
+  setStatus(T, S);
+  Active.erase(T);
+  json::Object E = event("task-done", T);
+  // A dialogue's turns after "until" count as done: the stage goes on.
+  bool Until = S == TaskStatus::Skipped && Why == "until";
+  E["status"] = Until ? "skipped-until" : taskStatusName(S);
+  if (!Why.empty() && !Until)
+    E["reason"] = Why;
+  if (S == TaskStatus::Succeeded)
+    E["output"] = P.Tasks[T].Output;
+  bool Counts = S == TaskStatus::Succeeded || Until;
+  // The task counts as done once this record is on disk.
+  emit(std::move(E), /*Durable=*/Counts && !Flush);
+  if (Counts)
+    commitDone(T);
+}
+
+// Group commit: the records of every task that finished in this turn of the
+// loop are flushed together, then their dependants are released.
+void Executor::commitDone(unsigned T) {
+  if (!Flush) {
+    markDone(T);
+    return;
+  }
+  Committing.push_back(T);
+  if (Committing.size() == 1)
+    asio::post(Io, [this] { flushDone(); });
+}
+
+void Executor::flushDone() {
+  Flush();
+  std::vector<unsigned> Now;
+  Now.swap(Committing);
+  for (unsigned T : Now)
+    markDone(T);
+  pump();
+  checkFinished();
+}
+
+void Executor::interrupt(bool Now) {
+  bool Again = Stopping;
+  Stopping = true;
+  for (unsigned T : Ready)
+    Tasks[T].Queued = false;
+  Ready.clear();
+  for (unsigned T : std::vector<unsigned>(Active.begin(), Active.end())) {
+    TaskState &TS = Tasks[T];
+    if (!TS.Live) {
+      TS.Wait.reset(); // A back-off: the task will not run.
+      finishTask(T, TaskStatus::Interrupted, "interrupted");
+      continue;
+    }
+    TS.Live->signal(Now || Again ? SIGKILL : SIGTERM);
+    if (Now || Again)
+      continue;
+    TS.Kill =
+        std::make_unique<asio::steady_timer>(Io, seconds(Opts.KillGraceS));
+    TS.Kill->async_wait([this, T](boost::system::error_code EC) {
+      if (!EC && Tasks[T].Live)
+        Tasks[T].Live->signal(SIGKILL);
+    });
+  }
+  checkFinished();
+}
+
+void Executor::checkFinished() {
+  if (Done || NumRunning || !Active.empty() || !Committing.empty() ||
+      (!Ready.empty() && !Stopping))
+    return;
+  Done = true;
+  skipUnreached();
+  if (Finished)
+    Finished();
+}
+
+// Whatever never became ready waited on a task that failed (or the run was
+// interrupted first).
+void Executor::skipUnreached() {
+  for (unsigned T = 0; T < P.Tasks.size(); ++T)
+    if (Tasks[T].Status == TaskStatus::Pending)
+      finishTask(T, Stopping ? TaskStatus::Interrupted : TaskStatus::Skipped,
+                 Stopping ? "interrupted" : "a dependency failed");
+}
+
+std::vector<RunningTask> Executor::running() const {
+  std::vector<RunningTask> Out;
+  double Now = C.now();
+  for (unsigned T : Active) {
+    const TaskState &TS = Tasks[T];
+    std::string Binding =
+        P.Bindings[P.Tasks[T].Candidates[std::min<size_t>(
+                       TS.Cursor, P.Tasks[T].Candidates.size() - 1)]]
+            .Id;
+    bool Waiting = TS.Live && TS.Live->awaitingInput();
+    Out.push_back({T, Binding, Now - TS.StartedAt,
+                   Waiting ? "waiting for input" : TS.State,
+                   TS.Live ? TS.Live->lastLine() : ""});
+  }
+  return Out;
+}
+
+void Executor::setStatus(unsigned T, TaskStatus S) {
+  --Counts[static_cast<size_t>(Tasks[T].Status)];
+  ++Counts[static_cast<size_t>(S)];
+  Tasks[T].Status = S;
+}
+
+unsigned Executor::finished() const {
+  return count(TaskStatus::Succeeded) + count(TaskStatus::Failed) +
+         count(TaskStatus::Skipped) + count(TaskStatus::Interrupted);
+}
+
+std::string Executor::path(llvm::StringRef RunRelative) const {
+  return (Opts.RunDir + "/" + RunRelative).str();
+}
+
+std::string Executor::sessionDir(unsigned T) const {
+  return path("sessions/" + P.Tasks[T].Id);
+}
+
+json::Object Executor::event(llvm::StringRef Kind, unsigned T) const {
+  return json::Object{{"event", Kind}, {"task", P.Tasks[T].Id}};
+}
+
+void Executor::emit(json::Object E, bool Durable) {
+  Sink(std::move(E), Durable);
+}

@@ -1,0 +1,200 @@
+//===- Executor.h - runs a plan's tasks on the event loop --------*- C++
+//-*-===//
+//
+// The scheduler: a task starts when its dependencies (its own and its
+// stage's) have succeeded, at most Jobs at once. Each attempt runs one
+// candidate binding through the Launcher; the classifier decides what its end
+// means: success, a provider failure (next candidate; a provider found down
+// cools down for the other tasks too; rate limits back off with jitter) or a
+// task failure (retry up to the task's retries). A failed task's dependants
+// are skipped. Everything the executor does is reported as an event.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_RUNTIME_EXECUTOR_H
+#define CONNECTORC_RUNTIME_EXECUTOR_H
+
+#include "ir/Plan.h"
+#include "runtime/Classifier.h"
+#include "runtime/Clock.h"
+#include "runtime/Session.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/JSON.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <random>
+#include <set>
+
+namespace connectorc::runtime {
+
+/// What the executor needs to know beyond the plan.
+struct ExecutorOptions {
+  unsigned Jobs = 1;
+  std::string RunDir;          ///< absolute
+  std::string SelfExe;         ///< "{connectorc}" in argv
+  std::string WorkDir;         ///< where agents start (the project root)
+  double TimeoutS = 0;         ///< overrides every task's timeout when > 0
+  double KillGraceS = 5;       ///< SIGTERM, then SIGKILL after this
+  double CoolDownS = 60;       ///< a provider found unavailable is left alone
+  double BackoffBaseS = 2;     ///< first back-off after a rate limit
+  unsigned ProviderRounds = 3; ///< passes over the candidate list
+  /// --simulate-fail: provider name -> failure kind for the sim agent.
+  llvm::StringMap<std::string> SimulateFail;
+  std::vector<std::string> BaseEnv; ///< the user's environment
+};
+
+/// A task's state.
+enum class TaskStatus {
+  Pending,
+  Running,
+  BackingOff,
+  Succeeded,
+  Failed,
+  Skipped,
+  Interrupted
+};
+llvm::StringRef taskStatusName(TaskStatus S);
+
+/// One attempt as the summary reports it.
+struct AttemptRecord {
+  std::string Binding, Provider, Model;
+  OutcomeKind Kind = OutcomeKind::Success;
+  int ExitCode = 0;
+  double DurationS = 0;
+  std::string Detail;
+};
+
+/// The outcome called \p Name by outcomeName().
+std::optional<OutcomeKind> outcomeByName(llvm::StringRef Name);
+/// The attempt an "attempt-end" event records.
+AttemptRecord attemptFromEvent(const llvm::json::Object &E);
+
+/// A running task, for the progress display.
+struct RunningTask {
+  unsigned Task;
+  std::string Binding;
+  double ElapsedS;
+  /// "running", "waiting for input", "retrying", "failing over", "timed out"
+  std::string State;
+  std::string LastLine;
+};
+
+/// Receives every event (the journal, --events, the progress display).
+/// \p Durable asks for the event to be on disk before returning.
+using EventSink = std::function<void(llvm::json::Object Event, bool Durable)>;
+/// Makes every event given to the sink so far durable (group commit).
+using FlushEvents = std::function<void()>;
+
+/// Runs one plan.
+class Executor {
+public:
+  /// \p Flush makes the journal durable; a task that succeeded counts as
+  /// done (its dependants start) only after it ran. Without it, every
+  /// task-done event is given to \p Sink as Durable.
+  Executor(boost::asio::io_context &Io, const ir::Plan &P, Launcher &L,
+           const Clock &C, ExecutorOptions Opts, EventSink Sink,
+           FlushEvents Flush = nullptr);
+  ~Executor();
+
+  /// Takes the tasks a previous run of this run directory finished (its
+  /// journal's events) as done. Call before start().
+  void restore(const std::vector<llvm::json::Object> &Events);
+  /// Starts what is ready; \p Finished runs once nothing is left to do.
+  void start(std::function<void()> Finished);
+  /// Ctrl-C: start nothing more and end every session (SIGTERM, then SIGKILL
+  /// after the grace period; at once when \p Now).
+  void interrupt(bool Now);
+
+  TaskStatus status(unsigned T) const { return Tasks[T].Status; }
+  const std::vector<AttemptRecord> &attempts(unsigned T) const {
+    return Tasks[T].Attempts;
+  }
+  bool interrupted() const { return Stopping; }
+  /// The running tasks, for the display (bounded by Jobs).
+  std::vector<RunningTask> running() const;
+  /// Counts by status, for the totals line.
+  unsigned count(TaskStatus S) const { return Counts[static_cast<size_t>(S)]; }
+  /// Tasks in a final state.
+  unsigned finished() const;
+  const ir::Plan &plan() const { return P; }
+
+private:
+  struct TaskState {
+    TaskStatus Status = TaskStatus::Pending;
+    unsigned Waiting = 0;            ///< unfinished prerequisites
+    unsigned Cursor = 0;             ///< candidate being tried
+    unsigned Retries = 0;            ///< task failures retried so far
+    unsigned Rounds = 0;             ///< passes over the candidate list so far
+    llvm::SmallVector<bool, 3> Dead; ///< candidates never to try again
+    std::vector<AttemptRecord> Attempts;
+    std::unique_ptr<Session> Live;
+    /// The attempt's timeout, its SIGKILL after the grace, a back-off.
+    std::unique_ptr<boost::asio::steady_timer> Timer, Kill, Wait;
+    double StartedAt = 0;
+    bool TimedOut = false;
+    bool Queued = false; ///< in Ready
+    std::string State = "running";
+  };
+
+  void computeCounts();
+  void setStatus(unsigned T, TaskStatus S);
+  void markDone(unsigned T);
+  void endStage(unsigned S);
+  void makeReady(unsigned T);
+  void enqueue(unsigned T, bool Front);
+  void pump();
+  void tryStart(unsigned T);
+  std::optional<unsigned> pickCandidate(unsigned T, double &WaitS);
+  void launch(unsigned T, unsigned Binding);
+  void armTimeout(unsigned T);
+  void onEnd(unsigned T, unsigned Binding, SessionEnd End);
+  void onProviderFailure(unsigned T, const Outcome &O);
+  void onTaskFailure(unsigned T, const Outcome &O);
+  void succeed(unsigned T);
+  void fail(unsigned T, llvm::StringRef Why);
+  void finishTask(unsigned T, TaskStatus S, llvm::StringRef Why = "");
+  void skipRestOfDialogue(unsigned T);
+  void backOff(unsigned T, double Seconds, llvm::StringRef Why);
+  void checkFinished();
+  void commitDone(unsigned T);
+  void flushDone();
+  void skipUnreached();
+
+  LaunchRequest request(unsigned T, unsigned Binding) const;
+  std::vector<std::string> inputsOf(unsigned T) const;
+  std::string path(llvm::StringRef RunRelative) const;
+  std::string sessionDir(unsigned T) const;
+  llvm::json::Object event(llvm::StringRef Kind, unsigned T) const;
+  void emit(llvm::json::Object E, bool Durable = false);
+
+  boost::asio::io_context &Io;
+  const ir::Plan &P;
+  Launcher &L;
+  const Clock &C;
+  ExecutorOptions Opts;
+  EventSink Sink;
+  FlushEvents Flush;
+  /// Tasks whose task-done record awaits the next journal flush.
+  std::vector<unsigned> Committing;
+  std::vector<TaskState> Tasks;
+  std::vector<std::vector<unsigned>> Dependants;      ///< by task
+  std::vector<std::vector<unsigned>> StageDependants; ///< by stage
+  std::vector<unsigned> StageLeft;
+  std::deque<unsigned> Ready;
+  std::set<unsigned> Active; ///< Running or BackingOff
+  unsigned NumRunning = 0;
+  std::array<unsigned, 7> Counts{};  ///< by TaskStatus
+  llvm::StringMap<double> CoolUntil; ///< provider -> Clock::now() time
+  std::mt19937 Jitter{std::random_device{}()};
+  bool Stopping = false, Done = false;
+  std::function<void()> Finished;
+};
+
+} // namespace connectorc::runtime
+
+#endif

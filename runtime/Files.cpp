@@ -1,0 +1,98 @@
+//===- Files.cpp - durable file writes for the run directory --------------===//
+#include "runtime/Files.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+
+namespace {
+llvm::Error errnoError(const llvm::Twine &What) {
+  return llvm::createStringError(
+      std::error_code(errno, std::generic_category()), What);
+}
+
+llvm::Error writeAll(int FD, llvm::StringRef Data, llvm::StringRef Path) {
+  while (!Data.empty()) {
+    ssize_t N = ::write(FD, Data.data(), Data.size());
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N < 0)
+      return errnoError("cannot write " + Path);
+    Data = Data.drop_front(static_cast<size_t>(N));
+  }
+  return llvm::Error::success();
+}
+
+std::string tmpName(llvm::StringRef Path) {
+  return (Path + ".tmp." + llvm::Twine(::getpid())).str();
+}
+} // namespace
+
+llvm::Error runtime::createParentDirs(llvm::StringRef Path) {
+  llvm::StringRef Dir = llvm::sys::path::parent_path(Path);
+  if (Dir.empty())
+    return llvm::Error::success();
+  if (std::error_code EC = llvm::sys::fs::create_directories(Dir))
+    return llvm::createStringError(EC, "cannot create " + Dir);
+  return llvm::Error::success();
+}
+
+llvm::Error runtime::commitFile(llvm::StringRef Tmp, llvm::StringRef Path) {
+  int FD = ::open(Tmp.str().c_str(), O_RDONLY | O_CLOEXEC);
+  if (FD < 0)
+    return errnoError("cannot open " + Tmp);
+  int Err = ::fdatasync(FD) == 0 ? 0 : errno;
+  ::close(FD);
+  if (Err)
+    return llvm::createStringError(
+        std::error_code(Err, std::generic_category()), "cannot flush " + Tmp);
+  if (::rename(Tmp.str().c_str(), Path.str().c_str()) != 0)
+    return errnoError("cannot rename " + Tmp + " to " + Path);
+  return llvm::Error::success();
+}
+
+llvm::Error runtime::writeFileAtomic(llvm::StringRef Path,
+                                     llvm::StringRef Contents) {
+  if (llvm::Error E = createParentDirs(Path))
+    return E;
+  std::string Tmp = tmpName(Path);
+  int FD = ::open(Tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (FD < 0)
+    return errnoError("cannot create " + Tmp);
+  llvm::Error E = writeAll(FD, Contents, Tmp);
+  ::close(FD);
+  if (E)
+    return E;
+  return commitFile(Tmp, Path);
+}
+
+llvm::Error runtime::copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
+                                    llvm::StringRef TmpDir) {
+  if (llvm::Error E = createParentDirs(To))
+    return E;
+  std::string Tmp =
+      tmpName((TmpDir + "/" + llvm::sys::path::filename(To)).str());
+  if (std::error_code EC = llvm::sys::fs::copy_file(From, Tmp))
+    return llvm::createStringError(EC, "cannot copy " + From + " to " + Tmp);
+  return commitFile(Tmp, To);
+}
+
+llvm::Error runtime::linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
+                                    llvm::StringRef TmpDir) {
+  if (llvm::Error E = createParentDirs(To))
+    return E;
+  std::string Tmp =
+      tmpName((TmpDir + "/" + llvm::sys::path::filename(To)).str());
+  ::unlink(Tmp.c_str());
+  if (::link(From.str().c_str(), Tmp.c_str()) != 0)
+    return copyFileAtomic(From, To, TmpDir);
+  if (::rename(Tmp.c_str(), To.str().c_str()) != 0)
+    return errnoError("cannot rename " + Tmp + " to " + To);
+  return llvm::Error::success();
+}

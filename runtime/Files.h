@@ -1,0 +1,34 @@
+//===- Files.h - durable file writes for the run directory -------*- C++
+//-*-===//
+#ifndef CONNECTORC_RUNTIME_FILES_H
+#define CONNECTORC_RUNTIME_FILES_H
+
+#include "llvm/Support/Error.h"
+
+namespace connectorc::runtime {
+
+/// Writes \p Contents to \p Path atomically: a temporary file beside it,
+/// fsync, rename, so a reader (or a resumed run) sees all or nothing.
+llvm::Error writeFileAtomic(llvm::StringRef Path, llvm::StringRef Contents);
+
+/// Makes \p Tmp (already written) durable and renames it to \p Path.
+llvm::Error commitFile(llvm::StringRef Tmp, llvm::StringRef Path);
+
+/// Copies \p From to \p To atomically (creating To's directory). The
+/// temporary copy is made in \p TmpDir (same file system), so that a crash
+/// leaves nothing half-written beside To.
+llvm::Error copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
+                           llvm::StringRef TmpDir);
+
+/// Puts \p From (already durable) at \p To as well, atomically: a hard link
+/// made in \p TmpDir and renamed (no second copy of a big answer), or a copy
+/// where links do not work.
+llvm::Error linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
+                           llvm::StringRef TmpDir);
+
+/// Creates the directory that will hold \p Path.
+llvm::Error createParentDirs(llvm::StringRef Path);
+
+} // namespace connectorc::runtime
+
+#endif

@@ -1,0 +1,419 @@
+//===- PtySession.cpp - agents in real pseudo-terminals -------------------===//
+#include "runtime/PtySession.h"
+#include "runtime/AnsiStrip.h"
+
+#include "llvm/Support/Errc.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/Regex.h"
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+namespace asio = boost::asio;
+
+namespace connectorc::runtime {
+/// What a running PTY session needs, shared by its asynchronous handlers so
+/// that dropping the Session never leaves a handler with a dangling pointer.
+struct PtyState : std::enable_shared_from_this<PtyState> {
+  static constexpr size_t TailKeep = 64 * 1024;
+  /// How long output may keep coming after the process exited (a
+  /// grandchild holding the terminal) before the session ends anyway.
+  static constexpr std::chrono::seconds DrainLimit{2};
+
+  PtyState(asio::io_context &Io, int Master)
+      : Master(Io, Master), StdinPipe(Io), Drain(Io), Enter(Io) {}
+
+  void start(const LaunchRequest &R);
+  void readMore();
+  void onOutput(llvm::StringRef Bytes);
+  void onExit(int Status);
+  void watchPatterns(llvm::StringRef Stripped);
+  void paste();
+  void finishIfDone();
+  void closeFiles();
+
+  pid_t Pid = -1;
+  asio::posix::stream_descriptor Master;
+  asio::posix::stream_descriptor StdinPipe;
+  asio::steady_timer Drain, Enter;
+  std::array<char, 64 * 1024> Buffer;
+  AnsiStripper Stripper;
+  std::string Tail, Recent, Prompt;
+  std::optional<llvm::Regex> Ready, Idle;
+  int Transcript = -1, Answer = -1;
+  bool Pasted = false, IdleSeen = false, AnswerEmpty = true;
+  bool Exited = false, OutputClosed = false, Finished = false;
+  std::chrono::steady_clock::time_point LastOutput =
+      std::chrono::steady_clock::now();
+  int ExitCode = 0;
+  SessionDone Done;
+};
+} // namespace connectorc::runtime
+
+namespace {
+void writeAll(int FD, llvm::StringRef Data) {
+  while (FD >= 0 && !Data.empty()) {
+    ssize_t N = ::write(FD, Data.data(), Data.size());
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N < 0)
+      return; // A full disk loses transcript bytes, not the run.
+    Data = Data.drop_front(static_cast<size_t>(N));
+  }
+}
+
+bool hasNonSpace(llvm::StringRef S) {
+  return S.find_first_not_of(" \t\r\n\f\v") != llvm::StringRef::npos;
+}
+
+/// Keeps the last \p Keep bytes of \p S (amortised: trims at twice that).
+void appendBounded(std::string &S, llvm::StringRef More, size_t Keep) {
+  S.append(More.data(), More.size());
+  if (S.size() > 2 * Keep)
+    S.erase(0, S.size() - Keep);
+}
+
+llvm::Error errnoError(int Err, const llvm::Twine &What) {
+  return llvm::createStringError(std::error_code(Err, std::generic_category()),
+                                 What);
+}
+
+/// argv/envp as posix_spawn wants them (pointing into the request).
+struct ExecArgs {
+  std::vector<char *> Argv, Envp;
+  ExecArgs(const std::vector<std::string> &A,
+           const std::vector<std::string> &E) {
+    for (const std::string &S : A)
+      Argv.push_back(const_cast<char *>(S.c_str()));
+    Argv.push_back(nullptr);
+    for (const std::string &S : E)
+      Envp.push_back(const_cast<char *>(S.c_str()));
+    Envp.push_back(nullptr);
+  }
+};
+
+/// A pseudo-terminal's master (close-on-exec) and its slave's path.
+struct Pty {
+  int Master = -1;
+  std::string SlavePath;
+};
+
+llvm::Expected<Pty> openPty() {
+  Pty P;
+  P.Master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  char Name[128];
+  if (P.Master < 0 || ::grantpt(P.Master) != 0 || ::unlockpt(P.Master) != 0 ||
+      ::ptsname_r(P.Master, Name, sizeof Name) != 0) {
+    int Err = errno;
+    if (P.Master >= 0)
+      ::close(P.Master);
+    return errnoError(Err, "cannot open a pseudo-terminal");
+  }
+  struct winsize Size = {40, 120, 0, 0};
+  ::ioctl(P.Master, TIOCSWINSZ, &Size);
+  P.SlavePath = Name;
+  return P;
+}
+
+/// Starts \p Path in a new session whose controlling terminal is \p Slave
+/// (opened after setsid, so it becomes the controlling terminal), with
+/// \p StdinFd as standard input when given. posix_spawn uses vfork: no page
+/// tables of this (large) process are copied per agent.
+int spawnInPty(pid_t &Pid, const std::string &Path, ExecArgs &Args,
+               const std::string &Slave, const std::string &Cwd, int StdinFd) {
+  posix_spawn_file_actions_t FA;
+  posix_spawnattr_t A;
+  ::posix_spawn_file_actions_init(&FA);
+  ::posix_spawnattr_init(&A);
+  ::posix_spawn_file_actions_addopen(&FA, STDIN_FILENO, Slave.c_str(), O_RDWR,
+                                     0);
+  ::posix_spawn_file_actions_adddup2(&FA, STDIN_FILENO, STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&FA, STDIN_FILENO, STDERR_FILENO);
+  if (StdinFd >= 0)
+    ::posix_spawn_file_actions_adddup2(&FA, StdinFd, STDIN_FILENO);
+  if (!Cwd.empty())
+    ::posix_spawn_file_actions_addchdir_np(&FA, Cwd.c_str());
+  sigset_t None, Defaults;
+  sigemptyset(&None);
+  sigemptyset(&Defaults);
+  for (int Sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT})
+    sigaddset(&Defaults, Sig);
+  ::posix_spawnattr_setsigmask(&A, &None);
+  ::posix_spawnattr_setsigdefault(&A, &Defaults);
+  ::posix_spawnattr_setflags(&A, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                     POSIX_SPAWN_SETSIGDEF);
+  int Err = ::posix_spawn(&Pid, Path.c_str(), &FA, &A, Args.Argv.data(),
+                          Args.Envp.data());
+  ::posix_spawn_file_actions_destroy(&FA);
+  ::posix_spawnattr_destroy(&A);
+  return Err;
+}
+
+/// The session as the executor holds it.
+class PtySession : public Session {
+public:
+  explicit PtySession(std::shared_ptr<PtyState> S) : S(std::move(S)) {}
+  ~PtySession() override {
+    if (!S->Exited)
+      ::killpg(S->Pid, SIGKILL);
+    S->Done = nullptr;
+  }
+  void signal(int Sig) override {
+    if (!S->Exited)
+      ::killpg(S->Pid, Sig);
+  }
+  std::string lastLine() const override {
+    llvm::StringRef Line = S->Stripper.currentLine();
+    if (Line.trim().empty()) {
+      llvm::StringRef T = llvm::StringRef(S->Tail).rtrim();
+      Line = T.substr(T.rfind('\n') + 1);
+    }
+    return Line.trim().str();
+  }
+  bool awaitingInput() const override {
+    if (S->Exited || llvm::StringRef(S->Stripper.currentLine()).trim().empty())
+      return false;
+    return std::chrono::steady_clock::now() - S->LastOutput >
+           std::chrono::seconds(3);
+  }
+
+private:
+  std::shared_ptr<PtyState> S;
+};
+} // namespace
+
+void PtyState::start(const LaunchRequest &R) {
+  Prompt = R.Via == ir::PromptVia::Arg ? "" : R.Prompt;
+  if (R.Via == ir::PromptVia::Type) {
+    Ready.emplace(R.ReadyPattern.empty() ? "." : R.ReadyPattern,
+                  llvm::Regex::IgnoreCase);
+    if (!R.IdlePattern.empty())
+      Idle.emplace(R.IdlePattern, llvm::Regex::IgnoreCase);
+  } else {
+    Pasted = true; // Everything the agent prints is its answer.
+  }
+  if (R.Via == ir::PromptVia::Stdin && StdinPipe.is_open()) {
+    auto Self = shared_from_this();
+    asio::async_write(StdinPipe, asio::buffer(Prompt),
+                      [Self](boost::system::error_code, size_t) {
+                        boost::system::error_code Ignored;
+                        Self->StdinPipe.close(Ignored);
+                      });
+  }
+  readMore();
+}
+
+void PtyState::readMore() {
+  auto Self = shared_from_this();
+  Master.async_read_some(
+      asio::buffer(Buffer), [Self](boost::system::error_code EC, size_t N) {
+        if (N)
+          Self->onOutput(llvm::StringRef(Self->Buffer.data(), N));
+        if (!EC) {
+          Self->readMore();
+          return;
+        }
+        // EIO: every slave descriptor is closed, the terminal is done.
+        Self->OutputClosed = true;
+        Self->finishIfDone();
+      });
+}
+
+void PtyState::onOutput(llvm::StringRef Bytes) {
+  LastOutput = std::chrono::steady_clock::now();
+  writeAll(Transcript, Bytes);
+  std::string Text;
+  Stripper.feed(Bytes, Text);
+  appendBounded(Tail, Text, TailKeep);
+  if (Pasted && !IdleSeen) {
+    writeAll(Answer, Text);
+    AnswerEmpty = AnswerEmpty && !hasNonSpace(Text);
+  }
+  if (Ready)
+    watchPatterns(Text);
+}
+
+void PtyState::watchPatterns(llvm::StringRef Stripped) {
+  appendBounded(Recent, Stripped, 4096);
+  std::string Window = Recent + Stripper.currentLine().str();
+  if (!Pasted && Ready->match(Window)) {
+    paste();
+    return;
+  }
+  if (Pasted && !IdleSeen && Idle && Idle->match(Window)) {
+    // The interactive agent is done: end it; its answer is complete.
+    IdleSeen = true;
+    ::killpg(Pid, SIGTERM);
+  }
+}
+
+void PtyState::paste() {
+  Pasted = true;
+  Recent.clear();
+  auto Self = shared_from_this();
+  auto Text = std::make_shared<std::string>("\x1b[200~" + Prompt + "\x1b[201~");
+  asio::async_write(
+      Master, asio::buffer(*Text),
+      [Self, Text](boost::system::error_code EC, size_t) {
+        if (EC)
+          return;
+        // TUIs take a paste and Enter in one read as a newline
+        // in the input: Enter comes a moment later.
+        Self->Enter.expires_after(std::chrono::milliseconds(200));
+        Self->Enter.async_wait([Self](boost::system::error_code E) {
+          if (!E && !Self->Exited)
+            (void)!::write(Self->Master.native_handle(), "\r", 1);
+        });
+      });
+}
+
+void PtyState::onExit(int Status) {
+  Exited = true;
+  ExitCode = WIFEXITED(Status) ? WEXITSTATUS(Status) : 128 + WTERMSIG(Status);
+  if (IdleSeen)
+    ExitCode = 0; // We ended it, after its answer.
+  // Whatever it left running in its group ends with it.
+  ::killpg(Pid, SIGKILL);
+  auto Self = shared_from_this();
+  Drain.expires_after(DrainLimit);
+  Drain.async_wait([Self](boost::system::error_code EC) {
+    if (EC)
+      return;
+    Self->OutputClosed = true;
+    Self->finishIfDone();
+  });
+  finishIfDone();
+}
+
+void PtyState::finishIfDone() {
+  if (!Exited || !OutputClosed || Finished)
+    return;
+  Finished = true;
+  Drain.cancel();
+  Enter.cancel();
+  std::string Rest;
+  Stripper.finish(Rest);
+  appendBounded(Tail, Rest, TailKeep);
+  if (Pasted && !IdleSeen) {
+    writeAll(Answer, Rest);
+    AnswerEmpty = AnswerEmpty && !hasNonSpace(Rest);
+  }
+  closeFiles();
+  if (Tail.size() > TailKeep)
+    Tail.erase(0, Tail.size() - TailKeep);
+  SessionEnd End{ExitCode, false, std::move(Tail), AnswerEmpty};
+  if (SessionDone D = std::move(Done))
+    D(std::move(End));
+}
+
+void PtyState::closeFiles() {
+  boost::system::error_code Ignored;
+  Master.close(Ignored);
+  StdinPipe.close(Ignored);
+  for (int *FD : {&Transcript, &Answer})
+    if (*FD >= 0) {
+      ::close(*FD);
+      *FD = -1;
+    }
+}
+
+PtyLauncher::PtyLauncher(asio::io_context &Io)
+    : Io(Io), ChildExits(Io, SIGCHLD) {
+  // An agent that closes its stdin early must not kill the runtime.
+  ::signal(SIGPIPE, SIG_IGN);
+  watchChildren();
+}
+
+PtyLauncher::~PtyLauncher() {
+  for (auto &[Pid, S] : Live)
+    ::killpg(Pid, SIGKILL);
+  for (auto &[Pid, S] : Live)
+    ::waitpid(Pid, nullptr, 0);
+}
+
+void PtyLauncher::watchChildren() {
+  ChildExits.async_wait([this](boost::system::error_code EC, int) {
+    if (EC)
+      return;
+    reapChildren();
+    watchChildren();
+  });
+}
+
+void PtyLauncher::reapChildren() {
+  int Status = 0;
+  pid_t Pid;
+  while ((Pid = ::waitpid(-1, &Status, WNOHANG)) > 0) {
+    auto It = Live.find(Pid);
+    if (It == Live.end())
+      continue;
+    std::shared_ptr<PtyState> S = std::move(It->second);
+    Live.erase(It);
+    S->onExit(Status);
+  }
+}
+
+namespace {
+llvm::Expected<std::string> findExecutable(llvm::StringRef Name) {
+  if (Name.contains('/'))
+    return Name.str();
+  llvm::ErrorOr<std::string> Path = llvm::sys::findProgramByName(Name);
+  if (!Path)
+    return errnoError(ENOENT, "cannot find '" + Name + "' on PATH");
+  return *Path;
+}
+
+int openFile(const std::string &Path, int Flags) {
+  return ::open(Path.c_str(), Flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<Session>>
+PtyLauncher::launch(const LaunchRequest &R, SessionDone Done) {
+  assert(!R.Argv.empty() && "no program to start");
+  llvm::Expected<std::string> Path = findExecutable(R.Argv.front());
+  if (!Path)
+    return Path.takeError();
+  llvm::Expected<Pty> P = openPty();
+  if (!P)
+    return P.takeError();
+  int In[2] = {-1, -1};
+  if (R.Via == ir::PromptVia::Stdin && ::pipe2(In, O_CLOEXEC) != 0) {
+    ::close(P->Master);
+    return errnoError(errno, "cannot create a pipe");
+  }
+  ExecArgs Args(R.Argv, R.Env);
+  pid_t Pid = -1;
+  int Err = spawnInPty(Pid, *Path, Args, P->SlavePath, R.Cwd, In[0]);
+  if (In[0] >= 0)
+    ::close(In[0]);
+  if (Err) {
+    ::close(P->Master);
+    if (In[1] >= 0)
+      ::close(In[1]);
+    return errnoError(Err, "cannot execute '" + *Path + "'");
+  }
+  auto S = std::make_shared<PtyState>(Io, P->Master);
+  S->Pid = Pid;
+  S->Done = std::move(Done);
+  if (In[1] >= 0)
+    S->StdinPipe.assign(In[1]);
+  S->Transcript = openFile(R.TranscriptPath, O_APPEND);
+  S->Answer = openFile(R.AnswerPath, O_TRUNC);
+  Live.emplace(Pid, S);
+  S->start(R);
+  return std::make_unique<PtySession>(S);
+}

@@ -1,0 +1,112 @@
+//===- Request.cpp - what one attempt of a task starts --------------------===//
+//
+// The argv, environment, prompt and files of an attempt: placeholders
+// replaced, CONNECTOR_* variables set, the answers of what the task depends
+// on listed.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/Executor.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+
+namespace {
+void replaceAll(std::string &S, llvm::StringRef From, llvm::StringRef To) {
+  for (size_t At = S.find(From); At != std::string::npos;
+       At = S.find(From, At + To.size()))
+    S.replace(At, From.size(), To.str());
+}
+
+/// The prompt with the runtime's variables: {run}, {scratchpad}, {{, }}.
+std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
+  std::string Out;
+  std::string Scratch = (RunDir + "/scratchpad").str();
+  for (size_t I = 0; I < Prompt.size(); ++I) {
+    llvm::StringRef Rest = Prompt.substr(I);
+    if (Rest.startswith("{{") || Rest.startswith("}}")) {
+      Out += Rest[0];
+      ++I;
+    } else if (Rest.startswith("{run}")) {
+      Out += RunDir;
+      I += 4;
+    } else if (Rest.startswith("{scratchpad}")) {
+      Out += Scratch;
+      I += 11;
+    } else {
+      Out += Rest[0];
+    }
+  }
+  return Out;
+}
+} // namespace
+
+std::vector<std::string> Executor::inputsOf(unsigned T) const {
+  std::vector<std::string> Out;
+  for (unsigned D : P.Tasks[T].Deps)
+    Out.push_back(path(P.Tasks[D].Output));
+  // Stage prerequisites, through stages without tasks of their own (teams).
+  std::vector<unsigned> Stages(P.Stages[P.Tasks[T].Stage].DependsOn.begin(),
+                               P.Stages[P.Tasks[T].Stage].DependsOn.end());
+  std::vector<bool> Seen(P.Stages.size(), false);
+  while (!Stages.empty()) {
+    unsigned S = Stages.back();
+    Stages.pop_back();
+    if (Seen[S])
+      continue;
+    Seen[S] = true;
+    for (unsigned D : P.Stages[S].Tasks)
+      Out.push_back(path(P.Tasks[D].Output));
+    if (P.Stages[S].Tasks.empty())
+      Stages.insert(Stages.end(), P.Stages[S].DependsOn.begin(),
+                    P.Stages[S].DependsOn.end());
+  }
+  return Out;
+}
+
+LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
+  const ir::Task &Task = P.Tasks[T];
+  const ir::ModelBinding &B = P.Bindings[Binding];
+  LaunchRequest R;
+  std::string Prompt = expandPrompt(Task.Prompt, Opts.RunDir);
+  for (std::string Arg : B.Argv) {
+    replaceAll(Arg, "{connectorc}", Opts.SelfExe);
+    if (B.Via == ir::PromptVia::Arg)
+      replaceAll(Arg, "{prompt}", Prompt);
+    R.Argv.push_back(std::move(Arg));
+  }
+  R.Env = Opts.BaseEnv;
+  auto Set = [&R](llvm::StringRef Name, llvm::StringRef Value) {
+    R.Env.push_back((Name + "=" + Value).str());
+  };
+  for (const auto &[Name, Value] : B.Env) {
+    llvm::StringRef V = Value;
+    // "${NAME}": a secret the plan does not hold; it is in our environment.
+    if (V.startswith("${") && V.endswith("}"))
+      continue;
+    Set(Name, V);
+  }
+  Set("TERM", "xterm-256color");
+  Set("CONNECTOR_RUN_DIR", Opts.RunDir);
+  Set("CONNECTOR_SCRATCHPAD", Opts.RunDir + "/scratchpad");
+  Set("CONNECTOR_TASK", Task.Id);
+  Set("CONNECTOR_INPUTS", llvm::join(inputsOf(T), ":"));
+  Set("CONNECTOR_OUTPUT", path(Task.Output));
+  if (B.Simulated) {
+    Set("CONNECTOR_SIM_AS", B.Id);
+    auto It = Opts.SimulateFail.find(B.Provider);
+    if (It != Opts.SimulateFail.end())
+      Set("CONNECTOR_SIM_FAIL", It->second);
+  }
+  R.Cwd = Opts.WorkDir;
+  if (!Task.Session.Cwd.empty() && !R.Cwd.empty())
+    R.Cwd += "/" + Task.Session.Cwd;
+  R.Via = B.Via;
+  R.Prompt = B.Via == ir::PromptVia::Arg ? "" : Prompt;
+  R.ReadyPattern = B.ReadyPattern;
+  R.IdlePattern = B.IdlePattern;
+  R.TranscriptPath = sessionDir(T) + "/transcript.log";
+  R.AnswerPath = sessionDir(T) + "/output.md.tmp";
+  return R;
+}

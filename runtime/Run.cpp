@@ -1,0 +1,350 @@
+//===- Run.cpp - `connectorc run`, `logs` and `status` as a library -------===//
+#include "runtime/Run.h"
+#include "runtime/AnsiStrip.h"
+#include "runtime/Clock.h"
+#include "runtime/Files.h"
+#include "runtime/Journal.h"
+#include "runtime/JsonText.h"
+#include "runtime/PtySession.h"
+#include "runtime/Summary.h"
+
+#include "ir/PlanJson.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
+
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <thread>
+#include <unistd.h>
+
+extern char **environ;
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+namespace asio = boost::asio;
+namespace json = llvm::json;
+
+namespace {
+llvm::Error fail(const llvm::Twine &Message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), Message);
+}
+
+std::vector<std::string> userEnvironment() {
+  std::vector<std::string> Env;
+  for (char **E = environ; *E; ++E) {
+    llvm::StringRef Var(*E);
+    // Ours are set per task; TERM is the PTY's.
+    if (!Var.startswith("CONNECTOR_") && !Var.startswith("TERM="))
+      Env.push_back(Var.str());
+  }
+  return Env;
+}
+
+unsigned defaultJobs() {
+  unsigned Cores = std::thread::hardware_concurrency();
+  return (Cores ? Cores : 1) * 4;
+}
+
+llvm::Expected<std::string> chooseRunDir(const ir::Plan &P,
+                                         const RunOptions &O) {
+  llvm::SmallString<256> Dir(O.RunDir);
+  if (Dir.empty()) {
+    // Two runs started in the same second get their own directories.
+    std::string Base =
+        ".connector/runs/" + P.Workflow + "-" + compactUtcStamp();
+    Dir = Base;
+    for (unsigned N = 2; llvm::sys::fs::exists(Dir); ++N)
+      Dir = Base + "-" + std::to_string(N);
+  }
+  if (std::error_code EC = llvm::sys::fs::make_absolute(Dir))
+    return llvm::createStringError(EC, "cannot resolve " + Dir);
+  llvm::sys::path::remove_dots(Dir, /*remove_dot_dot=*/true);
+  return std::string(Dir);
+}
+
+/// Creates the run directory, or checks the one to resume. A run exists once
+/// its plan.json does (written first, atomically); a journal may not exist yet.
+llvm::Error prepareRunDir(const ir::Plan &P, llvm::StringRef Dir, bool Resume) {
+  bool Exists = llvm::sys::fs::exists(Dir + "/plan.json");
+  if (Resume && !Exists)
+    return fail("'" + Dir +
+                "' holds no run to resume (no plan.json): it was stopped "
+                "before it started; start it again");
+  if (!Resume && Exists)
+    return fail("'" + Dir +
+                "' already holds a run; continue it with --resume or choose "
+                "another --run-dir");
+  for (const char *Sub : {"scratchpad", "sessions"})
+    if (std::error_code EC = llvm::sys::fs::create_directories(Dir + "/" + Sub))
+      return llvm::createStringError(EC, "cannot create " + Dir + "/" + Sub);
+  if (Resume)
+    return llvm::Error::success();
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  ir::writePlanJson(OS, P);
+  OS.flush();
+  return writeFileAtomic((Dir + "/plan.json").str(), Text);
+}
+
+llvm::StringRef resultName(RunResult R) {
+  switch (R) {
+  case RunResult::Succeeded:
+    return "succeeded";
+  case RunResult::Failed:
+    return "failed";
+  case RunResult::Interrupted:
+    return "interrupted";
+  }
+  return "failed";
+}
+
+/// Says once what the plan asks for that this runtime does not do yet.
+void warnUnsupported(const ir::Plan &P) {
+  bool Worktree = false, Sandbox = false, Remote = false;
+  for (const ir::Task &T : P.Tasks) {
+    Worktree |= !T.Session.Worktree.empty();
+    Sandbox |= T.Session.Sandbox.Enabled;
+    Remote |= !T.Machines.empty() && T.Machines.front() != "local";
+  }
+  for (auto [Asked, What] :
+       {std::pair{Worktree, "worktrees"}, std::pair{Sandbox, "the sandbox"},
+        std::pair{Remote, "other machines"}})
+    if (Asked)
+      llvm::WithColor::warning(llvm::errs(), "connectorc run")
+          << "the plan asks for " << What
+          << ", which the runtime does not implement yet: tasks run here, in "
+             "the project directory\n";
+}
+
+/// One run: the loop, the journal, the executor, the display.
+class Runner {
+public:
+  Runner(const ir::Plan &P, const RunOptions &O, std::string Dir)
+      : P(P), O(O), Dir(std::move(Dir)), Launch(Io),
+        Interrupts(Io, SIGINT, SIGTERM) {}
+  llvm::Expected<RunResult> run(Journal J,
+                                const std::vector<json::Object> &Past);
+
+private:
+  void sink(json::Object E, bool Durable);
+  void flush();
+  void watchInterrupts();
+  void finish();
+  ExecutorOptions executorOptions() const;
+  llvm::Error openEvents();
+  void printResult(const RunReport &R) const;
+
+  const ir::Plan &P;
+  const RunOptions &O;
+  std::string Dir;
+  asio::io_context Io;
+  PtyLauncher Launch;
+  asio::signal_set Interrupts;
+  SystemClock Clock;
+  std::optional<Journal> Log;
+  std::unique_ptr<llvm::raw_fd_ostream> EventsFile;
+  llvm::raw_ostream *Events = nullptr;
+  std::unique_ptr<Executor> X;
+  std::unique_ptr<StatusPrinter> Status;
+  llvm::Error Failure = llvm::Error::success();
+  unsigned Interrupted = 0;
+  RunResult Result = RunResult::Failed;
+  bool Over = false;
+};
+
+ExecutorOptions Runner::executorOptions() const {
+  ExecutorOptions X;
+  X.Jobs = O.Jobs ? O.Jobs : defaultJobs();
+  X.RunDir = Dir;
+  X.SelfExe = O.SelfExe;
+  X.WorkDir = llvm::sys::fs::is_directory(P.ProjectRoot) ? P.ProjectRoot : "";
+  X.TimeoutS = O.TimeoutS;
+  X.KillGraceS = O.KillGraceS;
+  X.CoolDownS = O.CoolDownS;
+  X.BackoffBaseS = O.BackoffBaseS;
+  for (const auto &F : O.SimulateFail)
+    X.SimulateFail[F.getKey()] = F.getValue();
+  X.BaseEnv = userEnvironment();
+  return X;
+}
+
+llvm::Error Runner::openEvents() {
+  if (O.EventsPath.empty())
+    return llvm::Error::success();
+  if (O.EventsPath == "-") {
+    Events = &llvm::outs();
+    return llvm::Error::success();
+  }
+  std::error_code EC;
+  EventsFile = std::make_unique<llvm::raw_fd_ostream>(O.EventsPath, EC);
+  if (EC)
+    return llvm::createStringError(EC, "cannot write " + O.EventsPath);
+  Events = EventsFile.get();
+  return llvm::Error::success();
+}
+
+void Runner::sink(json::Object E, bool Durable) {
+  E["time"] = Clock.utcStamp();
+  if (Log && !Failure)
+    if (llvm::Error Err = Log->append(E, Durable))
+      Failure = std::move(Err);
+  if (Status)
+    Status->event(E);
+  if (Events) {
+    *Events << toJsonText(json::Value(std::move(E))) << '\n';
+    Events->flush();
+  }
+}
+
+void Runner::flush() {
+  if (Log && !Failure)
+    if (llvm::Error Err = Log->sync())
+      Failure = std::move(Err);
+}
+
+void Runner::watchInterrupts() {
+  Interrupts.async_wait([this](boost::system::error_code EC, int Sig) {
+    if (EC || Over)
+      return;
+    ++Interrupted;
+    sink(json::Object{{"event", "interrupt"},
+                      {"signal", Sig == SIGINT ? "SIGINT" : "SIGTERM"}},
+         false);
+    // The second Ctrl-C kills at once.
+    X->interrupt(/*Now=*/Interrupted > 1);
+    watchInterrupts();
+  });
+}
+
+void Runner::finish() {
+  Over = true;
+  Result = X->interrupted()               ? RunResult::Interrupted
+           : X->count(TaskStatus::Failed) ? RunResult::Failed
+                                          : RunResult::Succeeded;
+  sink(json::Object{{"event", "run-end"}, {"status", resultName(Result)}},
+       true);
+  if (Status)
+    Status->stop();
+  boost::system::error_code Ignored;
+  Interrupts.cancel(Ignored);
+  Io.stop();
+}
+
+llvm::Expected<RunResult> Runner::run(Journal J,
+                                      const std::vector<json::Object> &Past) {
+  Log.emplace(std::move(J));
+  if (llvm::Error E = openEvents())
+    return E;
+  X = std::make_unique<Executor>(
+      Io, P, Launch, Clock, executorOptions(),
+      [this](json::Object E, bool Durable) { sink(std::move(E), Durable); },
+      [this] { flush(); });
+  if (O.Level != Verbosity::Quiet && ::isatty(STDERR_FILENO) &&
+      O.EventsPath != "-" && !getenv("CI"))
+    Status = createTerminalStatus(Io, STDERR_FILENO, *X, O.Level);
+  else
+    Status = createPlainStatus(llvm::errs(), *X, O.Level);
+  sink(json::Object{{"event", O.Resume ? "run-resume" : "run-start"},
+                    {"workflow", P.Workflow},
+                    {"tasks", int64_t(P.Tasks.size())},
+                    {"run_dir", Dir},
+                    {"pid", int64_t(::getpid())}},
+       true);
+  X->restore(Past);
+  watchInterrupts();
+  X->start([this] { finish(); });
+  Io.run();
+  if (Failure)
+    return std::move(Failure);
+  RunReport Report = reportFromExecutor(*X, resultName(Result), Dir);
+  std::string Json = toJsonText(summaryJson(Report), /*Pretty=*/true) + "\n";
+  if (llvm::Error E = writeFileAtomic(Dir + "/summary.json", Json))
+    return E;
+  if (llvm::Error E =
+          writeFileAtomic(Dir + "/summary.md", summaryMarkdown(Report)))
+    return E;
+  printResult(Report);
+  return Result;
+}
+
+void Runner::printResult(const RunReport &R) const {
+  llvm::StringMap<unsigned> Counts;
+  for (const TaskReport &T : R.Tasks)
+    ++Counts[T.Status];
+  llvm::errs() << fmt::format(
+      "{}: {}: {} succeeded, {} failed, {} skipped{}; estimated cost ${:.4f}; "
+      "run directory {}\n",
+      P.Workflow, R.Status, Counts["succeeded"], Counts["failed"],
+      Counts["skipped"],
+      Counts["interrupted"]
+          ? fmt::format(", {} interrupted", Counts["interrupted"])
+          : "",
+      R.EstimateUsd, Dir);
+}
+} // namespace
+
+llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
+                                           const RunOptions &O) {
+  llvm::Expected<std::string> Dir = chooseRunDir(P, O);
+  if (!Dir)
+    return Dir.takeError();
+  if (llvm::Error E = prepareRunDir(P, *Dir, O.Resume))
+    return E;
+  llvm::Expected<std::vector<json::Object>> Past =
+      readJournal(*Dir + "/events.jsonl");
+  if (!Past)
+    return Past.takeError();
+  llvm::Expected<Journal> J = Journal::open(*Dir + "/events.jsonl");
+  if (!J)
+    return J.takeError();
+  // The summary of an earlier, interrupted attempt no longer holds.
+  llvm::sys::fs::remove(*Dir + "/summary.json");
+  llvm::sys::fs::remove(*Dir + "/summary.md");
+  warnUnsupported(P);
+  Runner R(P, O, *Dir);
+  return R.run(std::move(*J), *Past);
+}
+
+llvm::Expected<ir::Plan> runtime::loadRunPlan(llvm::StringRef RunDir) {
+  std::string Path = (RunDir + "/plan.json").str();
+  auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+  if (!Buf)
+    return llvm::createStringError(Buf.getError(), "cannot read " + Path);
+  return ir::readPlanJson((*Buf)->getBuffer(), Path);
+}
+
+llvm::Error runtime::printRunStatus(llvm::StringRef RunDir,
+                                    llvm::raw_ostream &OS) {
+  llvm::Expected<ir::Plan> P = loadRunPlan(RunDir);
+  if (!P)
+    return P.takeError();
+  llvm::Expected<std::vector<json::Object>> Events =
+      readJournal((RunDir + "/events.jsonl").str());
+  if (!Events)
+    return Events.takeError();
+  RunReport R = reportFromJournal(*P, *Events, RunDir);
+  // A run without its end whose runtime is gone was killed.
+  if (R.Status == "running" && (R.Pid <= 0 || ::kill(R.Pid, 0) != 0))
+    R.Status = "stopped (continue it with connectorc run --resume --run-dir " +
+               RunDir.str() + ")";
+  printStatus(OS, R);
+  return llvm::Error::success();
+}
+
+bool runtime::parseSimulateFail(llvm::StringRef Arg, std::string &Provider,
+                                std::string &Kind) {
+  auto [Left, Right] = Arg.split('=');
+  static const char *Kinds[] = {"unavailable", "rate-limit", "overloaded",
+                                "auth",        "context",    "crash",
+                                "hang",        "empty"};
+  if (Left.empty() || !llvm::is_contained(Kinds, Right))
+    return false;
+  Provider = Left.str();
+  Kind = Right.str();
+  return true;
+}

@@ -1,0 +1,62 @@
+//===- Run.h - `connectorc run`, `logs` and `status` as a library -*- C++
+//-*-===//
+//
+// A run: a run directory (plan.json, events.jsonl, scratchpad/, sessions/,
+// summary.json, summary.md), one io_context on one thread owning every
+// process, PTY, timer and signal, an executor, a progress display. The
+// driver only parses the command line and calls in here.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_RUNTIME_RUN_H
+#define CONNECTORC_RUNTIME_RUN_H
+
+#include "ir/Plan.h"
+#include "runtime/Status.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace connectorc::runtime {
+
+/// The command line of `connectorc run`, parsed.
+struct RunOptions {
+  std::string RunDir; ///< "" = .connector/runs/<workflow>-<UTC time>
+  bool Resume = false;
+  unsigned Jobs = 0;   ///< 0 = cores x 4
+  double TimeoutS = 0; ///< 0 = each task's own
+  llvm::StringMap<std::string> SimulateFail;
+  Verbosity Level = Verbosity::Normal;
+  std::string EventsPath; ///< "" none, "-" stdout
+  std::string SelfExe;
+  double KillGraceS = 5;
+  double CoolDownS = 60;
+  double BackoffBaseS = 2;
+};
+
+/// How a run ended.
+enum class RunResult { Succeeded, Failed, Interrupted };
+
+/// Executes \p P. Errors are what kept the run from starting or from
+/// keeping its records (run directory, journal); task failures are a
+/// Failed result.
+llvm::Expected<RunResult> runPlan(const ir::Plan &P, const RunOptions &O);
+
+/// The plan a run directory holds (for --resume).
+llvm::Expected<ir::Plan> loadRunPlan(llvm::StringRef RunDir);
+
+/// `connectorc status`: what a run (finished or in progress) did so far.
+llvm::Error printRunStatus(llvm::StringRef RunDir, llvm::raw_ostream &OS);
+
+/// `connectorc logs`: a task's transcript, stripped unless \p Raw; with
+/// \p Follow, keeps printing as it grows until the task is done.
+llvm::Error printLogs(llvm::StringRef RunDir, llvm::StringRef Task, bool Raw,
+                      bool Follow, llvm::raw_ostream &OS);
+
+/// "FAMILY=KIND" for --simulate-fail; false when malformed.
+bool parseSimulateFail(llvm::StringRef Arg, std::string &Provider,
+                       std::string &Kind);
+
+} // namespace connectorc::runtime
+
+#endif

@@ -1,0 +1,71 @@
+//===- Session.h - starting agents, behind an interface ----------*- C++
+//-*-===//
+//
+// The executor starts agents through a Launcher and hears back through a
+// callback when a session has ended. The real launcher (PtySession.h) runs
+// each agent in its own pseudo-terminal; unit tests use a fake.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_RUNTIME_SESSION_H
+#define CONNECTORC_RUNTIME_SESSION_H
+
+#include "ir/Module.h"
+
+#include "llvm/Support/Error.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace connectorc::runtime {
+
+/// Everything needed to start one attempt of a task.
+struct LaunchRequest {
+  std::vector<std::string> Argv; ///< executable first, placeholders replaced
+  std::vector<std::string> Env;  ///< "NAME=value", the whole environment
+  std::string Cwd;
+  ir::PromptVia Via = ir::PromptVia::Arg;
+  std::string Prompt;         ///< written to stdin or typed (Via != Arg)
+  std::string ReadyPattern;   ///< Via == Type
+  std::string IdlePattern;    ///< Via == Type
+  std::string TranscriptPath; ///< raw terminal bytes are appended here
+  std::string AnswerPath;     ///< the stripped answer is written here
+};
+
+/// How a session ended.
+struct SessionEnd {
+  int ExitCode = 0;        ///< exit status, or 128+signal
+  bool ExecFailed = false; ///< the program could not be started
+  std::string OutputTail;  ///< last 64 KiB of the stripped output
+  bool AnswerEmpty = true; ///< nothing but white space was printed
+};
+
+/// A running agent.
+class Session {
+public:
+  virtual ~Session() = default;
+  /// Sends \p Sig to the session's whole process group.
+  virtual void signal(int Sig) = 0;
+  /// The last line the agent printed, stripped (for progress).
+  virtual std::string lastLine() const = 0;
+  /// True when the agent seems to wait for an answer: it has printed an
+  /// unfinished line (a question) and nothing since for a few seconds.
+  virtual bool awaitingInput() const { return false; }
+};
+
+using SessionDone = std::function<void(SessionEnd)>;
+
+/// Starts sessions. \p Done runs on the event loop once the session's process
+/// has exited and its output is on disk; the Session object stays valid
+/// until the caller drops it (which may be inside \p Done).
+class Launcher {
+public:
+  virtual ~Launcher() = default;
+  virtual llvm::Expected<std::unique_ptr<Session>>
+  launch(const LaunchRequest &R, SessionDone Done) = 0;
+};
+
+} // namespace connectorc::runtime
+
+#endif

@@ -1,0 +1,166 @@
+//===- Summary.cpp - what a run did, for people and programs --------------===//
+#include "runtime/Summary.h"
+#include "runtime/Journal.h"
+
+#include "llvm/ADT/StringMap.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+namespace json = llvm::json;
+
+namespace {
+double round3(double X) { return std::round(X * 1000) / 1000; }
+double round6(double X) { return std::round(X * 1e6) / 1e6; }
+
+/// Estimated cost of \p T run on binding \p B (the cost-route token counts).
+double costOn(const ir::Task &T, const ir::ModelBinding &B) {
+  return (double(T.InputTokens) * B.Cost.InputPerMTok +
+          double(T.OutputTokens) * B.Cost.OutputPerMTok) /
+         1e6;
+}
+
+const ir::ModelBinding *bindingById(const ir::Plan &P, llvm::StringRef Id) {
+  for (const ir::ModelBinding &B : P.Bindings)
+    if (B.Id == Id)
+      return &B;
+  return nullptr;
+}
+
+TaskReport baseReport(const ir::Plan &P, unsigned T) {
+  TaskReport R;
+  const ir::Task &Task = P.Tasks[T];
+  R.Id = Task.Id;
+  R.Phase = P.Stages[Task.Stage].Name;
+  R.Worker = Task.WorkerName;
+  // Every task runs here for now (SSH to other machines is not implemented).
+  R.Machine = "local";
+  return R;
+}
+
+void addCosts(const ir::Plan &P, RunReport &R) {
+  for (unsigned T = 0; T < R.Tasks.size(); ++T) {
+    TaskReport &TR = R.Tasks[T];
+    if (TR.Attempts.empty())
+      continue;
+    if (const ir::ModelBinding *B = bindingById(P, TR.Attempts.back().Binding))
+      TR.CostUsd = costOn(P.Tasks[T], *B);
+    R.EstimateUsd += TR.CostUsd;
+  }
+  R.PlanEstimateUsd = P.Cost.EstimateUsd;
+}
+
+} // namespace
+
+RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
+                                      llvm::StringRef RunDir) {
+  const ir::Plan &P = X.plan();
+  RunReport R{P.Workflow, Status.str(), RunDir.str(), {}, 0, 0, 0};
+  for (unsigned T = 0; T < P.Tasks.size(); ++T) {
+    TaskReport TR = baseReport(P, T);
+    TR.Status = taskStatusName(X.status(T)).str();
+    TR.Attempts = X.attempts(T);
+    R.Tasks.push_back(std::move(TR));
+  }
+  addCosts(P, R);
+  return R;
+}
+
+RunReport runtime::reportFromJournal(const ir::Plan &P,
+                                     const std::vector<json::Object> &Events,
+                                     llvm::StringRef RunDir) {
+  RunReport R{P.Workflow, "running", RunDir.str(), {}, 0, 0, 0};
+  llvm::StringMap<unsigned> ById;
+  for (unsigned T = 0; T < P.Tasks.size(); ++T) {
+    R.Tasks.push_back(baseReport(P, T));
+    R.Tasks.back().Status = "pending";
+    ById[P.Tasks[T].Id] = T;
+  }
+  for (const json::Object &E : Events) {
+    llvm::StringRef Kind = eventString(E, "event");
+    if (Kind == "run-end")
+      R.Status = eventString(E, "status").str();
+    else if (Kind == "run-start" || Kind == "run-resume") {
+      R.Status = "running";
+      R.Pid = static_cast<int>(eventInteger(E, "pid"));
+    }
+    auto It = ById.find(eventString(E, "task"));
+    if (It == ById.end())
+      continue;
+    TaskReport &TR = R.Tasks[It->second];
+    if (Kind == "attempt-start")
+      TR.Status = "running";
+    else if (Kind == "attempt-end")
+      TR.Attempts.push_back(attemptFromEvent(E));
+    else if (Kind == "task-done")
+      TR.Status = eventString(E, "status").str();
+  }
+  addCosts(P, R);
+  return R;
+}
+
+json::Value runtime::summaryJson(const RunReport &R) {
+  json::Array Tasks;
+  llvm::StringMap<int64_t> Counts;
+  for (const TaskReport &T : R.Tasks) {
+    ++Counts[T.Status];
+    json::Array Attempts;
+    for (const AttemptRecord &A : T.Attempts)
+      Attempts.push_back(json::Object{{"provider", A.Provider},
+                                      {"model", A.Model},
+                                      {"binding", A.Binding},
+                                      {"outcome", outcomeName(A.Kind)},
+                                      {"exit_code", int64_t(A.ExitCode)},
+                                      {"duration_s", round3(A.DurationS)}});
+    Tasks.push_back(json::Object{{"id", T.Id},
+                                 {"phase", T.Phase},
+                                 {"worker", T.Worker},
+                                 {"status", T.Status},
+                                 {"machine", T.Machine},
+                                 {"estimated_cost_usd", round6(T.CostUsd)},
+                                 {"attempts", std::move(Attempts)}});
+  }
+  json::Object CountObj;
+  for (const auto &C : Counts)
+    CountObj[C.getKey().str()] = C.getValue();
+  return json::Object{{"workflow", R.Workflow},
+                      {"status", R.Status},
+                      {"counts", std::move(CountObj)},
+                      {"estimated_cost_usd", round6(R.EstimateUsd)},
+                      {"plan_estimate_usd", round6(R.PlanEstimateUsd)},
+                      {"tasks", std::move(Tasks)}};
+}
+
+std::string runtime::summaryMarkdown(const RunReport &R) {
+  std::string Out = fmt::format("# {}: {}\n\nEstimated cost: ${:.4f}\n\n",
+                                R.Workflow, R.Status, R.EstimateUsd);
+  Out +=
+      "| task | status | attempts (provider/model: outcome, exit, seconds) |\n"
+      "|---|---|---|\n";
+  for (const TaskReport &T : R.Tasks) {
+    std::string Tries;
+    for (const AttemptRecord &A : T.Attempts)
+      Tries += fmt::format("{}{}: {}, {}, {:.1f}", Tries.empty() ? "" : "; ",
+                           A.Binding, outcomeName(A.Kind).str(), A.ExitCode,
+                           A.DurationS);
+    Out += fmt::format("| {} | {} | {} |\n", T.Id, T.Status, Tries);
+  }
+  return Out;
+}
+
+void runtime::printStatus(llvm::raw_ostream &OS, const RunReport &R) {
+  OS << fmt::format("{}: {} ({})\n", R.Workflow, R.Status, R.RunDir);
+  for (const TaskReport &T : R.Tasks) {
+    std::string Last;
+    if (!T.Attempts.empty())
+      Last =
+          fmt::format(" — {} on {}", outcomeName(T.Attempts.back().Kind).str(),
+                      T.Attempts.back().Binding);
+    OS << fmt::format("  {:<12} {}{} [{} attempt{}]\n", T.Status, T.Id, Last,
+                      T.Attempts.size(), T.Attempts.size() == 1 ? "" : "s");
+  }
+  OS << fmt::format("estimated cost: ${:.4f}\n", R.EstimateUsd);
+}

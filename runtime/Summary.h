@@ -1,0 +1,54 @@
+//===- Summary.h - what a run did, for people and programs -------*- C++
+//-*-===//
+//
+// A run report is made from a live executor (at the end of a run) or from a
+// run directory's journal (`connectorc status`, a run in progress), and
+// written as summary.json, summary.md, or a status listing.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_RUNTIME_SUMMARY_H
+#define CONNECTORC_RUNTIME_SUMMARY_H
+
+#include "runtime/Executor.h"
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace connectorc::runtime {
+
+/// One task in a report.
+struct TaskReport {
+  std::string Id, Phase, Worker, Status, Machine = "local";
+  std::vector<AttemptRecord> Attempts;
+  double CostUsd = 0; ///< estimate on the binding it last ran on
+};
+
+/// A run in a report.
+struct RunReport {
+  std::string Workflow, Status, RunDir;
+  std::vector<TaskReport> Tasks;
+  double EstimateUsd = 0;     ///< of what ran
+  double PlanEstimateUsd = 0; ///< the plan's own estimate
+  int Pid = 0; ///< the runtime's process, from the journal (0: unknown)
+};
+
+/// The report of \p X's run; \p Status is "succeeded", "failed" or
+/// "interrupted".
+RunReport reportFromExecutor(const Executor &X, llvm::StringRef Status,
+                             llvm::StringRef RunDir);
+
+/// The report of a run directory's journal (a run finished or not).
+RunReport reportFromJournal(const ir::Plan &P,
+                            const std::vector<llvm::json::Object> &Events,
+                            llvm::StringRef RunDir);
+
+/// summary.json's contents.
+llvm::json::Value summaryJson(const RunReport &R);
+/// summary.md's contents.
+std::string summaryMarkdown(const RunReport &R);
+/// `connectorc status`'s listing.
+void printStatus(llvm::raw_ostream &OS, const RunReport &R);
+
+} // namespace connectorc::runtime
+
+#endif

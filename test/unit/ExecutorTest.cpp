@@ -1,0 +1,340 @@
+//===- ExecutorTest.cpp - the scheduler, with a fake launcher -------------===//
+#include "runtime/Executor.h"
+#include "runtime/Journal.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include <map>
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+namespace asio = boost::asio;
+namespace json = llvm::json;
+
+namespace {
+/// A clock that moves a millisecond each time it is read, so that short
+/// cool-downs pass however fast the test runs.
+class FakeClock : public Clock {
+public:
+  double now() const override { return Now += 0.001; }
+  std::string utcStamp() const override { return "2026-01-01T00:00:00.000Z"; }
+  mutable double Now = 1000;
+};
+
+/// What a fake session does: print \p Answer and exit with \p Exit.
+struct Script {
+  int Exit = 0;
+  std::string Answer = "an answer";
+};
+
+class FakeSession : public Session {
+public:
+  void signal(int) override {}
+  std::string lastLine() const override { return ""; }
+};
+
+/// Ends every session on the next turn of the loop with the script for
+/// its task's next attempt (success when none is left).
+class FakeLauncher : public Launcher {
+public:
+  explicit FakeLauncher(asio::io_context &Io) : Io(Io) {}
+  llvm::Expected<std::unique_ptr<Session>> launch(const LaunchRequest &R,
+                                                  SessionDone Done) override {
+    std::string Task = envOf(R, "CONNECTOR_TASK");
+    Launched.push_back(Task + "@" + R.Argv.front());
+    Requests.push_back(R);
+    MaxRunning = std::max(MaxRunning, ++Running);
+    Script S;
+    if (!Scripts[Task].empty()) {
+      S = Scripts[Task].front();
+      Scripts[Task].erase(Scripts[Task].begin());
+    }
+    asio::post(Io, [this, R, S, Done] {
+      --Running;
+      {
+        std::error_code EC;
+        llvm::raw_fd_ostream OS(R.AnswerPath, EC);
+        OS << S.Answer;
+      }
+      Done(SessionEnd{S.Exit, false, S.Answer, S.Answer.empty()});
+    });
+    return std::make_unique<FakeSession>();
+  }
+  static std::string envOf(const LaunchRequest &R, llvm::StringRef Name) {
+    for (const std::string &E : R.Env)
+      if (llvm::StringRef(E).startswith((Name + "=").str()))
+        return E.substr(Name.size() + 1);
+    return "";
+  }
+  asio::io_context &Io;
+  std::map<std::string, std::vector<Script>> Scripts;
+  std::vector<std::string> Launched;
+  std::vector<LaunchRequest> Requests;
+  unsigned Running = 0, MaxRunning = 0;
+};
+
+ir::ModelBinding binding(llvm::StringRef Provider, llvm::StringRef Exe) {
+  ir::ModelBinding B;
+  B.Id = (Provider + "/m").str();
+  B.Provider = Provider.str();
+  B.Model = "m";
+  B.Argv = {Exe.str(), "{prompt}"};
+  B.Failures = {{"unavailable", "service unavailable", {}},
+                {"rate-limited", "429 too many requests", {}},
+                {"auth", "", {77}}};
+  return B;
+}
+
+/// A plan of stages; stage I depends on stage I-1; every task has the
+/// candidates \p Cands.
+ir::Plan plan(std::vector<unsigned> Workers, std::vector<unsigned> Cands = {0},
+              unsigned Retries = 0) {
+  ir::Plan P;
+  P.Workflow = "test";
+  P.Bindings = {binding("alpha", "alpha-cli"), binding("beta", "beta-cli")};
+  for (unsigned S = 0; S < Workers.size(); ++S) {
+    ir::PlanStage St;
+    St.Name = "s" + std::to_string(S);
+    if (S)
+      St.DependsOn = {S - 1};
+    for (unsigned W = 1; W <= Workers[S]; ++W) {
+      ir::Task T;
+      T.Stage = S;
+      T.Worker = W;
+      T.WorkerName = std::to_string(W);
+      T.Id = St.Name + "/" + T.WorkerName;
+      T.Prompt = "do " + T.Id;
+      T.Candidates.assign(Cands.begin(), Cands.end());
+      T.Output = "scratchpad/" + T.Id + ".md";
+      T.Retries = Retries;
+      T.Machines = {"local"};
+      St.Tasks.push_back(P.Tasks.size());
+      P.Tasks.push_back(std::move(T));
+    }
+    P.Stages.push_back(std::move(St));
+  }
+  EXPECT_EQ(ir::verifyPlan(P), "");
+  return P;
+}
+
+class ExecutorTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    llvm::SmallString<128> Dir;
+    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("executor", Dir));
+    RunDir = std::string(Dir);
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(RunDir); }
+
+  /// Runs \p P to the end; returns the executor for inspection.
+  std::unique_ptr<Executor> run(const ir::Plan &P, unsigned Jobs = 4,
+                                const std::vector<json::Object> &Past = {}) {
+    O.Jobs = Jobs;
+    O.RunDir = RunDir;
+    O.BackoffBaseS = 0.001;
+    auto X = std::make_unique<Executor>(
+        Io, P, L, Clock, O,
+        [this](json::Object E, bool) { Events.push_back(std::move(E)); },
+        FlushFn);
+    X->restore(Past);
+    bool Finished = false;
+    X->start([&] { Finished = true; });
+    Io.run();
+    EXPECT_TRUE(Finished);
+    return X;
+  }
+  std::string answer(llvm::StringRef RunRelative) {
+    auto Buf = llvm::MemoryBuffer::getFile(RunDir + "/" + RunRelative);
+    return Buf ? (*Buf)->getBuffer().str() : "<missing>";
+  }
+
+  ExecutorOptions O;
+  FlushEvents FlushFn;
+  asio::io_context Io;
+  FakeLauncher L{Io};
+  FakeClock Clock;
+  std::string RunDir;
+  std::vector<json::Object> Events;
+};
+} // namespace
+
+TEST_F(ExecutorTest, StagesRunInOrderAndAnswersLand) {
+  ir::Plan P = plan({2, 1});
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(L.Launched.size(), 3u);
+  EXPECT_EQ(L.Launched[2], "s1/1@alpha-cli");
+  EXPECT_EQ(X->count(TaskStatus::Succeeded), 3u);
+  EXPECT_EQ(answer("scratchpad/s0/1.md"), "an answer");
+  EXPECT_EQ(answer("sessions/s1/1/output.md"), "an answer");
+  // The second stage reads the first's answers; the prompt is an argument.
+  EXPECT_EQ(FakeLauncher::envOf(L.Requests[2], "CONNECTOR_INPUTS"),
+            RunDir + "/scratchpad/s0/1.md:" + RunDir + "/scratchpad/s0/2.md");
+  EXPECT_EQ(L.Requests[2].Argv[1], "do s1/1");
+}
+
+TEST_F(ExecutorTest, AtMostJobsAtOnce) {
+  ir::Plan P = plan({7});
+  run(P, /*Jobs=*/2);
+  EXPECT_EQ(L.Launched.size(), 7u);
+  EXPECT_EQ(L.MaxRunning, 2u);
+}
+
+TEST_F(ExecutorTest, ProviderFailureFailsOver) {
+  ir::Plan P = plan({1}, {0, 1});
+  L.Scripts["s0/1"] = {{1, "error: service unavailable"}};
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(L.Launched.size(), 2u);
+  EXPECT_EQ(L.Launched[1], "s0/1@beta-cli");
+  ASSERT_EQ(X->attempts(0).size(), 2u);
+  EXPECT_EQ(X->attempts(0)[0].Kind, OutcomeKind::Unavailable);
+  EXPECT_EQ(X->attempts(0)[1].Kind, OutcomeKind::Success);
+  EXPECT_EQ(X->status(0), TaskStatus::Succeeded);
+}
+
+TEST_F(ExecutorTest, UnavailableProviderIsSkippedByLaterTasks) {
+  ir::Plan P = plan({1, 1}, {0, 1});
+  L.Scripts["s0/1"] = {{1, "service unavailable"}};
+  run(P);
+  // s1/1 goes straight to beta: alpha is cooling down.
+  ASSERT_EQ(L.Launched.size(), 3u);
+  EXPECT_EQ(L.Launched[2], "s1/1@beta-cli");
+}
+
+TEST_F(ExecutorTest, EmptyAnswerIsAProviderFailure) {
+  ir::Plan P = plan({1}, {0, 1});
+  L.Scripts["s0/1"] = {{0, ""}};
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(X->attempts(0).size(), 2u);
+  EXPECT_EQ(X->attempts(0)[0].Kind, OutcomeKind::Empty);
+}
+
+TEST_F(ExecutorTest, AuthFailureIsNeverRetriedOnTheSameModel) {
+  ir::Plan P = plan({1}, {0});
+  L.Scripts["s0/1"] = {{77, "not logged in"}};
+  std::unique_ptr<Executor> X = run(P);
+  EXPECT_EQ(L.Launched.size(), 1u);
+  EXPECT_EQ(X->status(0), TaskStatus::Failed);
+}
+
+TEST_F(ExecutorTest, TaskFailureRetriesThenSkipsDependants) {
+  ir::Plan P = plan({1, 2}, {0}, /*Retries=*/2);
+  L.Scripts["s0/1"] = {{1, "boom"}, {1, "boom"}, {1, "boom"}};
+  std::unique_ptr<Executor> X = run(P);
+  EXPECT_EQ(L.Launched.size(), 3u);
+  EXPECT_EQ(X->status(0), TaskStatus::Failed);
+  EXPECT_EQ(X->status(1), TaskStatus::Skipped);
+  EXPECT_EQ(X->status(2), TaskStatus::Skipped);
+  EXPECT_EQ(X->attempts(0).size(), 3u);
+}
+
+TEST_F(ExecutorTest, RetrySucceeds) {
+  ir::Plan P = plan({1}, {0}, /*Retries=*/1);
+  L.Scripts["s0/1"] = {{1, "boom"}};
+  std::unique_ptr<Executor> X = run(P);
+  EXPECT_EQ(X->status(0), TaskStatus::Succeeded);
+  EXPECT_EQ(X->attempts(0).size(), 2u);
+}
+
+TEST_F(ExecutorTest, RestoredTasksAreNotRunAgain) {
+  ir::Plan P = plan({1, 1});
+  // A previous run finished s0/1 and wrote its answer.
+  std::error_code EC =
+      llvm::sys::fs::create_directories(RunDir + "/scratchpad/s0");
+  ASSERT_FALSE(EC);
+  {
+    llvm::raw_fd_ostream OS(RunDir + "/scratchpad/s0/1.md", EC);
+    OS << "earlier";
+  }
+  std::vector<json::Object> Past;
+  Past.push_back(json::Object{{"event", "attempt-end"},
+                              {"task", "s0/1"},
+                              {"binding", "alpha/m"},
+                              {"outcome", "success"}});
+  Past.push_back(json::Object{
+      {"event", "task-done"}, {"task", "s0/1"}, {"status", "succeeded"}});
+  std::unique_ptr<Executor> X = run(P, 4, Past);
+  ASSERT_EQ(L.Launched.size(), 1u);
+  EXPECT_EQ(L.Launched[0], "s1/1@alpha-cli");
+  EXPECT_EQ(X->attempts(0).size(), 1u);
+  EXPECT_EQ(answer("scratchpad/s0/1.md"), "earlier");
+}
+
+TEST_F(ExecutorTest, DoneIsRecordedDurablyAfterTheAnswer) {
+  ir::Plan P = plan({1});
+  run(P);
+  auto Done = llvm::find_if(Events, [](const json::Object &E) {
+    return eventString(E, "event") == "task-done";
+  });
+  ASSERT_NE(Done, Events.end());
+  EXPECT_EQ(eventString(*Done, "status"), "succeeded");
+  EXPECT_EQ(eventString(*Done, "output"), "scratchpad/s0/1.md");
+}
+
+TEST_F(ExecutorTest, RateLimitBacksOffAndTriesAgain) {
+  ir::Plan P = plan({1}, {0});
+  L.Scripts["s0/1"] = {{1, "error: 429 too many requests"}};
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(X->attempts(0).size(), 2u);
+  EXPECT_EQ(X->attempts(0)[0].Kind, OutcomeKind::RateLimited);
+  EXPECT_EQ(X->status(0), TaskStatus::Succeeded);
+  EXPECT_TRUE(llvm::any_of(Events, [](const json::Object &E) {
+    return eventString(E, "event") == "backoff";
+  }));
+}
+
+TEST_F(ExecutorTest, ProviderRoundsAreBounded) {
+  ir::Plan P = plan({1}, {0});
+  O.ProviderRounds = 3;
+  L.Scripts["s0/1"] = {{1, "429 too many requests"},
+                       {1, "429 too many requests"},
+                       {1, "429 too many requests"},
+                       {1, "429 too many requests"}};
+  std::unique_ptr<Executor> X = run(P);
+  EXPECT_EQ(X->attempts(0).size(), 3u);
+  EXPECT_EQ(X->status(0), TaskStatus::Failed);
+}
+
+TEST_F(ExecutorTest, SimulatedBindingsGetTheSimVariables) {
+  ir::Plan P = plan({1, 1}, {0});
+  P.Bindings[0].Simulated = true;
+  P.Bindings[0].Argv = {"{connectorc}", "sim-agent"};
+  P.Bindings[0].Via = ir::PromptVia::Stdin;
+  O.SelfExe = "/opt/bin/connectorc";
+  O.SimulateFail["alpha"] = "rate-limit";
+  O.SimulateFail["beta"] = "auth";
+  run(P);
+  ASSERT_EQ(L.Requests.size(), 2u);
+  const LaunchRequest &R = L.Requests[0];
+  EXPECT_EQ(R.Argv[0], "/opt/bin/connectorc");
+  EXPECT_EQ(R.Prompt, "do s0/1");
+  EXPECT_EQ(FakeLauncher::envOf(R, "CONNECTOR_SIM_AS"), "alpha/m");
+  EXPECT_EQ(FakeLauncher::envOf(R, "CONNECTOR_SIM_FAIL"), "rate-limit");
+}
+
+TEST_F(ExecutorTest, UnsimulatedBindingsGetNoSimVariables) {
+  ir::Plan P = plan({1}, {0});
+  O.SimulateFail["alpha"] = "rate-limit";
+  run(P);
+  ASSERT_EQ(L.Requests.size(), 1u);
+  EXPECT_EQ(FakeLauncher::envOf(L.Requests[0], "CONNECTOR_SIM_FAIL"), "");
+  EXPECT_EQ(FakeLauncher::envOf(L.Requests[0], "CONNECTOR_SIM_AS"), "");
+}
+
+TEST_F(ExecutorTest, DependantsStartOnlyAfterTheJournalFlush) {
+  ir::Plan P = plan({3, 1});
+  std::vector<size_t> LaunchesAtFlush;
+  FlushFn = [&] { LaunchesAtFlush.push_back(L.Launched.size()); };
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(L.Launched.size(), 4u);
+  // The three first tasks end in the same turn of the loop: one flush for
+  // their three records, before s1/1 starts; then one for s1/1.
+  ASSERT_EQ(LaunchesAtFlush.size(), 2u);
+  EXPECT_EQ(LaunchesAtFlush[0], 3u);
+  EXPECT_EQ(LaunchesAtFlush[1], 4u);
+  EXPECT_EQ(X->count(TaskStatus::Succeeded), 4u);
+}

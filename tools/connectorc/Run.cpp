@@ -1,0 +1,242 @@
+//===- Run.cpp - `connectorc run`, `logs` and `status` --------------------===//
+//
+// Thin: parses the command line, compiles a spec (or loads a plan) and hands
+// it to the runtime library.
+//
+//===----------------------------------------------------------------------===//
+#include "Commands.h"
+#include "Compile.h"
+
+#include "ir/PlanJson.h"
+#include "runtime/Run.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/WithColor.h"
+
+#include <unistd.h>
+
+using namespace connectorc;
+using namespace connectorc::driver;
+namespace cl = llvm::cl;
+
+namespace {
+cl::opt<std::string> Input(cl::Positional, cl::Optional,
+                           cl::desc("<file.connector.json | plan.json>"),
+                           cl::sub(runCommand()), cl::cat(Category));
+cl::opt<unsigned> Jobs("jobs",
+                       cl::desc("Run at most N tasks at once (default: cores "
+                                "x 4; agents mostly wait on the network)"),
+                       cl::value_desc("N"), cl::init(0), cl::sub(runCommand()),
+                       cl::cat(Category));
+cl::alias JobsShort("j", cl::desc("Alias for --jobs"), cl::aliasopt(Jobs),
+                    cl::cat(Category));
+cl::opt<std::string> RunDir("run-dir",
+                            cl::desc("Run directory (default: "
+                                     ".connector/runs/<workflow>-<UTC time>/)"),
+                            cl::value_desc("dir"), cl::sub(runCommand()),
+                            cl::cat(Category));
+cl::opt<bool> Resume("resume",
+                     cl::desc("Continue the run in --run-dir: finished tasks "
+                              "are kept, the others start afresh"),
+                     cl::sub(runCommand()), cl::cat(Category));
+cl::list<std::string> SimulateFail(
+    "simulate-fail",
+    cl::desc("Make the sim agent fail as PROVIDER would (KIND: unavailable, "
+             "rate-limit, overloaded, auth, context, crash, hang, empty)"),
+    cl::value_desc("PROVIDER=KIND"), cl::sub(runCommand()), cl::cat(Category));
+cl::opt<std::string> Timeout("timeout",
+                             cl::desc("Per-task timeout for every task "
+                                      "(30s, 20m, 2h), over the plan's"),
+                             cl::value_desc("duration"), cl::sub(runCommand()),
+                             cl::cat(Category));
+cl::opt<bool> Quiet("quiet", cl::desc("Print only problems and the result"),
+                    cl::sub(runCommand()), cl::cat(Category));
+cl::opt<bool> Verbose("verbose",
+                      cl::desc("Also print every attempt's end and back-off"),
+                      cl::sub(runCommand()), cl::cat(Category));
+cl::opt<std::string>
+    EventsOut("events",
+              cl::desc("Stream the journal's events as JSON lines to a file "
+                       "('-' for stdout)"),
+              cl::value_desc("file"), cl::sub(runCommand()), cl::cat(Category));
+// For tests and impatient users; not in --help.
+cl::opt<double> KillGrace("kill-grace", cl::Hidden, cl::init(5),
+                          cl::desc("Seconds between SIGTERM and SIGKILL"),
+                          cl::sub(runCommand()));
+cl::opt<double> CoolDown("cool-down", cl::Hidden, cl::init(60),
+                         cl::desc("Seconds an unavailable provider is skipped"),
+                         cl::sub(runCommand()));
+cl::opt<double> BackoffBase("backoff-base", cl::Hidden, cl::init(2),
+                            cl::desc("First rate-limit back-off, seconds"),
+                            cl::sub(runCommand()));
+
+cl::opt<std::string> LogsDir(cl::Positional, cl::Required,
+                             cl::desc("<run dir>"), cl::sub(logsCommand()),
+                             cl::cat(Category));
+cl::opt<std::string> LogsTask(cl::Positional, cl::Required,
+                              cl::desc("<task id>"), cl::sub(logsCommand()),
+                              cl::cat(Category));
+cl::opt<bool> Follow("follow",
+                     cl::desc("Keep printing as the transcript grows, until "
+                              "the task is done"),
+                     cl::sub(logsCommand()), cl::cat(Category));
+cl::alias FollowShort("f", cl::desc("Alias for --follow"), cl::aliasopt(Follow),
+                      cl::cat(Category));
+cl::opt<bool> Raw("raw", cl::desc("Print the terminal bytes as they came"),
+                  cl::sub(logsCommand()), cl::cat(Category));
+
+cl::opt<std::string> StatusDir(cl::Positional, cl::Required,
+                               cl::desc("<run dir>"), cl::sub(statusCommand()),
+                               cl::cat(Category));
+
+int usage(llvm::StringRef Tool, const llvm::Twine &Message) {
+  llvm::WithColor::error(llvm::errs(), Tool) << Message << '\n';
+  return ExitUsage;
+}
+
+int failure(llvm::StringRef Tool, llvm::Error E) {
+  llvm::WithColor::error(llvm::errs(), Tool)
+      << llvm::toString(std::move(E)) << '\n';
+  return ExitFailure;
+}
+
+/// "90", "90s", "20m", "2h" -> seconds; std::nullopt when malformed.
+std::optional<double> parseDuration(llvm::StringRef S) {
+  double Scale = 1;
+  if (S.consume_back("s"))
+    Scale = 1;
+  else if (S.consume_back("m"))
+    Scale = 60;
+  else if (S.consume_back("h"))
+    Scale = 3600;
+  double V = 0;
+  if (S.empty() || S.getAsDouble(V) || V <= 0)
+    return std::nullopt;
+  return V * Scale;
+}
+
+std::string selfExe() {
+  char Buf[4096];
+  ssize_t N = ::readlink("/proc/self/exe", Buf, sizeof Buf - 1);
+  return N > 0 ? std::string(Buf, static_cast<size_t>(N)) : "connectorc";
+}
+
+/// The plan to run: the run directory's (--resume), a plan file, or a spec
+/// compiled here. Sets \p Status when there is none.
+std::optional<ir::Plan> loadPlan(int &Status) {
+  if (Resume) {
+    llvm::Expected<ir::Plan> P = runtime::loadRunPlan(RunDir);
+    if (!P) {
+      Status = failure("connectorc run", P.takeError());
+      return std::nullopt;
+    }
+    return std::move(*P);
+  }
+  auto Buf = llvm::MemoryBuffer::getFileOrSTDIN(Input, /*IsText=*/true);
+  if (Buf && Driver::isPlanFile((*Buf)->getBuffer())) {
+    if (Simulate)
+      llvm::WithColor::warning(llvm::errs(), "connectorc run")
+          << "--simulate does not change a plan file; build the plan with "
+             "--simulate instead\n";
+    llvm::Expected<ir::Plan> P = ir::readPlanJson((*Buf)->getBuffer(), Input);
+    if (!P) {
+      Status = failure("connectorc run", P.takeError());
+      return std::nullopt;
+    }
+    return std::move(*P);
+  }
+  Driver D;
+  bool RegistryOk = D.loadRegistry();
+  std::optional<ir::Plan> Plan;
+  PassOptions Opts;
+  Opts.Simulate = Simulate;
+  if (RegistryOk)
+    Plan = D.compile(Input, std::move(Opts));
+  D.printDiagnostics();
+  if (D.FE.hadUnreadableFile() || !RegistryOk)
+    Status = ExitUsage;
+  else if (!Plan || D.exitStatus() != ExitOk)
+    Status = ExitFailure;
+  else
+    return Plan;
+  return std::nullopt;
+}
+
+/// Checks the combination of options; fills \p O.
+int runOptions(runtime::RunOptions &O) {
+  const char *Tool = "connectorc run";
+  if (Resume && RunDir.empty())
+    return usage(Tool, "--resume needs --run-dir DIR");
+  if (Resume && !Input.empty())
+    return usage(Tool, "--resume takes the plan from the run directory; "
+                       "give no input file");
+  if (!Resume && Input.empty())
+    return usage(Tool, "no input file (a connector.json spec or a plan)");
+  if (Quiet && Verbose)
+    return usage(Tool, "--quiet and --verbose exclude each other");
+  for (const std::string &F : SimulateFail) {
+    std::string Provider, Kind;
+    if (!runtime::parseSimulateFail(F, Provider, Kind))
+      return usage(Tool, "--simulate-fail wants PROVIDER=KIND with KIND one "
+                         "of unavailable, rate-limit, overloaded, auth, "
+                         "context, crash, hang, empty; got '" +
+                             F + "'");
+    O.SimulateFail[Provider] = Kind;
+  }
+  if (!Timeout.empty()) {
+    std::optional<double> S = parseDuration(Timeout);
+    if (!S)
+      return usage(Tool, "--timeout wants a duration such as 90s, 20m or 2h; "
+                         "got '" +
+                             Timeout + "'");
+    O.TimeoutS = *S;
+  }
+  O.RunDir = RunDir;
+  O.Resume = Resume;
+  O.Jobs = Jobs;
+  O.Level = Quiet     ? runtime::Verbosity::Quiet
+            : Verbose ? runtime::Verbosity::Verbose
+                      : runtime::Verbosity::Normal;
+  O.EventsPath = EventsOut;
+  O.SelfExe = selfExe();
+  O.KillGraceS = KillGrace;
+  O.CoolDownS = CoolDown;
+  O.BackoffBaseS = BackoffBase;
+  return ExitOk;
+}
+} // namespace
+
+int driver::runRun() {
+  runtime::RunOptions O;
+  if (int Status = runOptions(O))
+    return Status;
+  int Status = ExitFailure;
+  std::optional<ir::Plan> Plan = loadPlan(Status);
+  if (!Plan)
+    return Status;
+  llvm::Expected<runtime::RunResult> R = runtime::runPlan(*Plan, O);
+  if (!R)
+    return failure("connectorc run", R.takeError());
+  switch (*R) {
+  case runtime::RunResult::Succeeded:
+    return ExitOk;
+  case runtime::RunResult::Failed:
+    return ExitFailure;
+  case runtime::RunResult::Interrupted:
+    return ExitInterrupted;
+  }
+  return ExitFailure;
+}
+
+int driver::runLogs() {
+  if (llvm::Error E =
+          runtime::printLogs(LogsDir, LogsTask, Raw, Follow, llvm::outs()))
+    return failure("connectorc logs", std::move(E));
+  return ExitOk;
+}
+
+int driver::runStatus() {
+  if (llvm::Error E = runtime::printRunStatus(StatusDir, llvm::outs()))
+    return failure("connectorc status", std::move(E));
+  return ExitOk;
+}
