@@ -38,6 +38,9 @@ struct ModelBinding {
   PromptVia Via = PromptVia::Arg;
   std::string ReadyPattern; ///< Via == Type: when the UI is ready for input
   std::string IdlePattern;  ///< Via == Type: when the answer is complete
+  /// When set, the program prints JSON and the answer is this string member
+  /// of it (runtime/StructuredAnswer.h); empty: the answer is the output.
+  std::string AnswerJsonField;
   std::vector<FailurePattern> Failures;
   Price Cost;
   Tier ModelTier = Tier::Balanced;

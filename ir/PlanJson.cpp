@@ -123,6 +123,7 @@ void PlanWriter::binding(const ModelBinding &B) {
   field("prompt_via", promptViaName(B.Via));
   optField("ready_pattern", B.ReadyPattern);
   optField("idle_pattern", B.IdlePattern);
+  optField("answer_json_field", B.AnswerJsonField);
   key("failures");
   W.StartArray();
   for (const FailurePattern &F : B.Failures) {
@@ -455,6 +456,7 @@ void PlanReader::binding(const Value &V, const std::string &At,
   B.Via = enumField(V, "prompt_via", At, PromptVia::Arg, parsePromptVia);
   B.ReadyPattern = str(V, "ready_pattern", At);
   B.IdlePattern = str(V, "idle_pattern", At);
+  B.AnswerJsonField = str(V, "answer_json_field", At);
   array(V, "failures", At, [&](const Value &F, const std::string &FAt) {
     FailurePattern FP;
     FP.Kind = str(F, "kind", FAt, true);

@@ -80,6 +80,8 @@ static void mergeProvider(Provider &P, const Value &Obj) {
       P.ReadyPattern = str(V);
     else if (Key == "idle_pattern")
       P.IdlePattern = str(V);
+    else if (Key == "answer_json_field")
+      P.AnswerJsonField = str(V);
     else if (Key == "default_model")
       P.DefaultModel = str(V);
     else if (Key == "env")
@@ -318,6 +320,7 @@ ir::ModelBinding ProviderRegistry::bind(const Provider &P,
   }
   B.ReadyPattern = P.ReadyPattern;
   B.IdlePattern = P.IdlePattern;
+  B.AnswerJsonField = P.AnswerJsonField;
   B.Failures = P.Failures;
   B.EnvKeys = P.EnvKeys;
   B.DefaultOutputTokens = P.DefaultOutputTokens;

@@ -32,6 +32,7 @@ struct Provider {
   std::vector<std::string> Args; ///< may hold {prompt} and {model}
   ir::PromptVia Via = ir::PromptVia::Arg;
   std::string ReadyPattern, IdlePattern;
+  std::string AnswerJsonField; ///< see ir::ModelBinding::AnswerJsonField
   std::string DefaultModel;
   std::vector<std::string> EnvKeys;
   std::vector<std::pair<std::string, std::string>> Install; ///< npm → package

@@ -2,6 +2,7 @@
 #include "runtime/Executor.h"
 #include "runtime/Files.h"
 #include "runtime/Journal.h"
+#include "runtime/StructuredAnswer.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Errc.h"
@@ -297,6 +298,9 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   TS.Live.reset();
   Outcome O = classifyAttempt(B, End.ExitCode, End.ExecFailed, End.OutputTail,
                               End.AnswerEmpty);
+  if (O.Kind == OutcomeKind::Success && !B.AnswerJsonField.empty())
+    if (std::optional<Outcome> Bad = takeStructuredAnswer(T, B))
+      O = std::move(*Bad);
   if (TS.TimedOut)
     O = {OutcomeKind::Timeout, std::nullopt, "timed out"};
   else if (Stopping && O.Kind != OutcomeKind::Success)
@@ -383,6 +387,29 @@ void Executor::succeed(unsigned T) {
   finishTask(T, TaskStatus::Succeeded);
   if (!Task.Until.empty())
     skipRestOfDialogue(T);
+}
+
+std::optional<Outcome>
+Executor::takeStructuredAnswer(unsigned T, const ir::ModelBinding &B) {
+  std::string Tmp = sessionDir(T) + "/output.md.tmp";
+  auto Buf = llvm::MemoryBuffer::getFile(Tmp);
+  if (!Buf)
+    return Outcome{OutcomeKind::TaskFailure, std::nullopt,
+                   "cannot read " + Tmp + ": " + Buf.getError().message()};
+  llvm::Expected<std::string> Answer =
+      extractJsonAnswer((*Buf)->getBuffer(), B.AnswerJsonField);
+  if (!Answer)
+    return Outcome{OutcomeKind::TaskFailure, std::nullopt,
+                   llvm::toString(Answer.takeError())};
+  if (llvm::StringRef(*Answer).trim().empty())
+    return Outcome{OutcomeKind::Empty, std::nullopt,
+                   "the structured answer is empty"};
+  // The whole output stays in the transcript; the answer is the member.
+  Buf->reset();
+  if (llvm::Error E = writeFileAtomic(Tmp, *Answer))
+    return Outcome{OutcomeKind::TaskFailure, std::nullopt,
+                   llvm::toString(std::move(E))};
+  return std::nullopt;
 }
 
 void Executor::skipRestOfDialogue(unsigned T) {

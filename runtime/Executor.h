@@ -156,6 +156,11 @@ private:
   void onProviderFailure(unsigned T, const Outcome &O);
   void onTaskFailure(unsigned T, const Outcome &O);
   void succeed(unsigned T);
+  /// For a binding with structured output: replaces the answer file with
+  /// the answer member of the JSON the program printed. A failure outcome
+  /// when there is none (or it is empty).
+  std::optional<Outcome> takeStructuredAnswer(unsigned T,
+                                              const ir::ModelBinding &B);
   void fail(unsigned T, llvm::StringRef Why);
   void finishTask(unsigned T, TaskStatus S, llvm::StringRef Why = "");
   void skipRestOfDialogue(unsigned T);
