@@ -148,7 +148,7 @@ private:
   SystemClock Clock;
   std::optional<Journal> Log;
   std::unique_ptr<llvm::raw_fd_ostream> EventsFile;
-  llvm::raw_ostream *Events = nullptr;
+  llvm::raw_fd_ostream *Events = nullptr;
   std::unique_ptr<Executor> X;
   std::unique_ptr<StatusPrinter> Status;
   llvm::Error Failure = llvm::Error::success();
@@ -198,6 +198,15 @@ void Runner::sink(json::Object E, bool Durable) {
   if (Events) {
     *Events << toJsonText(json::Value(std::move(E))) << '\n';
     Events->flush();
+    if (Events->has_error()) {
+      // The reader went away (a closed pipe) or the disk is full: the run
+      // goes on, and the journal still has every event.
+      Events->clear_error();
+      Events = nullptr;
+      llvm::WithColor::warning(llvm::errs(), "connectorc run")
+          << "cannot write the events stream any more; the journal "
+             "(events.jsonl) has every event\n";
+    }
   }
 }
 
