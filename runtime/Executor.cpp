@@ -405,8 +405,9 @@ Executor::takeStructuredAnswer(unsigned T, const ir::ModelBinding &B) {
     return Outcome{OutcomeKind::Empty, std::nullopt,
                    "the structured answer is empty"};
   // The whole output stays in the transcript; the answer is the member.
+  // succeed() flushes and renames the file, as for any other answer.
   Buf->reset();
-  if (llvm::Error E = writeFileAtomic(Tmp, *Answer))
+  if (llvm::Error E = writeFile(Tmp, *Answer))
     return Outcome{OutcomeKind::TaskFailure, std::nullopt,
                    llvm::toString(std::move(E))};
   return std::nullopt;

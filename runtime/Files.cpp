@@ -57,42 +57,53 @@ llvm::Error runtime::commitFile(llvm::StringRef Tmp, llvm::StringRef Path) {
   return llvm::Error::success();
 }
 
+llvm::Error runtime::writeFile(llvm::StringRef Path, llvm::StringRef Contents) {
+  int FD = ::open(Path.str().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  0644);
+  if (FD < 0)
+    return errnoError("cannot create " + Path);
+  llvm::Error E = writeAll(FD, Contents, Path);
+  ::close(FD);
+  return E;
+}
+
 llvm::Error runtime::writeFileAtomic(llvm::StringRef Path,
                                      llvm::StringRef Contents) {
   if (llvm::Error E = createParentDirs(Path))
     return E;
   std::string Tmp = tmpName(Path);
-  int FD = ::open(Tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (FD < 0)
-    return errnoError("cannot create " + Tmp);
-  llvm::Error E = writeAll(FD, Contents, Tmp);
-  ::close(FD);
-  if (E)
+  if (llvm::Error E = writeFile(Tmp, Contents))
     return E;
   return commitFile(Tmp, Path);
 }
 
-llvm::Error runtime::copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
-                                    llvm::StringRef TmpDir) {
+/// Makes \p To's directory and names the temporary file for it in \p TmpDir.
+static llvm::Expected<std::string> tmpFor(llvm::StringRef To,
+                                          llvm::StringRef TmpDir) {
   if (llvm::Error E = createParentDirs(To))
     return E;
-  std::string Tmp =
-      tmpName((TmpDir + "/" + llvm::sys::path::filename(To)).str());
-  if (std::error_code EC = llvm::sys::fs::copy_file(From, Tmp))
-    return llvm::createStringError(EC, "cannot copy " + From + " to " + Tmp);
-  return commitFile(Tmp, To);
+  return tmpName((TmpDir + "/" + llvm::sys::path::filename(To)).str());
+}
+
+llvm::Error runtime::copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
+                                    llvm::StringRef TmpDir) {
+  llvm::Expected<std::string> Tmp = tmpFor(To, TmpDir);
+  if (!Tmp)
+    return Tmp.takeError();
+  if (std::error_code EC = llvm::sys::fs::copy_file(From, *Tmp))
+    return llvm::createStringError(EC, "cannot copy " + From + " to " + *Tmp);
+  return commitFile(*Tmp, To);
 }
 
 llvm::Error runtime::linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
                                     llvm::StringRef TmpDir) {
-  if (llvm::Error E = createParentDirs(To))
-    return E;
-  std::string Tmp =
-      tmpName((TmpDir + "/" + llvm::sys::path::filename(To)).str());
-  ::unlink(Tmp.c_str());
-  if (::link(From.str().c_str(), Tmp.c_str()) != 0)
+  llvm::Expected<std::string> Tmp = tmpFor(To, TmpDir);
+  if (!Tmp)
+    return Tmp.takeError();
+  ::unlink(Tmp->c_str());
+  if (::link(From.str().c_str(), Tmp->c_str()) != 0)
     return copyFileAtomic(From, To, TmpDir);
-  if (::rename(Tmp.c_str(), To.str().c_str()) != 0)
-    return errnoError("cannot rename " + Tmp + " to " + To);
+  if (::rename(Tmp->c_str(), To.str().c_str()) != 0)
+    return errnoError("cannot rename " + *Tmp + " to " + To);
   return llvm::Error::success();
 }

@@ -7,6 +7,10 @@
 
 namespace connectorc::runtime {
 
+/// Writes \p Contents to \p Path (created or truncated), with no flush: for
+/// a file that is committed later (commitFile).
+llvm::Error writeFile(llvm::StringRef Path, llvm::StringRef Contents);
+
 /// Writes \p Contents to \p Path atomically: a temporary file beside it,
 /// fsync, rename, so a reader (or a resumed run) sees all or nothing.
 llvm::Error writeFileAtomic(llvm::StringRef Path, llvm::StringRef Contents);
