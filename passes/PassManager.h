@@ -10,6 +10,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ namespace connectorc {
 struct PassOptions {
   /// Bind every model to the offline sim agent (prices stay the real ones).
   bool Simulate = false;
+  /// With Simulate: provider -> sim failure kind, baked into the simulated
+  /// bindings' environment (CONNECTOR_SIM_FAIL) so that an emitted artifact
+  /// fails over as `connectorc run --simulate-fail` does.
+  std::map<std::string, std::string> SimulateFail;
   std::vector<std::string> PrintAfter;
   bool PrintAfterAll = false;
   bool PrintChanged = false;

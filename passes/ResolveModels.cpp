@@ -104,6 +104,9 @@ static std::optional<ir::ModelBinding> bindModel(Compilation &C,
     B.Failures.insert(B.Failures.end(), S.Failures.begin(), S.Failures.end());
     B.EnvKeys.clear();
     B.Env.clear();
+    auto Fail = C.Opts.SimulateFail.find(B.Provider);
+    if (Fail != C.Opts.SimulateFail.end())
+      B.Env.push_back({"CONNECTOR_SIM_FAIL", Fail->second});
     B.Simulated = true;
   }
   return B;

@@ -85,6 +85,9 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
     // "${NAME}": a secret the plan does not hold; it is in our environment.
     if (V.startswith("${") && V.endswith("}"))
       continue;
+    // A failure baked in by `build --simulate-fail` yields to run's own.
+    if (Name == "CONNECTOR_SIM_FAIL" && Opts.SimulateFail.count(B.Provider))
+      continue;
     Set(Name, V);
   }
   Set("TERM", "xterm-256color");

@@ -92,6 +92,10 @@ int driver::runBuild() {
     bool RegistryOk = D.loadRegistry();
     PassOptions Opts;
     Opts.Simulate = Simulate;
+    if (std::optional<std::string> Bad = parseSimulateFails(Opts.SimulateFail))
+      return usage(*Bad);
+    if (!Opts.SimulateFail.empty() && !Simulate)
+      return usage("--simulate-fail needs --simulate");
     Opts.PrintAfter = PrintAfter;
     Opts.PrintAfterAll = PrintAfterAll;
     Opts.PrintChanged = PrintChanged;

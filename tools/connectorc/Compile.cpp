@@ -4,6 +4,7 @@
 
 #include "frontend/Lower.h"
 #include "ir/DiagnosticPrinter.h"
+#include "runtime/Run.h"
 
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
@@ -23,6 +24,28 @@ cl::opt<bool> driver::Simulate(
     cl::desc("Bind every model to the offline sim agent (prices stay real)"),
     cl::sub(buildCommand()), cl::sub(explainCommand()), cl::sub(runCommand()),
     cl::cat(Category));
+
+cl::list<std::string> driver::SimulateFail(
+    "simulate-fail",
+    cl::desc("Make the sim agent fail as PROVIDER would (KIND: unavailable, "
+             "rate-limit, overloaded, auth, context, crash, hang, empty); "
+             "build bakes it into the artifact"),
+    cl::value_desc("PROVIDER=KIND"), cl::sub(buildCommand()),
+    cl::sub(runCommand()), cl::cat(Category));
+
+std::optional<std::string>
+driver::parseSimulateFails(std::map<std::string, std::string> &Out) {
+  for (const std::string &F : SimulateFail) {
+    std::string Provider, Kind;
+    if (!runtime::parseSimulateFail(F, Provider, Kind))
+      return "--simulate-fail wants PROVIDER=KIND with KIND one of "
+             "unavailable, rate-limit, overloaded, auth, context, crash, "
+             "hang, empty; got '" +
+             F + "'";
+    Out[Provider] = Kind;
+  }
+  return std::nullopt;
+}
 
 namespace {
 enum class ColorMode { Auto, Always, Never };

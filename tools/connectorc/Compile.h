@@ -16,6 +16,11 @@ namespace connectorc::driver {
 /// Options of every subcommand that compiles (lint, build, explain).
 extern llvm::cl::opt<std::string> ProvidersFile;
 extern llvm::cl::opt<bool> Simulate;
+/// --simulate-fail PROVIDER=KIND (build and run).
+extern llvm::cl::list<std::string> SimulateFail;
+/// Reads --simulate-fail into \p Out; the usage message when one is bad.
+std::optional<std::string>
+parseSimulateFails(std::map<std::string, std::string> &Out);
 
 /// One compilation: the diagnostics, the registry, and what was made.
 class Driver {

@@ -39,11 +39,6 @@ cl::opt<bool> Resume("resume",
                      cl::desc("Continue the run in --run-dir: finished tasks "
                               "are kept, the others start afresh"),
                      cl::sub(runCommand()), cl::cat(Category));
-cl::list<std::string> SimulateFail(
-    "simulate-fail",
-    cl::desc("Make the sim agent fail as PROVIDER would (KIND: unavailable, "
-             "rate-limit, overloaded, auth, context, crash, hang, empty)"),
-    cl::value_desc("PROVIDER=KIND"), cl::sub(runCommand()), cl::cat(Category));
 cl::opt<std::string> Timeout("timeout",
                              cl::desc("Per-task timeout for every task "
                                       "(30s, 20m, 2h), over the plan's"),
@@ -174,15 +169,11 @@ int runOptions(runtime::RunOptions &O) {
     return usage(Tool, "no input file (a connector.json spec or a plan)");
   if (Quiet && Verbose)
     return usage(Tool, "--quiet and --verbose exclude each other");
-  for (const std::string &F : SimulateFail) {
-    std::string Provider, Kind;
-    if (!runtime::parseSimulateFail(F, Provider, Kind))
-      return usage(Tool, "--simulate-fail wants PROVIDER=KIND with KIND one "
-                         "of unavailable, rate-limit, overloaded, auth, "
-                         "context, crash, hang, empty; got '" +
-                             F + "'");
+  std::map<std::string, std::string> Fails;
+  if (std::optional<std::string> Bad = parseSimulateFails(Fails))
+    return usage(Tool, *Bad);
+  for (const auto &[Provider, Kind] : Fails)
     O.SimulateFail[Provider] = Kind;
-  }
   if (!Timeout.empty()) {
     std::optional<double> S = parseDuration(Timeout);
     if (!S)
