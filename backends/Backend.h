@@ -13,6 +13,11 @@ struct EmitOptions {
   /// Where the artifact will be written ("-" for stdout), for backends whose
   /// output refers to its own location.
   std::string OutputPath = "-";
+  /// The connectorc binary that is building, absolute: what "{connectorc}"
+  /// in a binding's argv (the sim agent of --simulate) becomes by default.
+  std::string SelfExe = "connectorc";
+  /// The spec or plan file given to `connectorc build`, as given.
+  std::string InputPath;
 };
 
 #define BACKEND(Name, Flag, Description)                                       \

@@ -111,6 +111,8 @@ int driver::runBuild() {
 
   EmitOptions EO;
   EO.OutputPath = Output;
+  EO.SelfExe = selfExe();
+  EO.InputPath = Input;
   llvm::Error E = llvm::writeToOutput(Output, [&](llvm::raw_ostream &OS) -> llvm::Error {
     if (!EmitIr)
       return Backend->Emit(OS, *Plan, EO);

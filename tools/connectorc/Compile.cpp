@@ -9,6 +9,8 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <unistd.h>
+
 using namespace connectorc;
 using namespace connectorc::driver;
 namespace cl = llvm::cl;
@@ -45,6 +47,12 @@ driver::parseSimulateFails(std::map<std::string, std::string> &Out) {
     Out[Provider] = Kind;
   }
   return std::nullopt;
+}
+
+std::string driver::selfExe() {
+  char Buf[4096];
+  ssize_t N = ::readlink("/proc/self/exe", Buf, sizeof Buf - 1);
+  return N > 0 ? std::string(Buf, static_cast<size_t>(N)) : "connectorc";
 }
 
 namespace {

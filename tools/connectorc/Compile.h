@@ -22,6 +22,9 @@ extern llvm::cl::list<std::string> SimulateFail;
 std::optional<std::string>
 parseSimulateFails(std::map<std::string, std::string> &Out);
 
+/// This binary's absolute path ("connectorc" when /proc is missing).
+std::string selfExe();
+
 /// One compilation: the diagnostics, the registry, and what was made.
 class Driver {
 public:

@@ -110,12 +110,6 @@ std::optional<double> parseDuration(llvm::StringRef S) {
   return V * Scale;
 }
 
-std::string selfExe() {
-  char Buf[4096];
-  ssize_t N = ::readlink("/proc/self/exe", Buf, sizeof Buf - 1);
-  return N > 0 ? std::string(Buf, static_cast<size_t>(N)) : "connectorc";
-}
-
 /// The plan to run: the run directory's (--resume), a plan file, or a spec
 /// compiled here. Sets \p Status when there is none.
 std::optional<ir::Plan> loadPlan(int &Status) {
