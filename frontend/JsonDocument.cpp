@@ -49,6 +49,10 @@ public:
   std::optional<uint32_t> TooDeepAt;
   /// Offset of a \uDCxx escape with no high surrogate before it, if any.
   std::optional<uint32_t> LoneSurrogateAt;
+  /// Offset of a "\u0000" escape, if any: no argv, environment or file
+  /// name can hold a NUL, so an emitted script could not deliver the string
+  /// byte for byte.
+  std::optional<uint32_t> NulEscapeAt;
 
 private:
   /// RapidJSON 1.1 rejects a lone high surrogate escape but decodes a lone
@@ -58,6 +62,12 @@ private:
   /// parsing, so only a string with such a pair needs its source scanned.
   bool wellFormed(const char *S, rapidjson::SizeType N) {
     llvm::StringRef Str(S, N);
+    // Raw NUL bytes are refused before parsing, so this came from "\u0000".
+    if (N && std::memchr(S, 0, N)) {
+      NulEscapeAt = findNulEscape(
+          llvm::StringRef(Stream.head_, std::strlen(Stream.head_)));
+      return false;
+    }
     for (size_t I = Str.find('\xED'); I != llvm::StringRef::npos;
          I = Str.find('\xED', I + 1))
       if (I + 1 < N && static_cast<unsigned char>(Str[I + 1]) >= 0xA0) {
@@ -70,6 +80,8 @@ private:
   /// The offset of the first lone low surrogate escape in \p Text (the
   /// whole document: the stream's position is stale inside a string event).
   static uint32_t findLoneLowSurrogate(llvm::StringRef Text);
+  /// The offset of the first "\u0000" escape in \p Text (the document).
+  static uint32_t findNulEscape(llvm::StringRef Text);
 
   bool open() {
     if (Depth++ < MaxJsonNesting)
@@ -174,6 +186,18 @@ private:
   uint32_t LastEnd = 0;
   uint32_t PendingKeyBegin = UINT32_MAX, PendingKeyEnd = 0;
 };
+
+uint32_t BuildingHandler::findNulEscape(llvm::StringRef Text) {
+  for (size_t I = Text.find("u0000"); I != llvm::StringRef::npos;
+       I = Text.find("u0000", I + 1)) {
+    size_t Slashes = 0;
+    while (Slashes < I && Text[I - 1 - Slashes] == '\\')
+      ++Slashes;
+    if (Slashes % 2 == 1) // "\\u0000" is a backslash and text
+      return static_cast<uint32_t>(I - 1);
+  }
+  return 0;
+}
 
 uint32_t BuildingHandler::findLoneLowSurrogate(llvm::StringRef Text) {
   bool InString = false;
@@ -295,6 +319,12 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
   if (Handler.TooDeepAt) {
     llvm::SMLoc L = JD->at(*Handler.TooDeepAt);
     Diags.report(DiagKind::NestingTooDeep, llvm::SMRange(L, L), MaxJsonNesting);
+    return nullptr;
+  }
+  if (Handler.NulEscapeAt) {
+    llvm::SMLoc L = JD->at(*Handler.NulEscapeAt);
+    Diags.report(DiagKind::NulInString,
+                 llvm::SMRange(L, JD->at(*Handler.NulEscapeAt + 6)));
     return nullptr;
   }
   if (Handler.LoneSurrogateAt) {
