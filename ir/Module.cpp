@@ -9,6 +9,7 @@
 #include "llvm/Support/Path.h"
 
 #include <cmath>
+#include <cstdlib>
 
 using namespace connectorc;
 using namespace connectorc::ir;
@@ -144,7 +145,13 @@ std::string ir::formatDuration(double Seconds) {
 
 std::optional<std::string> ir::enclosingGitRepo(llvm::StringRef Dir) {
   llvm::SmallString<256> Probe(Dir);
+  llvm::sys::fs::make_absolute(Probe);
   llvm::sys::path::remove_dots(Probe, /*remove_dot_dot=*/true);
+  // As git: GIT_CEILING_DIRECTORIES lists directories the search does not
+  // go up into.
+  llvm::SmallVector<llvm::StringRef, 4> Ceilings;
+  const char *Env = std::getenv("GIT_CEILING_DIRECTORIES");
+  llvm::StringRef(Env ? Env : "").split(Ceilings, ':', -1, false);
   for (;;) {
     llvm::SmallString<256> Git(Probe);
     llvm::sys::path::append(Git, ".git");
@@ -152,6 +159,11 @@ std::optional<std::string> ir::enclosingGitRepo(llvm::StringRef Dir) {
       return std::string(Probe);
     if (!llvm::sys::path::has_parent_path(Probe))
       return std::nullopt;
-    Probe = llvm::sys::path::parent_path(Probe).str();
+    llvm::StringRef Up = llvm::sys::path::parent_path(Probe);
+    if (llvm::any_of(Ceilings, [&](llvm::StringRef C) {
+          return C.rtrim('/') == Up || (C == "/" && Up == "/");
+        }))
+      return std::nullopt;
+    Probe = Up.str();
   }
 }

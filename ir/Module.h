@@ -194,7 +194,8 @@ std::optional<double> parseDuration(llvm::StringRef S);
 /// small cost never reads as $0.00.
 std::string formatUsd(double Usd);
 /// The git repository \p Dir is in, found as git finds it: the nearest of
-/// \p Dir and its parents that has a ".git". std::nullopt when none has.
+/// \p Dir and its parents that has a ".git", not going up into a directory
+/// GIT_CEILING_DIRECTORIES lists. std::nullopt when none has.
 std::optional<std::string> enclosingGitRepo(llvm::StringRef Dir);
 /// Formats seconds the way a spec writes them ("1h30m", "45s").
 std::string formatDuration(double Seconds);

@@ -11,6 +11,7 @@
 #include "llvm/Support/Path.h"
 
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <csignal>
@@ -225,9 +226,76 @@ void Executor::backOff(unsigned T, double Seconds, llvm::StringRef Why) {
   });
 }
 
+void Executor::runSetup(unsigned T, unsigned Binding) {
+  TaskState &TS = Tasks[T];
+  setStatus(T, TaskStatus::Running);
+  Active.insert(T);
+  ++NumRunning;
+  TS.TimedOut = false;
+  TS.StartedAt = C.now();
+  TS.State = "setting up";
+  emit(event("setup-start", T));
+  LaunchRequest R = request(T, Binding);
+  // The spec's own commands, as a CI runner runs them: by the shell, which
+  // is the user's to command here. The agent never is.
+  R.Argv = {"/bin/sh", "-c",
+            "set -e\n" + llvm::join(P.Tasks[T].Session.Setup, "\n")};
+  R.Via = ir::PromptVia::Arg;
+  R.Prompt.clear();
+  R.ReadyPattern.clear();
+  R.IdlePattern.clear();
+  R.AnswerPath = sessionDir(T) + "/setup.log";
+  llvm::Error Err = createParentDirs(R.AnswerPath);
+  llvm::Expected<std::unique_ptr<Session>> S =
+      Err ? llvm::Expected<std::unique_ptr<Session>>(std::move(Err))
+          : L.launch(R, [this, T, Binding](SessionEnd End) {
+              onSetupEnd(T, Binding, std::move(End));
+            });
+  if (!S) {
+    SessionEnd End;
+    End.ExitCode = 127;
+    End.OutputTail = llvm::toString(S.takeError());
+    asio::post(Io, [this, T, Binding, End] { onSetupEnd(T, Binding, End); });
+    return;
+  }
+  TS.Live = std::move(*S);
+  armTimeout(T);
+}
+
+void Executor::onSetupEnd(unsigned T, unsigned Binding, SessionEnd End) {
+  TaskState &TS = Tasks[T];
+  --NumRunning;
+  Active.erase(T);
+  TS.Timer.reset();
+  TS.Kill.reset();
+  TS.Live.reset();
+  json::Object E = event("setup-end", T);
+  E["exit_code"] = int64_t(End.ExitCode);
+  emit(std::move(E));
+  if (Stopping) {
+    finishTask(T, TaskStatus::Interrupted, "interrupted");
+  } else if (TS.TimedOut || End.ExitCode != 0) {
+    llvm::StringRef Last = llvm::StringRef(End.OutputTail).rtrim();
+    Last = Last.substr(Last.rfind('\n') + 1);
+    fail(T, TS.TimedOut ? std::string("session.setup timed out")
+                        : fmt::format("session.setup failed (exit {}){}{}",
+                                      End.ExitCode, Last.empty() ? "" : ": ",
+                                      Last.str()));
+  } else {
+    TS.SetupDone = true;
+    launch(T, Binding);
+  }
+  pump();
+  checkFinished();
+}
+
 void Executor::launch(unsigned T, unsigned Binding) {
   TaskState &TS = Tasks[T];
   const ir::ModelBinding &B = P.Bindings[Binding];
+  if (!TS.SetupDone && !P.Tasks[T].Session.Setup.empty()) {
+    runSetup(T, Binding);
+    return;
+  }
   if (TS.Attempts.empty())
     TS.State = "running"; // Else it still says "retrying"/"failing over".
   setStatus(T, TaskStatus::Running);

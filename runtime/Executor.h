@@ -46,6 +46,9 @@ struct ExecutorOptions {
   /// --simulate-fail: provider name -> failure kind for the sim agent.
   llvm::StringMap<std::string> SimulateFail;
   std::vector<std::string> BaseEnv; ///< the user's environment
+  /// Per task (or empty): the directory it works in (its worktree) when not
+  /// WorkDir; the session's cwd is taken inside it.
+  std::vector<std::string> TaskDirs;
 };
 
 /// A task's state.
@@ -138,6 +141,7 @@ private:
     double StartedAt = 0;
     bool TimedOut = false;
     bool Queued = false; ///< in Ready
+    bool SetupDone = false; ///< session.setup ran and succeeded
     std::string State = "running";
   };
 
@@ -151,6 +155,10 @@ private:
   void tryStart(unsigned T);
   std::optional<unsigned> pickCandidate(unsigned T, double &WaitS);
   void launch(unsigned T, unsigned Binding);
+  /// session.setup: its commands, in the task's directory and terminal
+  /// (output in the transcript), before the task's first attempt.
+  void runSetup(unsigned T, unsigned Binding);
+  void onSetupEnd(unsigned T, unsigned Binding, SessionEnd End);
   void armTimeout(unsigned T);
   void onEnd(unsigned T, unsigned Binding, SessionEnd End);
   void onProviderFailure(unsigned T, const Outcome &O);

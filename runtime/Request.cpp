@@ -102,7 +102,9 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
     if (It != Opts.SimulateFail.end())
       Set("CONNECTOR_SIM_FAIL", It->second);
   }
-  R.Cwd = Opts.WorkDir;
+  R.Cwd = T < Opts.TaskDirs.size() && !Opts.TaskDirs[T].empty()
+              ? Opts.TaskDirs[T]
+              : Opts.WorkDir;
   if (!Task.Session.Cwd.empty() && !R.Cwd.empty())
     R.Cwd += "/" + Task.Session.Cwd;
   R.Via = B.Via;

@@ -7,6 +7,7 @@
 #include "runtime/JsonText.h"
 #include "runtime/PtySession.h"
 #include "runtime/Summary.h"
+#include "runtime/Workspaces.h"
 
 #include "ir/PlanJson.h"
 
@@ -105,20 +106,18 @@ llvm::StringRef resultName(RunResult R) {
 
 /// Says once what the plan asks for that this runtime does not do yet.
 void warnUnsupported(const ir::Plan &P) {
-  bool Worktree = false, Sandbox = false, Remote = false;
+  bool Sandbox = false, Remote = false;
   for (const ir::Task &T : P.Tasks) {
-    Worktree |= !T.Session.Worktree.empty();
     Sandbox |= T.Session.Sandbox.Enabled;
     Remote |= !T.Machines.empty() && T.Machines.front() != "local";
   }
   for (auto [Asked, What] :
-       {std::pair{Worktree, "worktrees"}, std::pair{Sandbox, "the sandbox"},
-        std::pair{Remote, "other machines"}})
+       {std::pair{Sandbox, "the sandbox"}, std::pair{Remote, "other machines"}})
     if (Asked)
       llvm::WithColor::warning(llvm::errs(), "connectorc run")
           << "the plan asks for " << What
-          << ", which the runtime does not implement yet: tasks run here, in "
-             "the project directory\n";
+          << ", which the runtime does not implement yet: tasks run here, "
+             "without it\n";
 }
 
 /// One run: the loop, the journal, the executor, the display.
@@ -150,6 +149,7 @@ private:
   std::unique_ptr<llvm::raw_fd_ostream> EventsFile;
   llvm::raw_fd_ostream *Events = nullptr;
   std::unique_ptr<Executor> X;
+  std::optional<Workspaces> Trees;
   std::unique_ptr<StatusPrinter> Status;
   llvm::Error Failure = llvm::Error::success();
   unsigned Interrupted = 0;
@@ -170,6 +170,8 @@ ExecutorOptions Runner::executorOptions() const {
   for (const auto &F : O.SimulateFail)
     X.SimulateFail[F.getKey()] = F.getValue();
   X.BaseEnv = userEnvironment();
+  if (Trees)
+    X.TaskDirs = Trees->taskDirs();
   return X;
 }
 
@@ -249,6 +251,14 @@ llvm::Expected<RunResult> Runner::run(Journal J,
   Log.emplace(std::move(J));
   if (llvm::Error E = openEvents())
     return E;
+  // Worktrees first: tasks' directories are the executor's to know. Their
+  // events follow the run's start in the journal.
+  std::vector<json::Object> Made;
+  llvm::Expected<Workspaces> WS = Workspaces::prepare(
+      P, Dir, O.Resume, [&Made](json::Object E) { Made.push_back(std::move(E)); });
+  if (!WS)
+    return WS.takeError();
+  Trees.emplace(std::move(*WS));
   X = std::make_unique<Executor>(
       Io, P, Launch, Clock, executorOptions(),
       [this](json::Object E, bool Durable) { sink(std::move(E), Durable); },
@@ -264,6 +274,8 @@ llvm::Expected<RunResult> Runner::run(Journal J,
                     {"run_dir", Dir},
                     {"pid", int64_t(::getpid())}},
        true);
+  for (json::Object &E : Made)
+    sink(std::move(E), false);
   X->restore(Past);
   watchInterrupts();
   X->start([this] { finish(); });
@@ -271,6 +283,15 @@ llvm::Expected<RunResult> Runner::run(Journal J,
   if (Failure)
     return std::move(Failure);
   RunReport Report = reportFromExecutor(*X, resultName(Result), Dir);
+  if (!Trees->empty()) {
+    llvm::Expected<json::Value> Git = Trees->finish(
+        *X, Result == RunResult::Interrupted, O.KeepWorktrees,
+        [this](json::Object E) { sink(std::move(E), false); });
+    flush();
+    if (!Git)
+      return Git.takeError();
+    Report.Git = std::move(*Git);
+  }
   std::string Json = toJsonText(summaryJson(Report), /*Pretty=*/true) + "\n";
   if (llvm::Error E = writeFileAtomic(Dir + "/summary.json", Json))
     return E;

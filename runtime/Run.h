@@ -32,6 +32,8 @@ struct RunOptions {
   double KillGraceS = 5;
   double CoolDownS = 60;
   double BackoffBaseS = 2;
+  /// Leave the worktrees in place at the end (their branches always stay).
+  bool KeepWorktrees = false;
 };
 
 /// How a run ended.

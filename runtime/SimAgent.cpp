@@ -196,6 +196,32 @@ std::string runtime::simAnswer(const SimRequest &R) {
   return Text;
 }
 
+std::string runtime::simActions(StringRef Prompt) {
+  std::string Out;
+  llvm::SmallVector<StringRef, 16> Lines;
+  Prompt.split(Lines, '\n');
+  for (StringRef L : Lines) {
+    if (!L.consume_front("@sim write "))
+      continue;
+    auto [Path, Text] = L.split(' ');
+    if (Out.empty())
+      Out = "## Actions\n\n";
+    std::error_code EC;
+    {
+      llvm::raw_fd_ostream F(Path, EC);
+      if (!EC) {
+        F << Text << '\n';
+        F.close();
+        EC = F.error();
+        F.clear_error();
+      }
+    }
+    Out += "- write " + Path.str() + ": " +
+           (EC ? "failed: " + EC.message() : std::string("ok")) + "\n";
+  }
+  return Out;
+}
+
 /// Dies the way a crashing CLI does: by SIGABRT, with the default action
 /// (LLVM's handler would print a stack trace) and no core file.
 [[noreturn]] static void crash(llvm::raw_ostream &Err) {
@@ -227,6 +253,8 @@ int runtime::runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,
   switch (*Kind) {
   case SimFailKind::None:
     Out << simAnswer(R);
+    if (std::string Actions = simActions(R.Prompt); !Actions.empty())
+      Out << '\n' << Actions;
     return 0;
   case SimFailKind::Empty:
     return 0;

@@ -87,6 +87,12 @@ std::string simAnswer(const SimRequest &R);
 /// Runs the sim agent: prints the answer (or the failure) to \p Out and
 /// \p Err and returns the exit status. Does not return for "crash" (dies by
 /// SIGABRT, without a core file) and "hang" (waits for a signal).
+/// Does what the prompt's "@sim write PATH TEXT" lines say (PATH relative
+/// to the working directory; TEXT and a newline written), so that tests
+/// can see where an agent may write; returns an "## Actions" section with
+/// each result ("ok", or "failed: <reason>"), or "" when there are none.
+std::string simActions(llvm::StringRef Prompt);
+
 int runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,
                 llvm::raw_ostream &Err);
 

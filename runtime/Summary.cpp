@@ -58,7 +58,7 @@ void addCosts(const ir::Plan &P, RunReport &R) {
 RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
                                       llvm::StringRef RunDir) {
   const ir::Plan &P = X.plan();
-  RunReport R{P.Workflow, Status.str(), RunDir.str(), {}, 0, 0, 0};
+  RunReport R{P.Workflow, Status.str(), RunDir.str(), {}, 0, 0, 0, {}};
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
     TaskReport TR = baseReport(P, T);
     TR.Status = taskStatusName(X.status(T)).str();
@@ -72,7 +72,7 @@ RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
 RunReport runtime::reportFromJournal(const ir::Plan &P,
                                      const std::vector<json::Object> &Events,
                                      llvm::StringRef RunDir) {
-  RunReport R{P.Workflow, "running", RunDir.str(), {}, 0, 0, 0};
+  RunReport R{P.Workflow, "running", RunDir.str(), {}, 0, 0, 0, {}};
   llvm::StringMap<unsigned> ById;
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
     R.Tasks.push_back(baseReport(P, T));
@@ -126,12 +126,65 @@ json::Value runtime::summaryJson(const RunReport &R) {
   json::Object CountObj;
   for (const auto &C : Counts)
     CountObj[C.getKey().str()] = C.getValue();
-  return json::Object{{"workflow", R.Workflow},
-                      {"status", R.Status},
-                      {"counts", std::move(CountObj)},
-                      {"estimated_cost_usd", round6(R.EstimateUsd)},
-                      {"plan_estimate_usd", round6(R.PlanEstimateUsd)},
-                      {"tasks", std::move(Tasks)}};
+  json::Object Summary{{"workflow", R.Workflow},
+                       {"status", R.Status},
+                       {"counts", std::move(CountObj)},
+                       {"estimated_cost_usd", round6(R.EstimateUsd)},
+                       {"plan_estimate_usd", round6(R.PlanEstimateUsd)},
+                       {"tasks", std::move(Tasks)}};
+  if (R.Git)
+    Summary["git"] = *R.Git;
+  return Summary;
+}
+
+/// The strings of \p Key's array in \p O, each in \p Quote, joined by ", ".
+static std::string joinStrings(const json::Object &O, llvm::StringRef Key,
+                               llvm::StringRef Quote = "") {
+  std::string Out;
+  if (const json::Array *A = O.getArray(Key))
+    for (const json::Value &V : *A)
+      Out += (Out.empty() ? "" : ", ") + Quote.str() +
+             V.getAsString().getValueOr("").str() + Quote.str();
+  return Out;
+}
+
+/// The worktrees and merges section of summary.md.
+static std::string gitMarkdown(const json::Object &Git) {
+  std::string Out = "\n## Worktrees\n\n| worktree | branch | commit | tasks |\n"
+                    "|---|---|---|---|\n";
+  auto Str = [](const json::Object &O, llvm::StringRef Key) {
+    return O.getString(Key).getValueOr("").str();
+  };
+  auto Objects = [](const json::Object &O, llvm::StringRef Key) {
+    std::vector<const json::Object *> Out;
+    if (const json::Array *A = O.getArray(Key))
+      for (const json::Value &V : *A)
+        if (const json::Object *Obj = V.getAsObject())
+          Out.push_back(Obj);
+    return Out;
+  };
+  for (const json::Object *W : Objects(Git, "worktrees")) {
+    std::string Commit = Str(*W, "commit");
+    Out += fmt::format("| {} | {} | {} | {} |\n", Str(*W, "name"),
+                       Str(*W, "branch"),
+                       Commit.empty() ? "no changes" : Commit.substr(0, 12),
+                       joinStrings(*W, "tasks"));
+  }
+  for (const json::Object *M : Objects(Git, "merges")) {
+    if (Str(*M, "head").empty()) {
+      Out += fmt::format("\nNo worktree changed anything: `{}` was not made.\n",
+                         Str(*M, "into"));
+      continue;
+    }
+    std::string Names = joinStrings(*M, "merged", "`");
+    Out += fmt::format("\nMerged into `{}`: {}.\n", Str(*M, "into"),
+                       Names.empty() ? "nothing" : Names);
+    for (const json::Object *C : Objects(*M, "conflicts"))
+      Out += fmt::format("- **Not merged** `{}`: conflicts in {}; the branch "
+                         "keeps its work.\n",
+                         Str(*C, "branch"), joinStrings(*C, "files"));
+  }
+  return Out;
 }
 
 std::string runtime::summaryMarkdown(const RunReport &R) {
@@ -148,6 +201,8 @@ std::string runtime::summaryMarkdown(const RunReport &R) {
                            A.DurationS);
     Out += fmt::format("| {} | {} | {} |\n", T.Id, T.Status, Tries);
   }
+  if (const json::Object *Git = R.Git ? R.Git->getAsObject() : nullptr)
+    Out += gitMarkdown(*Git);
   return Out;
 }
 

@@ -30,6 +30,9 @@ struct RunReport {
   double EstimateUsd = 0;     ///< of what ran
   double PlanEstimateUsd = 0; ///< the plan's own estimate
   int Pid = 0; ///< the runtime's process, from the journal (0: unknown)
+  /// Worktrees, their commits and the merge into the result branch
+  /// (Workspaces::finish), when the run had any.
+  std::optional<llvm::json::Value> Git;
 };
 
 /// The report of \p X's run; \p Status is "succeeded", "failed" or

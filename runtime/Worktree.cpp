@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 using namespace connectorc;
 using namespace connectorc::runtime;
 using llvm::StringRef;
@@ -70,6 +72,14 @@ llvm::Error lookupCommit(git_repository *R, StringRef Rev, Commit &Out) {
   return llvm::Error::success();
 }
 
+/// Opens the worktree (or any repository) at exactly \p Path.
+llvm::Error openWorktree(StringRef Path, Repository &R) {
+  initLibgit2();
+  if (git_repository_open(R.out(), Path.str().c_str()) < 0)
+    return gitError("cannot open worktree '" + Path + "'");
+  return llvm::Error::success();
+}
+
 /// connectorc's signature, with the time of the commit.
 llvm::Error signature(Signature &Out) {
   if (git_signature_now(Out.out(), "connectorc", "connectorc@localhost") < 0)
@@ -88,7 +98,9 @@ GitRepo::~GitRepo() { git_repository_free(Repo); }
 llvm::Expected<std::unique_ptr<GitRepo>> GitRepo::open(StringRef Dir) {
   initLibgit2();
   git_repository *R = nullptr;
-  if (git_repository_open_ext(&R, Dir.str().c_str(), 0, nullptr) < 0)
+  // The search stops where git's would (ir::enclosingGitRepo does the same).
+  if (git_repository_open_ext(&R, Dir.str().c_str(), 0,
+                              std::getenv("GIT_CEILING_DIRECTORIES")) < 0)
     return llvm::createStringError(
         std::errc::no_such_file_or_directory,
         "'%s' is not inside a git repository (a worktree needs one)",
@@ -145,10 +157,9 @@ llvm::Error GitRepo::addWorktree(StringRef AdminName, StringRef Path,
 llvm::Expected<std::string>
 GitRepo::commitWorktree(StringRef Path, StringRef Message,
                         llvm::ArrayRef<std::string> Exclude) {
-  initLibgit2();
   Repository R;
-  if (git_repository_open(R.out(), Path.str().c_str()) < 0)
-    return gitError("cannot open worktree '" + Path + "'");
+  if (llvm::Error E = openWorktree(Path, R))
+    return E;
   Index Idx;
   if (git_repository_index(Idx.out(), R.get()) < 0)
     return gitError("cannot read the index of '" + Path + "'");
@@ -263,6 +274,24 @@ GitRepo::mergeBranches(llvm::ArrayRef<std::string> Branches, StringRef Result,
     return gitError("cannot update branch '" + Result + "'");
   Report.Head = hex(*git_commit_id(Ours.get()));
   return Report;
+}
+
+bool GitRepo::hasBranch(StringRef Branch) {
+  Reference Ref;
+  return git_branch_lookup(Ref.out(), Repo, Branch.str().c_str(),
+                           GIT_BRANCH_LOCAL) == 0;
+}
+
+llvm::Expected<std::string> GitRepo::currentBranch(StringRef Path) {
+  Repository R;
+  if (llvm::Error E = openWorktree(Path, R))
+    return E;
+  Reference Head;
+  if (git_repository_head(Head.out(), R.get()) < 0)
+    return gitError("cannot read HEAD of '" + Path + "'");
+  if (!git_reference_is_branch(Head.get()))
+    return std::string();
+  return std::string(git_reference_shorthand(Head.get()));
 }
 
 llvm::Error GitRepo::removeWorktree(StringRef AdminName) {

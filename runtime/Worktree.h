@@ -77,6 +77,12 @@ public:
                                             llvm::StringRef Result,
                                             llvm::StringRef Base);
 
+  /// True when branch \p Branch exists.
+  bool hasBranch(llvm::StringRef Branch);
+
+  /// The branch checked out in the worktree at \p Path ("" when detached).
+  static llvm::Expected<std::string> currentBranch(llvm::StringRef Path);
+
   /// Removes the linked worktree \p AdminName and its directory. Its
   /// branch is kept.
   llvm::Error removeWorktree(llvm::StringRef AdminName);

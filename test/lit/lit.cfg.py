@@ -13,6 +13,10 @@ config.substitutions.append(("%connectorc", os.path.join(config.connectorc_bin_d
 config.substitutions.append(("%examples", os.path.join(config.connectorc_src_root, "examples")))
 config.substitutions.append(("%src", config.connectorc_src_root))
 config.environment["NO_COLOR"] = "1"
+# A test's directory is inside connectorc's own checkout: git (and connectorc,
+# which honours the same variable) must not find that repository from there,
+# or a run with worktrees would make branches in it.
+config.environment["GIT_CEILING_DIRECTORIES"] = os.path.dirname(os.path.abspath(config.test_exec_root))
 for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "HOME"):
     if var in os.environ:
         config.environment[var] = os.environ[var]

@@ -185,3 +185,20 @@ TEST(SimAgent, AnswerNamesModelTaskPromptAndInputs) {
 }
 
 } // namespace
+
+TEST(SimAgent, WriteActionsReportEachResult) {
+  llvm::SmallString<128> Dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("sim-actions", Dir));
+  std::string Ok = (Dir + "/ok.txt").str();
+  std::string Bad = (Dir + "/missing/dir/x.txt").str();
+  std::string Out = connectorc::runtime::simActions(
+      "Do it.\n@sim write " + Ok + " hello there\n@sim write " + Bad +
+      " nope\nnot @sim write this");
+  EXPECT_EQ(Out, "## Actions\n\n- write " + Ok + ": ok\n- write " + Bad +
+                     ": failed: No such file or directory\n");
+  auto Buf = llvm::MemoryBuffer::getFile(Ok);
+  ASSERT_TRUE(bool(Buf));
+  EXPECT_EQ((*Buf)->getBuffer(), "hello there\n");
+  EXPECT_EQ(connectorc::runtime::simActions("no actions here"), "");
+  llvm::sys::fs::remove_directories(Dir);
+}

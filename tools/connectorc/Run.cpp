@@ -35,6 +35,11 @@ cl::opt<std::string> RunDir("run-dir",
                                      ".connector/runs/<workflow>-<UTC time>/)"),
                             cl::value_desc("dir"), cl::sub(runCommand()),
                             cl::cat(Category));
+cl::opt<bool> KeepWorktrees(
+    "keep-worktrees",
+    cl::desc("Leave each task's git worktree in place at the end (their "
+             "branches are always kept)"),
+    cl::sub(runCommand()), cl::cat(Category));
 cl::opt<bool> Resume("resume",
                      cl::desc("Continue the run in --run-dir: finished tasks "
                               "are kept, the others start afresh"),
@@ -184,6 +189,7 @@ int runOptions(runtime::RunOptions &O) {
                       : runtime::Verbosity::Normal;
   O.EventsPath = EventsOut;
   O.SelfExe = selfExe();
+  O.KeepWorktrees = KeepWorktrees;
   O.KillGraceS = KillGrace;
   O.CoolDownS = CoolDown;
   O.BackoffBaseS = BackoffBase;

@@ -1,0 +1,225 @@
+//===- Workspaces.cpp - the worktrees of a run ----------------------------===//
+#include "runtime/Workspaces.h"
+
+#include "runtime/Worktree.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <fmt/format.h>
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+namespace json = llvm::json;
+using llvm::StringRef;
+
+namespace {
+/// The repository directory a task's session names.
+std::string repoDirOf(const ir::Plan &P, const ir::Task &T) {
+  std::string Dir = P.ProjectRoot.empty() ? "." : P.ProjectRoot;
+  if (!T.Session.Repo.empty())
+    Dir += "/" + T.Session.Repo;
+  return Dir;
+}
+
+/// A name libgit2 accepts for .git/worktrees/<name>.
+std::string adminName(StringRef RunId, StringRef Name) {
+  std::string Out = (RunId + "-" + Name).str();
+  for (char &C : Out)
+    if (!llvm::isAlnum(C) && C != '.' && C != '_' && C != '-')
+      C = '-';
+  return Out;
+}
+
+/// Opens repositories once each.
+class Repos {
+public:
+  llvm::Expected<GitRepo &> get(StringRef Dir) {
+    std::unique_ptr<GitRepo> &R = Open[Dir];
+    if (!R) {
+      llvm::Expected<std::unique_ptr<GitRepo>> Opened = GitRepo::open(Dir);
+      if (!Opened)
+        return Opened.takeError();
+      R = std::move(*Opened);
+    }
+    return *R;
+  }
+
+private:
+  llvm::StringMap<std::unique_ptr<GitRepo>> Open;
+};
+} // namespace
+
+llvm::Expected<Workspaces> Workspaces::prepare(const ir::Plan &P,
+                                               StringRef RunDir, bool Resume,
+                                               const Note &Say) {
+  Workspaces W;
+  W.P = &P;
+  W.RunId = llvm::sys::path::filename(RunDir).str();
+  W.TaskDirs.assign(P.Tasks.size(), "");
+  Repos Open;
+  llvm::StringMap<unsigned> ByKey; // "<repo>\0<name>" -> index in All
+  for (unsigned T = 0; T < P.Tasks.size(); ++T) {
+    const ir::TaskSession &S = P.Tasks[T].Session;
+    if (S.Worktree.empty())
+      continue;
+    llvm::Expected<GitRepo &> R = Open.get(repoDirOf(P, P.Tasks[T]));
+    if (!R)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(), "task %s: %s",
+          P.Tasks[T].Id.c_str(), llvm::toString(R.takeError()).c_str());
+    std::string Key = R->workdir() + '\0' + S.Worktree;
+    auto [It, New] = ByKey.try_emplace(Key, W.All.size());
+    if (!New) {
+      W.All[It->second].Tasks.push_back(T);
+      W.TaskDirs[T] = W.All[It->second].Path;
+      continue;
+    }
+    Workspace WS;
+    WS.Name = S.Worktree;
+    WS.Repo = R->workdir();
+    WS.Path = WS.Repo + "/.connector/worktrees/" + W.RunId + "/" + S.Worktree;
+    WS.Admin = adminName(W.RunId, S.Worktree);
+    WS.Tasks.push_back(T);
+    llvm::Expected<std::string> Base = R->resolve(S.Base.empty() ? "HEAD"
+                                                                 : S.Base);
+    if (!Base)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(), "task %s: session.base: %s",
+          P.Tasks[T].Id.c_str(), llvm::toString(Base.takeError()).c_str());
+    WS.Base = *Base;
+    bool Made = false;
+    if (Resume && llvm::sys::fs::is_directory(WS.Path)) {
+      llvm::Expected<std::string> Branch = GitRepo::currentBranch(WS.Path);
+      if (!Branch)
+        return Branch.takeError();
+      WS.Branch = *Branch;
+    } else {
+      // A branch from an earlier run is never reset: this run's gets a
+      // suffix, and the summary says which it is.
+      WS.Branch = S.Branch;
+      for (unsigned N = 2; R->hasBranch(WS.Branch); ++N)
+        WS.Branch = fmt::format("{}-{}", S.Branch, N);
+      if (llvm::Error E = R->addWorktree(WS.Admin, WS.Path, WS.Branch, WS.Base))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(), "task %s: worktree '%s': %s",
+            P.Tasks[T].Id.c_str(), S.Worktree.c_str(),
+            llvm::toString(std::move(E)).c_str());
+      llvm::Expected<std::vector<std::string>> Copied =
+          copyUntracked(WS.Repo, WS.Path, S.Copy);
+      if (!Copied)
+        return Copied.takeError();
+      WS.Copied = std::move(*Copied);
+      Made = true;
+    }
+    json::Array Copied;
+    for (const std::string &C : WS.Copied)
+      Copied.push_back(C);
+    Say(json::Object{{"event", Made ? "worktree-add" : "worktree-reuse"},
+                     {"name", WS.Name},
+                     {"branch", WS.Branch},
+                     {"base", WS.Base},
+                     {"path", WS.Path},
+                     {"copied", std::move(Copied)}});
+    W.TaskDirs[T] = WS.Path;
+    W.All.push_back(std::move(WS));
+  }
+  return W;
+}
+
+llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
+                                               bool Interrupted, bool Keep,
+                                               const Note &Say) {
+  std::string Result = "connector/" + P->Workflow + "/result";
+  json::Array Trees;
+  // Per repository, in plan order: the branches to merge and a base.
+  llvm::StringMap<std::pair<std::vector<std::string>, std::string>> ToMerge;
+  std::vector<std::string> RepoOrder;
+  for (const Workspace &WS : All) {
+    std::vector<std::string> Ids;
+    bool AllSucceeded = true;
+    for (unsigned T : WS.Tasks) {
+      Ids.push_back(P->Tasks[T].Id);
+      AllSucceeded &= X.status(T) == TaskStatus::Succeeded;
+    }
+    std::string Message = fmt::format("connectorc: {}: {}\n\nWork of task{} {} "
+                                      "in worktree {}.\n",
+                                      P->Workflow, llvm::join(Ids, ", "),
+                                      Ids.size() == 1 ? "" : "s",
+                                      llvm::join(Ids, ", "), WS.Name);
+    llvm::Expected<std::string> Commit =
+        GitRepo::commitWorktree(WS.Path, Message, WS.Copied);
+    if (!Commit)
+      return Commit.takeError();
+    Say(json::Object{{"event", "worktree-commit"},
+                     {"name", WS.Name},
+                     {"branch", WS.Branch},
+                     {"commit", Commit->empty() ? json::Value(nullptr)
+                                                : json::Value(*Commit)}});
+    json::Array Tasks;
+    for (const std::string &Id : Ids)
+      Tasks.push_back(Id);
+    Trees.push_back(json::Object{
+        {"name", WS.Name},
+        {"branch", WS.Branch},
+        {"tasks", std::move(Tasks)},
+        {"commit", Commit->empty() ? json::Value(nullptr)
+                                   : json::Value(*Commit)},
+        {"path", WS.Path},
+        {"kept", Keep || Interrupted}});
+    if (!Interrupted && AllSucceeded) {
+      auto [It, New] = ToMerge.try_emplace(WS.Repo);
+      if (New) {
+        RepoOrder.push_back(WS.Repo);
+        It->second.second = WS.Base;
+      }
+      It->second.first.push_back(WS.Branch);
+    }
+  }
+  json::Array Merges;
+  Repos Open;
+  for (const std::string &Dir : RepoOrder) {
+    llvm::Expected<GitRepo &> R = Open.get(Dir);
+    if (!R)
+      return R.takeError();
+    auto &[Branches, Base] = ToMerge[Dir];
+    llvm::Expected<MergeReport> M = R->mergeBranches(Branches, Result, Base);
+    if (!M)
+      return M.takeError();
+    json::Array Merged, Conflicts;
+    for (const std::string &B : M->Merged)
+      Merged.push_back(B);
+    for (const MergeReport::Conflict &C : M->Conflicts) {
+      json::Array Files;
+      for (const std::string &F : C.Files)
+        Files.push_back(F);
+      Conflicts.push_back(
+          json::Object{{"branch", C.Branch}, {"files", std::move(Files)}});
+    }
+    json::Object E{{"repository", Dir},
+                   {"into", Result},
+                   {"head", M->Head.empty() ? json::Value(nullptr)
+                                            : json::Value(M->Head)},
+                   {"merged", std::move(Merged)},
+                   {"conflicts", std::move(Conflicts)}};
+    json::Object Event = E;
+    Event["event"] = "merge";
+    Say(std::move(Event));
+    Merges.push_back(std::move(E));
+  }
+  if (!Keep && !Interrupted) {
+    for (const Workspace &WS : All) {
+      llvm::Expected<GitRepo &> R = Open.get(WS.Repo);
+      if (!R)
+        return R.takeError();
+      if (llvm::Error E = R->removeWorktree(WS.Admin))
+        return E;
+      // The run's directory of worktrees, once empty.
+      llvm::sys::fs::remove(llvm::sys::path::parent_path(WS.Path));
+    }
+  }
+  return json::Object{{"worktrees", std::move(Trees)},
+                      {"merges", std::move(Merges)}};
+}
