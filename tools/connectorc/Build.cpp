@@ -137,21 +137,22 @@ int driver::runBuild() {
   // A backend's own error (a spec it cannot express) is not a write error;
   // it still makes writeToOutput discard the partial file.
   std::string EmitFailure;
-  llvm::Error E = llvm::writeToOutput(Output, [&](llvm::raw_ostream &OS) -> llvm::Error {
-    if (!EmitIr) {
-      llvm::Error Failed = Backend->Emit(OS, *Plan, EO);
-      if (Failed)
-        EmitFailure = llvm::toString(std::move(Failed));
-      return EmitFailure.empty() ? llvm::Error::success()
-                                 : llvm::createStringError(
-                                       llvm::inconvertibleErrorCode(),
-                                       EmitFailure);
-    }
-    if (Module)
-      ir::printModule(OS, *Module, &D.Diags);
-    ir::printPlan(OS, *Plan);
-    return llvm::Error::success();
-  });
+  llvm::Error E =
+      llvm::writeToOutput(Output, [&](llvm::raw_ostream &OS) -> llvm::Error {
+        if (!EmitIr) {
+          llvm::Error Failed = Backend->Emit(OS, *Plan, EO);
+          if (Failed)
+            EmitFailure = llvm::toString(std::move(Failed));
+          return EmitFailure.empty()
+                     ? llvm::Error::success()
+                     : llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                               EmitFailure);
+        }
+        if (Module)
+          ir::printModule(OS, *Module, &D.Diags);
+        ir::printPlan(OS, *Plan);
+        return llvm::Error::success();
+      });
   if (E && !EmitFailure.empty()) {
     llvm::consumeError(std::move(E));
     llvm::WithColor::error(llvm::errs(), "connectorc build")
