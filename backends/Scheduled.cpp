@@ -25,6 +25,17 @@ static bool isSafeName(llvm::StringRef S, llvm::StringRef Extra) {
   });
 }
 
+/// What `connectorc run` is given: the spec when building from it (so that
+/// edits to it take effect), the plan file when building from one (whose
+/// recorded source may be relative to another directory).
+static llvm::StringRef runInput(const ir::Plan &P, const EmitOptions &Opts) {
+  if (Opts.InputPath.empty() || Opts.InputPath == "-")
+    return P.Source;
+  if (P.Source.empty() || absolute(Opts.InputPath) != absolute(P.Source))
+    return Opts.InputPath;
+  return P.Source;
+}
+
 llvm::Expected<ScheduledRun> connectorc::scheduledRun(const ir::Plan &P,
                                                       const EmitOptions &Opts,
                                                       llvm::StringRef Format) {
@@ -52,7 +63,7 @@ llvm::Expected<ScheduledRun> connectorc::scheduledRun(const ir::Plan &P,
                                    P.TimeZone.c_str());
   ScheduledRun R;
   R.Exe = absolute(Opts.SelfExe);
-  R.Spec = absolute(P.Source.empty() ? Opts.InputPath : P.Source);
+  R.Spec = absolute(runInput(P, Opts));
   R.ProjectRoot =
       absolute(P.ProjectRoot.empty() ? llvm::sys::path::parent_path(R.Spec)
                                      : llvm::StringRef(P.ProjectRoot));

@@ -17,8 +17,10 @@ namespace connectorc {
 
 /// The command a scheduler runs, with every path absolute.
 struct ScheduledRun {
-  std::string Exe;         ///< the connectorc binary
-  std::string Spec;        ///< the spec `connectorc run` compiles each time
+  std::string Exe; ///< the connectorc binary
+  /// What `connectorc run` runs: the spec (compiled at each run), or the
+  /// plan file when the backend was given one.
+  std::string Spec;
   std::string ProjectRoot; ///< the directory the run starts in
   std::string Cron;        ///< the schedule's five fields, single-spaced
   CronSchedule Schedule;
