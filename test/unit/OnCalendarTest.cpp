@@ -1,8 +1,9 @@
-//===- OnCalendarTest.cpp - cron schedules as systemd OnCalendar= ---------===//
+//===- OnCalendarTest.cpp - scheduled runs and systemd OnCalendar= -------===//
 //
-// The expressions, and that the union of their fire times, as
-// `systemd-analyze calendar` computes them, equals cron's (nextFireTimes)
-// from a fixed base time.
+// What the cron and systemd backends run (scheduledRun); the OnCalendar=
+// expressions, and that the union of their fire times, as `systemd-analyze
+// calendar` computes them, equals cron's (nextFireTimes) from a fixed base
+// time.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/Scheduled.h"
@@ -77,6 +78,59 @@ TEST(OnCalendar, StarStepDayIsNotRestricted) {
   EXPECT_EQ(expressions("30 4 */2 * sat,sun"),
             Exprs{"Sat,Sun *-*-01/2 04:30:00"});
   EXPECT_EQ(expressions("0 0 1 * *"), Exprs{"*-*-01 00:00:00"});
+}
+
+//===-- the scheduled command
+//----------------------------------------------===//
+
+ir::Plan scheduledPlan() {
+  ir::Plan P;
+  P.Workflow = "nightly";
+  P.Cron = "0\t3  * * *";
+  P.Source = "specs/nightly.json";
+  P.ProjectRoot = "/srv/project";
+  return P;
+}
+
+TEST(ScheduledRun, AbsolutePathsAndSingleSpacedFields) {
+  EmitOptions Opts;
+  Opts.SelfExe = "/usr/bin/connectorc";
+  Opts.InputPath = "specs/nightly.json";
+  llvm::Expected<ScheduledRun> R = scheduledRun(scheduledPlan(), Opts, "cron");
+  ASSERT_TRUE(bool(R)) << llvm::toString(R.takeError());
+  EXPECT_EQ(R->Cron, "0 3 * * *");
+  EXPECT_EQ(R->Exe, "/usr/bin/connectorc");
+  EXPECT_TRUE(llvm::StringRef(R->Spec).startswith("/"));
+  EXPECT_TRUE(llvm::StringRef(R->Spec).endswith("/specs/nightly.json"));
+  EXPECT_EQ(R->ProjectRoot, "/srv/project");
+  // Given a plan file, the plan file runs.
+  Opts.InputPath = "/tmp/plan.json";
+  R = scheduledRun(scheduledPlan(), Opts, "cron");
+  ASSERT_TRUE(bool(R)) << llvm::toString(R.takeError());
+  EXPECT_EQ(R->Spec, "/tmp/plan.json");
+}
+
+TEST(ScheduledRun, RefusesWhatCannotBeScheduled) {
+  auto ErrorOf = [](const ir::Plan &P) {
+    llvm::Expected<ScheduledRun> R = scheduledRun(P, EmitOptions(), "systemd");
+    return R ? std::string("no error") : llvm::toString(R.takeError());
+  };
+  ir::Plan P = scheduledPlan();
+  P.Cron.clear();
+  EXPECT_EQ(ErrorOf(P), "workflow 'nightly' has no schedule: --emit=systemd "
+                        "needs \"schedule\" in the spec (e.g. \"schedule\": "
+                        "\"0 3 * * *\")");
+  P = scheduledPlan();
+  P.Cron = "0 25 * * *"; // a hand-written plan file
+  EXPECT_NE(ErrorOf(P).find("invalid schedule '0 25 * * *'"),
+            std::string::npos);
+  P = scheduledPlan();
+  P.Workflow = "a b";
+  EXPECT_NE(ErrorOf(P).find("cannot name a log or unit file"),
+            std::string::npos);
+  P = scheduledPlan();
+  P.TimeZone = "Europe/Berlin\nX=1";
+  EXPECT_NE(ErrorOf(P).find("invalid time zone"), std::string::npos);
 }
 
 //===-- against systemd-analyze -------------------------------------------===//
