@@ -3,7 +3,7 @@
 // `--emit=cron`: a crontab entry that runs `connectorc run SPEC` in the
 // project root at the spec's schedule, its output appended to
 // .connector/cron-<workflow>.log. schedule.timezone becomes CRON_TZ=, which
-// cronie honours (docs/backends.md says which crons do).
+// cronie honours and Debian's cron does not (docs/backends.md).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/Backend.h"
@@ -62,11 +62,12 @@ llvm::Error connectorc::emitCrontab(llvm::raw_ostream &OS, const ir::Plan &P,
   if (P.TimeZone.empty())
     OS << "# Times are the local time of the machine cron runs on.\n";
   else
-    OS << fmt::format("# Times are read in {0}: CRON_TZ= is honoured by cronie "
-                      "(and cronie-based\n# crons); other crons ignore it and "
-                      "use local time. It applies to the\n# entries below "
-                      "it in the crontab.\nCRON_TZ={0}\n",
-                      P.TimeZone);
+    OS << fmt::format(
+        "# Times are read in {0}: CRON_TZ= is honoured by cronie (Fedora, "
+        "RHEL, Arch,\n# openSUSE); Debian's cron 3.0pl1 ignores it and uses "
+        "local time (use\n# --emit=systemd there). It applies to the entries "
+        "below it in the crontab.\nCRON_TZ={0}\n",
+        P.TimeZone);
   OS << fmt::format("{} cd {} && mkdir -p .connector && {} run {} >> {} 2>&1\n",
                     R->Cron, *Root, *Exe, *Spec, Log);
   return llvm::Error::success();
