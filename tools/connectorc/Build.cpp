@@ -12,6 +12,7 @@
 #include "ir/Printer.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/WithColor.h"
 
@@ -54,6 +55,24 @@ cl::opt<bool> TimePasses("time-passes",
 int usage(const llvm::Twine &Message) {
   llvm::WithColor::error(llvm::errs(), "connectorc build") << Message << '\n';
   return ExitUsage;
+}
+
+/// `-o DIR`: a backend that writes several files (systemd) writes them into
+/// DIR itself and nothing to its stream; one that writes to the stream has
+/// one file to write, and DIR is no place for it.
+int emitIntoDirectory(const BackendInfo &Backend, const ir::Plan &Plan,
+                      const EmitOptions &EO) {
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  if (llvm::Error E = Backend.Emit(OS, Plan, EO)) {
+    llvm::WithColor::error(llvm::errs(), "connectorc build")
+        << llvm::toString(std::move(E)) << '\n';
+    return ExitFailure;
+  }
+  if (Text.empty())
+    return ExitOk;
+  return usage("'" + EO.OutputPath + "' is a directory, and --emit=" +
+               Backend.Flag + " writes one file: name the file");
 }
 } // namespace
 
@@ -113,14 +132,33 @@ int driver::runBuild() {
   EO.OutputPath = Output;
   EO.SelfExe = selfExe();
   EO.InputPath = Input;
-  llvm::Error E = llvm::writeToOutput(Output, [&](llvm::raw_ostream &OS) -> llvm::Error {
-    if (!EmitIr)
-      return Backend->Emit(OS, *Plan, EO);
-    if (Module)
-      ir::printModule(OS, *Module, &D.Diags);
-    ir::printPlan(OS, *Plan);
-    return llvm::Error::success();
-  });
+  if (Backend && llvm::sys::fs::is_directory(Output))
+    return emitIntoDirectory(*Backend, *Plan, EO);
+  // A backend's own error (a spec it cannot express) is not a write error;
+  // it still makes writeToOutput discard the partial file.
+  std::string EmitFailure;
+  llvm::Error E =
+      llvm::writeToOutput(Output, [&](llvm::raw_ostream &OS) -> llvm::Error {
+        if (!EmitIr) {
+          llvm::Error Failed = Backend->Emit(OS, *Plan, EO);
+          if (Failed)
+            EmitFailure = llvm::toString(std::move(Failed));
+          return EmitFailure.empty()
+                     ? llvm::Error::success()
+                     : llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                               EmitFailure);
+        }
+        if (Module)
+          ir::printModule(OS, *Module, &D.Diags);
+        ir::printPlan(OS, *Plan);
+        return llvm::Error::success();
+      });
+  if (E && !EmitFailure.empty()) {
+    llvm::consumeError(std::move(E));
+    llvm::WithColor::error(llvm::errs(), "connectorc build")
+        << EmitFailure << '\n';
+    return ExitFailure;
+  }
   if (E) {
     llvm::WithColor::error(llvm::errs(), "connectorc build")
         << "cannot write '" << Output << "': " << llvm::toString(std::move(E))
