@@ -49,6 +49,9 @@ struct ExecutorOptions {
   /// Per task (or empty): the directory it works in (its worktree) when not
   /// WorkDir; the session's cwd is taken inside it.
   std::vector<std::string> TaskDirs;
+  /// bwrap's absolute path: sandboxed tasks run under it. Empty: the plan
+  /// has none, or the user said --no-sandbox.
+  std::string Bwrap;
 };
 
 /// A task's state.

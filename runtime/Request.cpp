@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Executor.h"
+#include "runtime/Sandbox.h"
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -102,11 +103,23 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
     if (It != Opts.SimulateFail.end())
       Set("CONNECTOR_SIM_FAIL", It->second);
   }
-  R.Cwd = T < Opts.TaskDirs.size() && !Opts.TaskDirs[T].empty()
-              ? Opts.TaskDirs[T]
-              : Opts.WorkDir;
+  bool InWorktree = T < Opts.TaskDirs.size() && !Opts.TaskDirs[T].empty();
+  R.Cwd = InWorktree ? Opts.TaskDirs[T] : Opts.WorkDir;
+  std::string WorkDir = R.Cwd;
   if (!Task.Session.Cwd.empty() && !R.Cwd.empty())
     R.Cwd += "/" + Task.Session.Cwd;
+  if (Task.Session.Sandbox.Enabled && !Opts.Bwrap.empty()) {
+    SandboxPaths SP;
+    SP.WorkDirIsProject = !InWorktree;
+    SP.WorkDir = WorkDir;
+    SP.ProjectRoot = Opts.WorkDir;
+    SP.RunDir = Opts.RunDir;
+    SP.Program = R.Argv.empty() ? "" : R.Argv.front();
+    std::vector<std::string> Argv =
+        sandboxArgv(Opts.Bwrap, Task.Session.Sandbox, SP);
+    Argv.insert(Argv.end(), R.Argv.begin(), R.Argv.end());
+    R.Argv = std::move(Argv);
+  }
   R.Via = B.Via;
   R.Prompt = B.Via == ir::PromptVia::Arg ? "" : Prompt;
   R.ReadyPattern = B.ReadyPattern;

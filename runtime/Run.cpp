@@ -6,6 +6,7 @@
 #include "runtime/Journal.h"
 #include "runtime/JsonText.h"
 #include "runtime/PtySession.h"
+#include "runtime/Sandbox.h"
 #include "runtime/Summary.h"
 #include "runtime/Workspaces.h"
 
@@ -106,25 +107,41 @@ llvm::StringRef resultName(RunResult R) {
 
 /// Says once what the plan asks for that this runtime does not do yet.
 void warnUnsupported(const ir::Plan &P) {
-  bool Sandbox = false, Remote = false;
-  for (const ir::Task &T : P.Tasks) {
-    Sandbox |= T.Session.Sandbox.Enabled;
+  bool Remote = false;
+  for (const ir::Task &T : P.Tasks)
     Remote |= !T.Machines.empty() && T.Machines.front() != "local";
-  }
-  for (auto [Asked, What] :
-       {std::pair{Sandbox, "the sandbox"}, std::pair{Remote, "other machines"}})
-    if (Asked)
-      llvm::WithColor::warning(llvm::errs(), "connectorc run")
-          << "the plan asks for " << What
-          << ", which the runtime does not implement yet: tasks run here, "
-             "without it\n";
+  if (Remote)
+    llvm::WithColor::warning(llvm::errs(), "connectorc run")
+        << "the plan asks for other machines, which the runtime does not "
+           "implement yet: tasks run here\n";
+}
+
+/// bwrap's path when the plan sandboxes a task ("" when it does not, or
+/// with --no-sandbox); an error, and no run, when it cannot be had.
+llvm::Expected<std::string> sandboxFor(const ir::Plan &P, const RunOptions &O) {
+  if (O.NoSandbox || llvm::none_of(P.Tasks, [](const ir::Task &T) {
+        return T.Session.Sandbox.Enabled;
+      }))
+    return std::string();
+  std::optional<std::string> Bwrap = findBwrap();
+  if (!Bwrap)
+    return fail("the plan sandboxes its agents, but bubblewrap (bwrap) is not "
+                "installed in /usr/bin, /bin, /usr/local/bin or /usr/sbin; "
+                "install it (apt-get install bubblewrap), or pass "
+                "--no-sandbox to run them unsandboxed, knowingly");
+  if (llvm::Error E = probeBwrap(*Bwrap))
+    return fail("the plan sandboxes its agents, but " +
+                llvm::toString(std::move(E)) +
+                "; pass --no-sandbox to run them unsandboxed, knowingly");
+  return *Bwrap;
 }
 
 /// One run: the loop, the journal, the executor, the display.
 class Runner {
 public:
-  Runner(const ir::Plan &P, const RunOptions &O, std::string Dir)
-      : P(P), O(O), Dir(std::move(Dir)), Launch(Io),
+  Runner(const ir::Plan &P, const RunOptions &O, std::string Dir,
+         std::string Bwrap)
+      : P(P), O(O), Dir(std::move(Dir)), Bwrap(std::move(Bwrap)), Launch(Io),
         Interrupts(Io, SIGINT, SIGTERM) {}
   llvm::Expected<RunResult> run(Journal J,
                                 const std::vector<json::Object> &Past);
@@ -141,6 +158,7 @@ private:
   const ir::Plan &P;
   const RunOptions &O;
   std::string Dir;
+  std::string Bwrap;
   asio::io_context Io;
   PtyLauncher Launch;
   asio::signal_set Interrupts;
@@ -172,6 +190,7 @@ ExecutorOptions Runner::executorOptions() const {
   X.BaseEnv = userEnvironment();
   if (Trees)
     X.TaskDirs = Trees->taskDirs();
+  X.Bwrap = Bwrap;
   return X;
 }
 
@@ -276,6 +295,12 @@ llvm::Expected<RunResult> Runner::run(Journal J,
        true);
   for (json::Object &E : Made)
     sink(std::move(E), false);
+  bool Sandboxed = llvm::any_of(
+      P.Tasks, [](const ir::Task &T) { return T.Session.Sandbox.Enabled; });
+  if (Sandboxed && O.NoSandbox)
+    sink(json::Object{{"event", "sandbox-disabled"},
+                      {"reason", "--no-sandbox"}},
+         true);
   X->restore(Past);
   watchInterrupts();
   X->start([this] { finish(); });
@@ -283,6 +308,8 @@ llvm::Expected<RunResult> Runner::run(Journal J,
   if (Failure)
     return std::move(Failure);
   RunReport Report = reportFromExecutor(*X, resultName(Result), Dir);
+  if (Sandboxed)
+    Report.Sandbox = O.NoSandbox ? "disabled by --no-sandbox" : "bwrap";
   if (!Trees->empty()) {
     llvm::Expected<json::Value> Git = Trees->finish(
         *X, Result == RunResult::Interrupted, O.KeepWorktrees,
@@ -320,6 +347,10 @@ void Runner::printResult(const RunReport &R) const {
 
 llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
                                            const RunOptions &O) {
+  // Fails closed before anything is made.
+  llvm::Expected<std::string> Bwrap = sandboxFor(P, O);
+  if (!Bwrap)
+    return Bwrap.takeError();
   llvm::Expected<std::string> Dir = chooseRunDir(P, O);
   if (!Dir)
     return Dir.takeError();
@@ -336,7 +367,7 @@ llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
   llvm::sys::fs::remove(*Dir + "/summary.json");
   llvm::sys::fs::remove(*Dir + "/summary.md");
   warnUnsupported(P);
-  Runner R(P, O, *Dir);
+  Runner R(P, O, *Dir, std::move(*Bwrap));
   return R.run(std::move(*J), *Past);
 }
 

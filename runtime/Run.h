@@ -34,6 +34,9 @@ struct RunOptions {
   double BackoffBaseS = 2;
   /// Leave the worktrees in place at the end (their branches always stay).
   bool KeepWorktrees = false;
+  /// Run sandboxed tasks without the sandbox (recorded in the journal and
+  /// the summary). Without it a run that cannot sandbox does not start.
+  bool NoSandbox = false;
 };
 
 /// How a run ended.

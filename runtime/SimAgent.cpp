@@ -11,7 +11,10 @@
 
 #include <cerrno>
 #include <csignal>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace connectorc;
@@ -196,27 +199,57 @@ std::string runtime::simAnswer(const SimRequest &R) {
   return Text;
 }
 
+/// Opens (and closes) a TCP connection to "HOST:PORT" (an IPv4 address).
+static std::error_code connectTcp(StringRef HostPort) {
+  auto [Host, Port] = HostPort.rsplit(':');
+  unsigned PortNumber = 0;
+  sockaddr_in Addr{};
+  Addr.sin_family = AF_INET;
+  if (Port.getAsInteger(10, PortNumber) || PortNumber > 65535 ||
+      inet_pton(AF_INET, Host.str().c_str(), &Addr.sin_addr) != 1)
+    return std::make_error_code(std::errc::invalid_argument);
+  Addr.sin_port = htons(static_cast<uint16_t>(PortNumber));
+  int FD = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (FD < 0)
+    return std::error_code(errno, std::generic_category());
+  int RC = ::connect(FD, reinterpret_cast<sockaddr *>(&Addr), sizeof Addr);
+  std::error_code EC =
+      RC == 0 ? std::error_code() : std::error_code(errno, std::generic_category());
+  ::close(FD);
+  return EC;
+}
+
 std::string runtime::simActions(StringRef Prompt) {
   std::string Out;
   llvm::SmallVector<StringRef, 16> Lines;
   Prompt.split(Lines, '\n');
   for (StringRef L : Lines) {
-    if (!L.consume_front("@sim write "))
+    if (!L.consume_front("@sim "))
       continue;
-    auto [Path, Text] = L.split(' ');
-    if (Out.empty())
-      Out = "## Actions\n\n";
+    auto [Verb, Rest] = L.split(' ');
+    auto [First, Second] = Rest.split(' ');
     std::error_code EC;
-    {
-      llvm::raw_fd_ostream F(Path, EC);
+    if (Verb == "write") {
+      llvm::raw_fd_ostream F(First, EC);
       if (!EC) {
-        F << Text << '\n';
+        F << Second << '\n';
         F.close();
         EC = F.error();
         F.clear_error();
       }
+    } else if (Verb == "symlink") { // @sim symlink TARGET LINK
+      llvm::sys::fs::remove(Second);
+      EC = llvm::sys::fs::create_link(First, Second);
+    } else if (Verb == "connect") { // @sim connect HOST:PORT
+      EC = connectTcp(First);
+    } else {
+      continue;
     }
-    Out += "- write " + Path.str() + ": " +
+    if (Out.empty())
+      Out = "## Actions\n\n";
+    // What was acted on: a write's path (not its text), else the arguments.
+    Out += "- " + Verb.str() + " " + (Verb == "write" ? First : Rest).str() +
+           ": " +
            (EC ? "failed: " + EC.message() : std::string("ok")) + "\n";
   }
   return Out;

@@ -87,10 +87,12 @@ std::string simAnswer(const SimRequest &R);
 /// Runs the sim agent: prints the answer (or the failure) to \p Out and
 /// \p Err and returns the exit status. Does not return for "crash" (dies by
 /// SIGABRT, without a core file) and "hang" (waits for a signal).
-/// Does what the prompt's "@sim write PATH TEXT" lines say (PATH relative
-/// to the working directory; TEXT and a newline written), so that tests
-/// can see where an agent may write; returns an "## Actions" section with
-/// each result ("ok", or "failed: <reason>"), or "" when there are none.
+/// Does what the prompt's action lines say, so that tests can see where an
+/// agent may write and connect: "@sim write PATH TEXT" (TEXT and a newline;
+/// PATH relative to the working directory), "@sim symlink TARGET LINK"
+/// (LINK replaced by a symbolic link), "@sim connect HOST:PORT" (a TCP
+/// connection to an IPv4 address). Returns an "## Actions" section with each
+/// result ("ok", or "failed: <reason>"), or "" when there are none.
 std::string simActions(llvm::StringRef Prompt);
 
 int runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,

@@ -58,7 +58,7 @@ void addCosts(const ir::Plan &P, RunReport &R) {
 RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
                                       llvm::StringRef RunDir) {
   const ir::Plan &P = X.plan();
-  RunReport R{P.Workflow, Status.str(), RunDir.str(), {}, 0, 0, 0, {}};
+  RunReport R{P.Workflow, Status.str(), RunDir.str(), {}, 0, 0, 0, {}, {}};
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
     TaskReport TR = baseReport(P, T);
     TR.Status = taskStatusName(X.status(T)).str();
@@ -72,7 +72,7 @@ RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
 RunReport runtime::reportFromJournal(const ir::Plan &P,
                                      const std::vector<json::Object> &Events,
                                      llvm::StringRef RunDir) {
-  RunReport R{P.Workflow, "running", RunDir.str(), {}, 0, 0, 0, {}};
+  RunReport R{P.Workflow, "running", RunDir.str(), {}, 0, 0, 0, {}, {}};
   llvm::StringMap<unsigned> ById;
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
     R.Tasks.push_back(baseReport(P, T));
@@ -134,6 +134,8 @@ json::Value runtime::summaryJson(const RunReport &R) {
                        {"tasks", std::move(Tasks)}};
   if (R.Git)
     Summary["git"] = *R.Git;
+  if (R.Sandbox)
+    Summary["sandbox"] = *R.Sandbox;
   return Summary;
 }
 
@@ -201,6 +203,8 @@ std::string runtime::summaryMarkdown(const RunReport &R) {
                            A.DurationS);
     Out += fmt::format("| {} | {} | {} |\n", T.Id, T.Status, Tries);
   }
+  if (R.Sandbox)
+    Out += fmt::format("\nSandbox: {}.\n", *R.Sandbox);
   if (const json::Object *Git = R.Git ? R.Git->getAsObject() : nullptr)
     Out += gitMarkdown(*Git);
   return Out;

@@ -33,6 +33,9 @@ struct RunReport {
   /// Worktrees, their commits and the merge into the result branch
   /// (Workspaces::finish), when the run had any.
   std::optional<llvm::json::Value> Git;
+  /// How sandboxed tasks ran: "bwrap", or "disabled by --no-sandbox";
+  /// unset when the plan asks for no sandbox.
+  std::optional<std::string> Sandbox;
 };
 
 /// The report of \p X's run; \p Status is "succeeded", "failed" or

@@ -202,3 +202,19 @@ TEST(SimAgent, WriteActionsReportEachResult) {
   EXPECT_EQ(connectorc::runtime::simActions("no actions here"), "");
   llvm::sys::fs::remove_directories(Dir);
 }
+
+TEST(SimAgent, SymlinkAndConnectActions) {
+  llvm::SmallString<128> Dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("sim-actions", Dir));
+  std::string Link = (Dir + "/link").str();
+  std::string Out = connectorc::runtime::simActions(
+      "@sim symlink /etc " + Link + "\n@sim connect 127.0.0.1:1\n"
+      "@sim connect nowhere\n@sim unknown verb");
+  EXPECT_EQ(Out, "## Actions\n\n- symlink /etc " + Link +
+                     ": ok\n- connect 127.0.0.1:1: failed: Connection "
+                     "refused\n- connect nowhere: failed: Invalid argument\n");
+  llvm::SmallString<128> Real;
+  ASSERT_FALSE(llvm::sys::fs::real_path(Link, Real));
+  EXPECT_EQ(Real, "/etc");
+  llvm::sys::fs::remove_directories(Dir);
+}

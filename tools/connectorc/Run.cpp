@@ -40,6 +40,12 @@ cl::opt<bool> KeepWorktrees(
     cl::desc("Leave each task's git worktree in place at the end (their "
              "branches are always kept)"),
     cl::sub(runCommand()), cl::cat(Category));
+cl::opt<bool> NoSandbox(
+    "no-sandbox",
+    cl::desc("Run tasks the plan sandboxes without bwrap (recorded in the "
+             "journal and the summary); without it, a run that cannot "
+             "sandbox does not start"),
+    cl::sub(runCommand()), cl::cat(Category));
 cl::opt<bool> Resume("resume",
                      cl::desc("Continue the run in --run-dir: finished tasks "
                               "are kept, the others start afresh"),
@@ -190,6 +196,7 @@ int runOptions(runtime::RunOptions &O) {
   O.EventsPath = EventsOut;
   O.SelfExe = selfExe();
   O.KeepWorktrees = KeepWorktrees;
+  O.NoSandbox = NoSandbox;
   O.KillGraceS = KillGrace;
   O.CoolDownS = CoolDown;
   O.BackoffBaseS = BackoffBase;

@@ -1,0 +1,51 @@
+//===- Sandbox.h - running an agent under bubblewrap -------------*- C++ -*-===//
+//
+// A session with "sandbox" runs its agent under bwrap: the whole file system
+// read-only, writable only where the task works (its worktree, or the
+// project with its .git and .connector kept read-only), the run's scratchpad
+// and the spec's "write" paths; a private /tmp; new PID (and, without
+// "network", network) namespaces; no new privileges; the sandbox dies with
+// the runtime. It fails closed: a run that asks for it and cannot have it
+// does not start, unless the user passes --no-sandbox.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_RUNTIME_SANDBOX_H
+#define CONNECTORC_RUNTIME_SANDBOX_H
+
+#include "ir/Plan.h"
+
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace connectorc::runtime {
+
+/// bwrap's absolute path, from the system's own directories (/usr/bin, /bin,
+/// /usr/local/bin, /usr/sbin): never from PATH, which a worktree or the
+/// user's shell set-up could point elsewhere.
+std::optional<std::string> findBwrap();
+
+/// Runs bwrap once with the namespaces a sandbox uses, to find out whether
+/// this machine lets it make them; the error carries bwrap's own message.
+llvm::Error probeBwrap(llvm::StringRef Bwrap);
+
+/// Where a sandboxed task may write and what it must still see.
+struct SandboxPaths {
+  std::string WorkDir;     ///< its worktree, or the project root
+  bool WorkDirIsProject = false;
+  std::string ProjectRoot; ///< absolute
+  std::string RunDir;      ///< absolute
+  std::string Program;     ///< the agent's executable, absolute if known
+};
+
+/// bwrap and its arguments, up to and including "--": put the agent's argv
+/// after it.
+std::vector<std::string> sandboxArgv(llvm::StringRef Bwrap,
+                                     const ir::SandboxProfile &Profile,
+                                     const SandboxPaths &Paths);
+
+} // namespace connectorc::runtime
+
+#endif

@@ -1,0 +1,79 @@
+//===- SandboxTest.cpp - bwrap's command line and its probe --------------===//
+#include "runtime/Sandbox.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+
+#include "gtest/gtest.h"
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+
+namespace {
+/// The index of \p Seq's first element in \p A, or -1.
+long find(const std::vector<std::string> &A,
+          std::initializer_list<const char *> Seq) {
+  std::vector<std::string> S(Seq.begin(), Seq.end());
+  auto It = std::search(A.begin(), A.end(), S.begin(), S.end());
+  return It == A.end() ? -1 : It - A.begin();
+}
+
+TEST(Sandbox, ProjectIsWritableButItsGitAndConnectorAreNot) {
+  llvm::SmallString<128> Root;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("sbx", Root));
+  std::string R = Root.str().str();
+  ASSERT_FALSE(llvm::sys::fs::create_directories(R + "/.git/hooks"));
+  ASSERT_FALSE(llvm::sys::fs::create_directories(R + "/out"));
+  ir::SandboxProfile Profile;
+  Profile.Enabled = true;
+  Profile.Write = {"out", "missing"};
+  SandboxPaths P{R, true, R, R + "/run", "/usr/bin/agent"};
+  std::vector<std::string> A = sandboxArgv("/usr/bin/bwrap", Profile, P);
+  EXPECT_EQ(A.front(), "/usr/bin/bwrap");
+  EXPECT_EQ(A.back(), "--");
+  EXPECT_EQ(find(A, {"--ro-bind", "/", "/"}), 1);
+  long Rw = find(A, {"--bind", R.c_str(), R.c_str()});
+  long Git = find(A, {"--ro-bind", (R + "/.git").c_str(), (R + "/.git").c_str()});
+  ASSERT_GE(Rw, 0);
+  ASSERT_GE(Git, 0);
+  EXPECT_LT(Rw, Git) << "a later mount covers an earlier one";
+  EXPECT_EQ(find(A, {"--ro-bind", (R + "/.connector").c_str()}), -1)
+      << "absent: nothing to bind";
+  EXPECT_GE(find(A, {"--bind", (R + "/out").c_str(), (R + "/out").c_str()}), 0);
+  EXPECT_EQ(find(A, {"--bind", (R + "/missing").c_str()}), -1);
+  EXPECT_GE(find(A, {"--bind", (R + "/run/scratchpad").c_str()}), 0);
+  for (const char *Flag : {"--unshare-net", "--unshare-pid", "--die-with-parent",
+                           "--new-session", "--tmpfs"})
+    EXPECT_TRUE(llvm::is_contained(A, Flag)) << Flag;
+  Profile.Network = true;
+  EXPECT_FALSE(llvm::is_contained(sandboxArgv("/usr/bin/bwrap", Profile, P),
+                                  "--unshare-net"));
+  llvm::sys::fs::remove_directories(R);
+}
+
+TEST(Sandbox, WhatLivesInTmpStaysVisibleBehindThePrivateTmp) {
+  ir::SandboxProfile Profile;
+  SandboxPaths P{"/tmp/proj/.connector/worktrees/r/w", false, "/tmp/proj",
+                 "/tmp/run", "/tmp/bin/agent"};
+  std::vector<std::string> A = sandboxArgv("/usr/bin/bwrap", Profile, P);
+  long Tmp = find(A, {"--tmpfs", "/tmp"});
+  ASSERT_GE(Tmp, 0);
+  for (const char *Dir : {"/tmp/proj", "/tmp/run", "/tmp/bin"})
+    EXPECT_GT(find(A, {"--ro-bind", Dir, Dir}), Tmp) << Dir;
+  EXPECT_GT(find(A, {"--bind", P.WorkDir.c_str(), P.WorkDir.c_str()}), Tmp);
+  // A worktree's project is not writable.
+  EXPECT_EQ(find(A, {"--bind", "/tmp/proj", "/tmp/proj"}), -1);
+}
+
+TEST(Sandbox, BwrapIsFoundInSystemDirectoriesAndProbed) {
+  std::optional<std::string> B = findBwrap();
+  ASSERT_TRUE(B) << "scripts/setup.sh installs bubblewrap";
+  EXPECT_TRUE(llvm::StringRef(*B).startswith("/"));
+  EXPECT_FALSE(bool(probeBwrap(*B)));
+  llvm::Error E = probeBwrap("/bin/false");
+  ASSERT_TRUE(bool(E));
+  EXPECT_NE(llvm::toString(std::move(E)).find("cannot make its namespaces"),
+            std::string::npos);
+}
+} // namespace
