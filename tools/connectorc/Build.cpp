@@ -113,14 +113,23 @@ int driver::runBuild() {
   EO.OutputPath = Output;
   EO.SelfExe = selfExe();
   EO.InputPath = Input;
+  bool Refused = false; // The backend cannot express the plan.
   llvm::Error E = llvm::writeToOutput(Output, [&](llvm::raw_ostream &OS) -> llvm::Error {
-    if (!EmitIr)
-      return Backend->Emit(OS, *Plan, EO);
+    if (!EmitIr) {
+      llvm::Error BE = Backend->Emit(OS, *Plan, EO);
+      Refused = bool(BE);
+      return BE;
+    }
     if (Module)
       ir::printModule(OS, *Module, &D.Diags);
     ir::printPlan(OS, *Plan);
     return llvm::Error::success();
   });
+  if (E && Refused) {
+    llvm::WithColor::error(llvm::errs(), "connectorc build")
+        << llvm::toString(std::move(E)) << '\n';
+    return ExitFailure;
+  }
   if (E) {
     llvm::WithColor::error(llvm::errs(), "connectorc build")
         << "cannot write '" << Output << "': " << llvm::toString(std::move(E))
