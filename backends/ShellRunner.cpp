@@ -159,14 +159,13 @@ connector_copy() {
   cp "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
 }
 
-# connector_run COMMAND...: runs it under the task's timeout (SIGTERM, then
-# SIGKILL 5 s later).
+# connector_run COMMAND...: becomes the command, under the task's timeout
+# (SIGTERM, then SIGKILL 5 s later); the last thing an attempt's subshell does.
 connector_run() {
   if [ "$connector_timeout" = 0 ]; then
-    "$@"
-  else
-    timeout -k 5 "$connector_timeout" "$@"
+    exec "$@"
   fi
+  exec timeout -k 5 "$connector_timeout" "$@"
 }
 
 # connector_window: the last non-blank lines of the attempt's output, which

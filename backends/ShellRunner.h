@@ -1,4 +1,4 @@
-//===- ShellRunner.h - shell code the sh and make backends share -*- C++ -*-===//
+//===- ShellRunner.h - the runner of the sh and make backends -*- C++ -*-===//
 //
 // Both backends run a task the same way: shell functions (the "runner") that
 // try a task's candidates in order with retries, a timeout, the CONNECTOR_*
