@@ -67,6 +67,19 @@ while [ "$connector_i" -lt "$connector_jobs" ]; do
   connector_i=$((connector_i + 1))
 done
 
+# Ctrl-C or SIGTERM: every task of the wave ends its attempt
+# (connector_interrupt); no more start.
+connector_children=
+connector_stop() {
+  trap '' INT TERM
+  # shellcheck disable=SC2086 # a list of process ids
+  kill -TERM $connector_children 2>/dev/null
+  wait
+  echo 'connector: interrupted' >&2
+  exit 130
+}
+trap connector_stop INT TERM
+
 # connector_spawn INDEX: runs task INDEX in the background once a token is
 # free; the token goes back when it ends.
 connector_spawn() {
@@ -75,6 +88,7 @@ connector_spawn() {
     "connector_t$1"
     echo "$connector_token" >&3
   ) &
+  connector_children="$connector_children $!"
 }
 )SH";
 
@@ -127,7 +141,7 @@ llvm::Error connectorc::emitSh(llvm::raw_ostream &OS, const ir::Plan &P,
     for (unsigned T = 0; T < P.Tasks.size(); ++T)
       if (Wave[T] == static_cast<int>(W))
         S.code(fmt::format("connector_spawn {}\n", T));
-    S.code("wait\n");
+    S.code("wait\nconnector_children=\n");
   }
   S.code(fmt::format("\nconnector_tasks={}\n", P.Tasks.size()));
   S.code(Epilogue);

@@ -211,8 +211,12 @@ connector_attempt() {
       cd "$connector_root/$connector_cwd" || exit 127
     fi
     "connector_binding_$1"
-  ) >"$connector_dir/output.md.tmp" 2>"$connector_dir/stderr.tmp"
+  ) >"$connector_dir/output.md.tmp" 2>"$connector_dir/stderr.tmp" &
+  # In the background, so that an interrupt can end it (connector_interrupt).
+  connector_pid=$!
+  wait "$connector_pid"
   connector_rc=$?
+  connector_pid=
   cat "$connector_dir/output.md.tmp" "$connector_dir/stderr.tmp" \
     >>"$connector_dir/transcript.log"
 }
@@ -331,11 +335,25 @@ connector_tries() {
   done
 }
 
+# connector_interrupt: SIGINT or SIGTERM ends the attempt (with timeout, its
+# own process group) and the task.
+connector_interrupt() {
+  if [ -n "$connector_pid" ]; then
+    kill -TERM -- "-$connector_pid" 2>/dev/null ||
+      kill -TERM "$connector_pid" 2>/dev/null
+  fi
+  connector_log interrupted
+  connector_status interrupted
+  exit 130
+}
+
 # connector_task INDEX DEP... -- CANDIDATE...: runs the task the connector_*
 # variables describe, unless its answer exists already (then it is done).
 connector_task() {
   connector_index=$1
   shift
+  connector_pid=
+  trap connector_interrupt INT TERM
   connector_dir=$RUN_DIR/sessions/$connector_id
   connector_answer=$RUN_DIR/$connector_out
   connector_phase_answer=${connector_stage_out:+$RUN_DIR/$connector_stage_out}
@@ -452,7 +470,12 @@ static void writeBinding(ShellText &S, unsigned N, const ir::ModelBinding &B) {
 
 void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
                                   const EmitOptions &Opts) {
-  S.code("connector_self=").word(Opts.SelfExe).code("\n");
+  bool UsesSelf = llvm::any_of(P.Bindings, [](const ir::ModelBinding &B) {
+    return llvm::any_of(
+        B.Argv, [](llvm::StringRef A) { return A.contains("{connectorc}"); });
+  });
+  if (UsesSelf)
+    S.code("connector_self=").word(Opts.SelfExe).code("\n");
   S.code("connector_root=").word(P.ProjectRoot).code("\n");
   S.code(RunnerFunctions);
   S.code("\nconnector_binding_name() {\n  case $1 in\n");
