@@ -523,8 +523,11 @@ void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
     S.word("");
   S.code("; connector_prompt=").prompt(Task.Prompt).code("; ");
   S.code(fmt::format("connector_task {}", T));
-  for (unsigned D : Inputs)
-    S.code(fmt::format(" {}", D));
+  // Make runs a recipe only once its prerequisites' recipes have succeeded
+  // (or their answers were there already): only the script checks.
+  if (S.dialect() == ShellText::Dialect::Sh)
+    for (unsigned D : Inputs)
+      S.code(fmt::format(" {}", D));
   S.code(" --");
   for (unsigned C : Task.Candidates)
     S.code(fmt::format(" {}", C));

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/ShellQuote.h"
+#include "backends/ShellRunner.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -132,6 +133,22 @@ TEST_F(QuoteTest, MakeQuoteDoublesDollarsAndMovesNewlinesOut) {
   EXPECT_EQ(makeQuote("a\nb"), "'a'\"$${CONNECTOR_NL}\"'b'");
   EXPECT_EQ(makeQuote("\n"), "''\"$${CONNECTOR_NL}\"");
   EXPECT_EQ(makeQuote(""), "''");
+}
+
+TEST(ShellTextTest, PromptExpandsTheRuntimesVariables) {
+  ShellText Sh(ShellText::Dialect::Sh);
+  Sh.prompt("in {run}: {scratchpad}/a {{x}} it's");
+  EXPECT_EQ(Sh.str(), "'in '\"$RUN_DIR\"': '\"$RUN_DIR/scratchpad\"'/a {x} "
+                      "it'\\''s'");
+  ShellText Make(ShellText::Dialect::Make);
+  Make.prompt("{run}$");
+  EXPECT_EQ(Make.str(), "\"$$RUN_DIR\"'$$'");
+  ShellText Empty(ShellText::Dialect::Sh);
+  Empty.prompt("{{}}");
+  EXPECT_EQ(Empty.str(), "'{}'");
+  ShellText None(ShellText::Dialect::Sh);
+  None.prompt("");
+  EXPECT_EQ(None.str(), "''");
 }
 
 } // namespace
