@@ -1,4 +1,5 @@
-//===- Backend.h - emitting a plan in some format -----------------*- C++ -*-===//
+//===- Backend.h - emitting a plan in some format -----------------*- C++
+//-*-===//
 #ifndef CONNECTORC_BACKENDS_BACKEND_H
 #define CONNECTORC_BACKENDS_BACKEND_H
 

@@ -118,8 +118,9 @@ llvm::Error connectorc::emitSh(llvm::raw_ostream &OS, const ir::Plan &P,
          "like `connectorc run`.\n"
          "# Usage: sh SCRIPT [-j JOBS] [RUN_DIR]   (docs/backends.md)\n"
          "# Untrusted text (prompts, names, paths, patterns) is in single\n"
-         "# quotes on purpose, where $ and ` mean nothing (SC2016):\n"
-         "# shellcheck disable=SC2016\n");
+         "# quotes on purpose, where $ and ` mean nothing (SC2016); a task's\n"
+         "# connector_sandbox is called by connector_run (SC2317):\n"
+         "# shellcheck disable=SC2016,SC2317\n");
   S.code("connector_workflow=").word(P.Workflow).code("\n");
   S.code(Prologue);
   S.code("RUN_DIR=${1:-.connector/runs/$connector_workflow-$(date -u "

@@ -87,8 +87,6 @@ static llvm::Error unsupported(StringRef Backend, const ir::Task &T,
 static std::string sessionProblem(const ir::Task &T) {
   if (!T.Session.Worktree.empty())
     return "asks for a git worktree ('" + T.Session.Worktree + "')";
-  if (T.Session.Sandbox.Enabled)
-    return "asks for the sandbox";
   if (!T.Machines.empty() && T.Machines.front() != "local")
     return "runs on machine '" + T.Machines.front() + "' (over SSH)";
   return "";
@@ -159,9 +157,14 @@ connector_copy() {
   cp "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
 }
 
-# connector_run COMMAND...: becomes the command, under the task's timeout
-# (SIGTERM, then SIGKILL 5 s later); the last thing an attempt's subshell does.
+# connector_run COMMAND...: becomes the command, in the task's sandbox when it
+# has one, under the task's timeout (SIGTERM, then SIGKILL 5 s later); the
+# last thing an attempt's subshell does.
 connector_run() {
+  if [ -n "$connector_sandboxed" ]; then
+    connector_sandboxed=
+    connector_sandbox "$@" # The task's; it calls connector_run again.
+  fi
   if [ "$connector_timeout" = 0 ]; then
     exec "$@"
   fi
@@ -197,7 +200,7 @@ connector_rule() {
 # connector_attempt BINDING: one attempt on a binding; sets connector_rc.
 connector_attempt() {
   (
-    CONNECTOR_RUN_DIR=$RUN_DIR
+    CONNECTOR_RUN_DIR=$connector_run_dir
     CONNECTOR_SCRATCHPAD=$RUN_DIR/scratchpad
     CONNECTOR_TASK=$connector_id
     CONNECTOR_INPUTS=$connector_inputs
@@ -352,6 +355,7 @@ connector_interrupt() {
 connector_task() {
   connector_index=$1
   shift
+  connector_run_dir=$RUN_DIR
   connector_pid=
   trap connector_interrupt INT TERM
   connector_dir=$RUN_DIR/sessions/$connector_id
@@ -500,6 +504,26 @@ static std::string seconds(double S) {
   return S <= 0 ? "0" : fmt::format("{}", S);
 }
 
+/// The task's sandbox (bubblewrap): the whole file system read-only, a
+/// private /tmp and /dev, the run directory and the profile's `write` paths
+/// (project-relative) writable, no network unless the profile allows it.
+static void writeSandbox(ShellText &S, const ir::SandboxProfile &Box) {
+  if (!Box.Enabled) {
+    S.code("connector_sandboxed=; ");
+    return;
+  }
+  S.code("connector_sandbox() { connector_run bwrap --ro-bind / / --dev /dev "
+         "--proc /proc --tmpfs /tmp --bind \"$connector_run_dir\" "
+         "\"$connector_run_dir\"");
+  for (const std::string &W : Box.Write) {
+    S.code(" --bind-try \"$connector_root\"/").word(W);
+    S.code(" \"$connector_root\"/").word(W);
+  }
+  S.code(Box.Network ? "" : " --unshare-net");
+  S.code(" --die-with-parent --new-session -- \"$@\"; }; "
+         "connector_sandboxed=1; ");
+}
+
 void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
   const ir::Task &Task = P.Tasks[T];
   const ir::PlanStage &Stage = P.Stages[Task.Stage];
@@ -513,6 +537,7 @@ void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
   assign(S, "connector_until", Task.Until);
   S.code(fmt::format("connector_until_mark=until-{}; ", Task.Stage));
   assign(S, "connector_cwd", Task.Session.Cwd);
+  writeSandbox(S, Task.Session.Sandbox);
   S.code("connector_inputs=");
   for (unsigned I = 0; I < Inputs.size(); ++I) {
     if (I)

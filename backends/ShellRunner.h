@@ -41,7 +41,7 @@ private:
 };
 
 /// An error for what a plan asks that the shell backends cannot do
-/// (worktrees, the sandbox, other machines, typed prompts, structured
+/// (worktrees, other machines, typed prompts, structured
 /// answers); \p Backend names the --emit kind in the message.
 llvm::Error checkShellPlan(const ir::Plan &P, llvm::StringRef Backend);
 

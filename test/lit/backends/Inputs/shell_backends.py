@@ -28,7 +28,6 @@ CORPUS = os.path.join(SRC, "test", "unit", "Inputs", "adversarial-strings.json")
 REJECTED = {
     "cross-machine": "asks for a git worktree",
     "dual-review": "asks for a git worktree",
-    "heterogeneous-review": "asks for the sandbox",
 }
 
 # What a run directory holds besides the answers: the runtime's journal and
