@@ -1,5 +1,4 @@
-//===- Backend.h - emitting a plan in some format -----------------*- C++
-//-*-===//
+//===- Backend.h - emitting a plan in some format -----------------*- C++ -*-===//
 #ifndef CONNECTORC_BACKENDS_BACKEND_H
 #define CONNECTORC_BACKENDS_BACKEND_H
 
