@@ -1,0 +1,58 @@
+//===- ShellRunner.h - the runner of the sh and make backends -*- C++ -*-===//
+//
+// Both backends run a task the same way: shell functions (the "runner") that
+// try a task's candidates in order with retries, a timeout, the CONNECTOR_*
+// environment of runtime/Request.cpp, atomic answers and the run directory
+// layout of `connectorc run`. This module writes that code once, for either
+// artifact: a POSIX script (sh) or a Makefile recipe (make), which differ only
+// in how an untrusted string is quoted and how a '$' of our own is written.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_BACKENDS_SHELLRUNNER_H
+#define CONNECTORC_BACKENDS_SHELLRUNNER_H
+
+#include "backends/Backend.h"
+
+namespace connectorc {
+
+/// Shell text being written for one kind of artifact.
+class ShellText {
+public:
+  enum class Dialect { Sh, Make };
+  explicit ShellText(Dialect D) : D(D) {}
+
+  /// Appends shell code of our own (never untrusted text); in a Makefile
+  /// every '$' is doubled.
+  ShellText &code(llvm::StringRef Own);
+  /// Appends \p Untrusted as one quoted shell word (shellQuote/makeQuote).
+  ShellText &word(llvm::StringRef Untrusted);
+  /// Appends a word for "$RUN_DIR/<RunRelative>".
+  ShellText &runPath(llvm::StringRef RunRelative);
+  /// Appends a prompt as one word, with {run} and {scratchpad} expanded at
+  /// run time and {{ }} made single braces, as runtime/Request.cpp does.
+  ShellText &prompt(llvm::StringRef Prompt);
+
+  Dialect dialect() const { return D; }
+  const std::string &str() const { return Out; }
+
+private:
+  Dialect D;
+  std::string Out;
+};
+
+/// An error for what a plan asks that the shell backends cannot do
+/// (worktrees, other machines, typed prompts, structured
+/// answers); \p Backend names the --emit kind in the message.
+llvm::Error checkShellPlan(const ir::Plan &P, llvm::StringRef Backend);
+
+/// Writes the runner: the shell functions that run one task
+/// (connector_task) and one function per model binding.
+void writeShellRunner(ShellText &S, const ir::Plan &P, const EmitOptions &Opts);
+
+/// Writes, on one line, the assignments and the connector_task call that run
+/// task \p T (its prerequisites must have been run first).
+void writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T);
+
+} // namespace connectorc
+
+#endif

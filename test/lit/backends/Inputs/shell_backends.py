@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""End-to-end checks of the sh and make backends (test/lit/backends/*.test).
+
+  corpus    every adversarial string as a prompt, through the sim (stdin) and
+            through a custom command (argv): the agent gets it byte for byte
+            under dash, bash and make -j4, and no CANARY file appears
+  examples  every example: the emitted script (dash, bash) and Makefile
+            (make -j4) leave the same scratchpad and phase outputs as
+            `connectorc run --simulate` in the same run directory
+  failover  the same with claude rate limited (build/run --simulate-fail)
+  lint      shellcheck (sh and dash dialects) on every emitted script
+
+Prints one line per check; exits 1 at the first difference.
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+EXAMPLES = os.path.join(SRC, "examples")
+CORPUS = os.path.join(SRC, "test", "unit", "Inputs", "adversarial-strings.json")
+
+# Examples the shell backends refuse, and why (the build must say so).
+REJECTED = {
+    "cross-machine": "asks for a git worktree",
+    "dual-review": "asks for a git worktree",
+}
+
+# What a run directory holds besides the answers: the runtime's journal and
+# summaries, the backends' state, each session's files.
+NOT_COMPARED = {"plan.json", "events.jsonl", "summary.json", "summary.md",
+                "sessions", ".state"}
+
+
+def fail(message):
+    print("FAIL: " + message)
+    sys.exit(1)
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+def build(connectorc, spec, kind, out, extra=()):
+    r = run([connectorc, "build", *extra, "--emit=" + kind, "-o", out, spec])
+    if r.returncode != 0:
+        fail("build --emit=%s %s: %s" % (kind, spec, r.stderr.decode(errors="replace")))
+
+
+def ways(work, connectorc, spec, extra=()):
+    """(name, argv) for each way of running the emitted artifacts."""
+    script = os.path.join(work, "plan.sh")
+    makefile = os.path.join(work, "plan.mk")
+    build(connectorc, spec, "sh", script, extra)
+    build(connectorc, spec, "make", makefile, extra)
+    return [("dash", lambda d: ["dash", script, "-j", "8", d]),
+            ("bash", lambda d: ["bash", script, "-j", "8", d]),
+            ("make", lambda d: ["make", "-s", "-f", makefile, "-j4", "RUN_DIR=" + d])]
+
+
+def tree(top):
+    """Run-relative path -> bytes of every compared file under top."""
+    files = {}
+    for dirpath, dirnames, filenames in os.walk(top):
+        rel = os.path.relpath(dirpath, top)
+        if rel == ".":
+            dirnames[:] = [d for d in dirnames if d not in NOT_COMPARED]
+            filenames = [f for f in filenames if f not in NOT_COMPARED]
+        for f in filenames:
+            path = os.path.join(dirpath, f)
+            with open(path, "rb") as fh:
+                files[os.path.normpath(os.path.join(rel, f))] = fh.read()
+    return files
+
+
+def compare(want, got, what):
+    if sorted(want) != sorted(got):
+        fail("%s: files differ: only in run %s, only here %s" % (
+            what, sorted(set(want) - set(got)), sorted(set(got) - set(want))))
+    for path in want:
+        if want[path] != got[path]:
+            fail("%s: %s differs" % (what, path))
+
+
+def equivalence(args, spec, name, extra_build=(), extra_run=()):
+    work = os.path.join(args.work, name)
+    os.makedirs(work, exist_ok=True)
+    run_dir = os.path.join(work, "run")
+    r = run([args.connectorc, "run", "--simulate", *extra_run, "--quiet",
+             "-j", "4", "--run-dir", run_dir, spec])
+    want_status = r.returncode
+    want = tree(run_dir)
+    if not any(p.startswith("scratchpad") for p in want):
+        fail("%s: connectorc run left no answers: %s" % (name, r.stderr.decode()))
+    shutil.move(run_dir, run_dir + ".runtime")
+    for way, argv in ways(work, args.connectorc, spec, ("--simulate", *extra_build)):
+        r = run(argv(run_dir))
+        if (r.returncode == 0) != (want_status == 0):
+            fail("%s under %s: exit status %d, connectorc run's %d: %s" % (
+                name, way, r.returncode, want_status, r.stderr.decode(errors="replace")))
+        compare(want, tree(run_dir), "%s under %s" % (name, way))
+        shutil.move(run_dir, run_dir + "." + way)
+        print("same %s: %s (%d files)" % (way, name, len(want)))
+    return want
+
+
+def examples(args):
+    for f in sorted(os.listdir(EXAMPLES)):
+        if not f.endswith(".connector.json") or f == "team-sub.connector.json":
+            continue
+        name = f[: -len(".connector.json")]
+        spec = os.path.join(EXAMPLES, f)
+        if name in REJECTED:
+            for kind in ("sh", "make"):
+                r = run([args.connectorc, "build", "--simulate", "--emit=" + kind, spec])
+                if r.returncode == 0 or REJECTED[name] not in r.stderr.decode():
+                    fail("%s: --emit=%s should be refused (%s): %s" % (
+                        name, kind, REJECTED[name], r.stderr.decode()))
+            print("rejected: %s (%s)" % (name, REJECTED[name]))
+            continue
+        equivalence(args, spec, name)
+
+
+def failover(args):
+    spec = os.path.join(EXAMPLES, "provider-failover.connector.json")
+    want = equivalence(args, spec, "failover",
+                       ("--simulate-fail", "claude=rate-limit"),
+                       ("--simulate-fail", "claude=rate-limit"))
+    answer = want[os.path.join("scratchpad", "work", "1.md")].decode()
+    if "- model: gemini/" not in answer:
+        fail("the answer is not gemini's: " + answer[:200])
+    print("failed over to gemini")
+
+
+def lint(args):
+    for f in sorted(os.listdir(EXAMPLES)):
+        name = f[: -len(".connector.json")]
+        if not f.endswith(".connector.json") or name in REJECTED:
+            continue
+        script = os.path.join(args.work, name + ".sh")
+        build(args.connectorc, os.path.join(EXAMPLES, f), "sh", script, ("--simulate",))
+        for dialect in ("sh", "dash"):
+            r = run(["shellcheck", "-s", dialect, script])
+            if r.returncode != 0 or r.stdout:
+                fail("shellcheck -s %s %s:\n%s" % (dialect, name, r.stdout.decode()))
+        print("shellcheck clean: " + name)
+
+
+def brace_escaped(s):
+    return s.replace("{", "{{").replace("}", "}}")
+
+
+def corpus(args):
+    with open(CORPUS, encoding="utf-8") as fh:
+        strings = json.load(fh)
+    project = args.work
+    os.makedirs(project, exist_ok=True)
+    subprocess.run(["git", "init", "-q", project], check=True)
+    workers = [{"prompt": brace_escaped(s)} for s in strings]
+    specs = {
+        # The sim reads its prompt on standard input and quotes its size and
+        # SHA-256.
+        "stdin": {"connector": "2.0", "name": "corpus-stdin",
+                  "models": {"m": "claude"},
+                  "pipeline": {"phases": [{"name": "p", "model": "m",
+                                           "workers": workers}]}},
+        # printf gets the prompt as an argument and prints it back.
+        "argv": {"connector": "2.0", "name": "corpus-argv",
+                 "models": {"m": {"provider": "custom",
+                                  "command": ["printf", "x%s", "{prompt}"]}},
+                 "pipeline": {"phases": [{"name": "p", "model": "m",
+                                          "workers": workers}]}},
+    }
+    for kind, spec in specs.items():
+        path = os.path.join(project, kind + ".connector.json")
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(spec, fh)
+        extra = ("--simulate",) if kind == "stdin" else ()
+        work = os.path.join(project, "work-" + kind)
+        os.makedirs(work, exist_ok=True)
+        for way, argv in ways(work, args.connectorc, path, extra):
+            # The prompt reaches the argv through the same quoted word as
+            # stdin's (connector_prompt), which the stdin spec checks under
+            # every way: here, one way checks the argv delivery.
+            if kind == "argv" and way != "dash":
+                continue
+            run_dir = os.path.join(work, "run-" + way)
+            r = run(argv(run_dir), cwd=project)
+            if r.returncode != 0:
+                fail("%s prompts under %s: exit %d: %s" % (
+                    kind, way, r.returncode, r.stderr.decode(errors="replace")[-2000:]))
+            for i, s in enumerate(strings):
+                answer_path = os.path.join(run_dir, "scratchpad", "p", "%d.md" % (i + 1))
+                with open(answer_path, "rb") as fh:
+                    answer = fh.read()
+                data = s.encode("utf-8")
+                if kind == "argv":
+                    ok = answer == b"x" + data
+                else:
+                    header = "## Prompt (%d bytes, sha256 %s)" % (
+                        len(data), hashlib.sha256(data).hexdigest()[:16])
+                    ok = header.encode() in answer
+                if not ok:
+                    fail("%s prompt %d under %s arrived changed: %r" % (
+                        kind, i, way, answer[:300]))
+            if os.path.exists(os.path.join(project, "CANARY")) or \
+               os.path.exists(os.path.join(work, "CANARY")):
+                fail("a prompt ran a command (CANARY exists) under " + way)
+            print("%s prompts intact under %s: %d" % (kind, way, len(strings)))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("check", choices=["corpus", "examples", "failover", "lint"])
+    p.add_argument("--connectorc", required=True)
+    p.add_argument("--work", required=True)
+    args = p.parse_args()
+    args.connectorc = os.path.abspath(args.connectorc)
+    args.work = os.path.abspath(args.work)
+    shutil.rmtree(args.work, ignore_errors=True)
+    os.makedirs(args.work)
+    {"corpus": corpus, "examples": examples, "failover": failover, "lint": lint}[args.check](args)
+
+
+if __name__ == "__main__":
+    main()
