@@ -86,3 +86,22 @@ std::string ir::verifyPlan(const ir::Plan &P) {
   return "";
 }
 
+
+std::vector<unsigned> ir::taskInputs(const Plan &P, unsigned T) {
+  std::vector<unsigned> Out(P.Tasks[T].Deps.begin(), P.Tasks[T].Deps.end());
+  const PlanStage &Own = P.Stages[P.Tasks[T].Stage];
+  std::vector<unsigned> Stages(Own.DependsOn.begin(), Own.DependsOn.end());
+  std::vector<bool> Seen(P.Stages.size(), false);
+  while (!Stages.empty()) {
+    unsigned S = Stages.back();
+    Stages.pop_back();
+    if (Seen[S])
+      continue;
+    Seen[S] = true;
+    Out.insert(Out.end(), P.Stages[S].Tasks.begin(), P.Stages[S].Tasks.end());
+    if (P.Stages[S].Tasks.empty())
+      Stages.insert(Stages.end(), P.Stages[S].DependsOn.begin(),
+                    P.Stages[S].DependsOn.end());
+  }
+  return Out;
+}

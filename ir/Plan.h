@@ -156,6 +156,11 @@ struct Plan {
 /// it after the pipeline, and reading a plan file checks it too.
 std::string verifyPlan(const Plan &P);
 
+/// The tasks whose answers task \p T reads (CONNECTOR_INPUTS): its Deps,
+/// then every task of the stages its stage depends on, through stages
+/// without tasks of their own (teams).
+std::vector<unsigned> taskInputs(const Plan &P, unsigned T);
+
 } // namespace connectorc::ir
 
 #endif

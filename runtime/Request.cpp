@@ -44,24 +44,8 @@ std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
 
 std::vector<std::string> Executor::inputsOf(unsigned T) const {
   std::vector<std::string> Out;
-  for (unsigned D : P.Tasks[T].Deps)
-    Out.push_back(path(P.Tasks[D].Output));
-  // Stage prerequisites, through stages without tasks of their own (teams).
-  std::vector<unsigned> Stages(P.Stages[P.Tasks[T].Stage].DependsOn.begin(),
-                               P.Stages[P.Tasks[T].Stage].DependsOn.end());
-  std::vector<bool> Seen(P.Stages.size(), false);
-  while (!Stages.empty()) {
-    unsigned S = Stages.back();
-    Stages.pop_back();
-    if (Seen[S])
-      continue;
-    Seen[S] = true;
-    for (unsigned D : P.Stages[S].Tasks)
-      Out.push_back(path(P.Tasks[D].Output));
-    if (P.Stages[S].Tasks.empty())
-      Stages.insert(Stages.end(), P.Stages[S].DependsOn.begin(),
-                    P.Stages[S].DependsOn.end());
-  }
+  for (unsigned I : ir::taskInputs(P, T))
+    Out.push_back(path(P.Tasks[I].Output));
   return Out;
 }
 

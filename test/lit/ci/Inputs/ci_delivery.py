@@ -1,0 +1,176 @@
+"""Delivery: the adversarial corpus as prompts reaches the sim agent byte for
+byte through the github and gitlab backends, and none of it runs.
+
+A generated spec gives each corpus string to a worker. Its --simulate
+workflows are run by emulating the CI runner: each job's run steps (github,
+under bash) or scripts (gitlab, under dash) execute with the step's env or
+the job's variables, `${{ secrets.X }}` replaced by a dummy; the artifact
+steps become one shared working directory."""
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+from ci_common import build, load_yaml
+
+p = argparse.ArgumentParser()
+p.add_argument("--connectorc", required=True)
+p.add_argument("--corpus", required=True)
+p.add_argument("--out", required=True)
+a = p.parse_args()
+
+SECRET = re.compile(r"^\$\{\{ secrets\.[A-Za-z_][A-Za-z0-9_]* \}\}$")
+GITLAB_KEYWORDS = {"workflow", "stages", "variables", "default", "include"}
+
+
+def fail(msg):
+    sys.exit("FAIL: " + msg)
+
+
+def escape(s):
+    """A prompt template that means exactly s."""
+    return s.replace("{", "{{").replace("}", "}}")
+
+
+def write_spec(path, prompts):
+    spec = {
+        "connector": "2.0",
+        "name": "corpus",
+        "pipeline": {"phases": [
+            {"name": "corpus", "model": "claude", "failover": ["codex"],
+             "parallel": True,
+             "workers": [{"prompt": escape(s)} for s in prompts]},
+            {"name": "summary", "model": "claude", "output": "final.md",
+             "prompt": "Summarize {scratchpad}/corpus/ in {run}."},
+        ], "scratchpad": True},
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(spec, f, ensure_ascii=False)
+
+
+def check_text(path, prompts):
+    """No expression but secrets, no prompt in clear."""
+    text = open(path, encoding="utf-8").read()
+    for s in prompts:
+        if len(s.strip()) >= 10 and s in text:
+            fail("%s holds a prompt unencoded: %r" % (path, s[:60]))
+    return text
+
+
+def environment(values, workspace):
+    env = {"PATH": os.environ["PATH"], "HOME": workspace, "LC_ALL": "C"}
+    for k, v in (values or {}).items():
+        if "${{" in v:
+            if not SECRET.match(v):
+                fail("an expression that is not a secret: %s: %r" % (k, v))
+            v = "dummy-secret"
+        env[k] = v
+    return env
+
+
+def run(shell, script, env, cwd, what):
+    if "${{" in script:
+        fail("%s: an expression in a script" % what)
+    # As the runners do: github's `bash -e {0}`, gitlab's `set -e`.
+    r = subprocess.run([shell, "-e", "-c", script], env=env, cwd=cwd,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("%s: exit %d\n%s%s" % (what, r.returncode, r.stdout, r.stderr))
+
+
+def topological(jobs, needs_of):
+    done, order = set(), []
+    while len(order) < len(jobs):
+        before = len(order)
+        for j in jobs:
+            if j not in done and all(n in done for n in needs_of(j)):
+                done.add(j)
+                order.append(j)
+        if len(order) == before:
+            fail("needs that never end: %s" % sorted(set(jobs) - done))
+    return order
+
+
+def emulate_github(path, prompts, workspace):
+    check_text(path, prompts)
+    jobs = load_yaml(path)["jobs"]
+    for name in topological(list(jobs), lambda j: jobs[j].get("needs", [])):
+        for step in jobs[name]["steps"]:
+            if "run" in step:
+                run("bash", step["run"], environment(step.get("env"), workspace),
+                    workspace, name)
+            elif "env" in step:
+                fail("%s: env on a uses step" % name)
+
+
+def emulate_gitlab(path, prompts, workspace):
+    check_text(path, prompts)
+    y = load_yaml(path)
+    jobs = {k: v for k, v in y.items() if k not in GITLAB_KEYWORDS}
+    stage_index = {s: i for i, s in enumerate(y["stages"])}
+    ordered = sorted(jobs, key=lambda j: stage_index[jobs[j]["stage"]])
+    for name in topological(ordered, lambda j: jobs[j].get("needs", [])):
+        job = jobs[name]
+        for v in job["variables"].values():
+            if "$" in v:
+                fail("%s: a variable GitLab would expand: %r" % (name, v))
+        script = "\n".join(job.get("before_script", []) + job["script"])
+        run("dash", script, environment(job["variables"], workspace), workspace, name)
+
+
+def answers(workspace, plan):
+    for t in plan["tasks"]:
+        path = os.path.join(workspace, "connector-run", t["output"])
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            yield t, f.read()
+
+
+def check_delivery(workspace, plan, prompts, want_model):
+    got = 0
+    for t, answer in answers(workspace, plan):
+        if t["stage"] != 0:
+            continue
+        data = prompts[t["worker"] - 1].encode("utf-8")
+        head = "## Prompt (%d bytes, sha256 %s)" % (
+            len(data), hashlib.sha256(data).hexdigest()[:16])
+        if head not in answer:
+            fail("%s: the sim did not get its prompt: want %s\n%s" % (t["id"], head, answer[:400]))
+        if "- model: " + want_model not in answer:
+            fail("%s: not answered as %s" % (t["id"], want_model))
+        got += 1
+    final = os.path.join(workspace, "connector-run", "final.md")
+    if not os.path.exists(final):
+        fail("no stage output final.md")
+    canaries = [os.path.join(d, f) for d, _, fs in os.walk(a.out) for f in fs if f == "CANARY"]
+    if canaries:
+        fail("CANARY created: %s" % canaries)
+    return got
+
+
+def scenario(tag, prompts, backends, flags, want_model):
+    spec = os.path.join(a.out, tag + ".connector.json")
+    write_spec(spec, prompts)
+    with open(build(a.connectorc, spec, "plan", spec + ".plan.json", flags)) as f:
+        plan = json.load(f)
+    for backend, emulate in backends:
+        workspace = os.path.join(a.out, tag + "-" + backend)
+        os.makedirs(workspace)
+        out = build(a.connectorc, spec, backend, os.path.join(a.out, tag + "." + backend + ".yml"), flags)
+        emulate(out, prompts, workspace)
+        n = check_delivery(workspace, plan, prompts, want_model)
+        print("%s %s: %d prompts delivered byte for byte, no CANARY" % (tag, backend, n))
+
+
+with open(a.corpus, encoding="utf-8") as f:
+    corpus = json.load(f)
+bin_dir = os.path.dirname(os.path.abspath(a.connectorc))
+os.environ["PATH"] = bin_dir + os.pathsep + os.environ["PATH"]
+scenario("corpus", corpus, [("github", emulate_github), ("gitlab", emulate_gitlab)],
+         ["--simulate"], "claude/")
+# Failover: the simulated claude is unavailable, codex answers.
+scenario("failover", corpus[:12], [("github", emulate_github), ("gitlab", emulate_gitlab)],
+         ["--simulate", "--simulate-fail", "claude=unavailable"], "codex/")
