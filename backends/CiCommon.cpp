@@ -23,28 +23,36 @@ using namespace connectorc;
 using namespace connectorc::ci;
 using llvm::StringRef;
 
-// Reads (all set by lowerForCi, values base64 unless said otherwise):
-//   CONNECTOR_TASK_B64, CONNECTOR_OUTPUT_B64, CONNECTOR_STAGE_OUTPUT_B64
-//   CONNECTOR_PROMPT_PARTS   words: t<base64 text>, r ({run}), s ({scratchpad})
-//   CONNECTOR_INPUTS         words: base64 run-relative paths
-//   CONNECTOR_RETRIES, CONNECTOR_TIMEOUT_S, CONNECTOR_CANDIDATES  numbers
-//   CONNECTOR_C<n>_ARGV      words: base64 arguments
-//   CONNECTOR_C<n>_VIA       arg | stdin
-//   CONNECTOR_C<n>_ENV       words: base64 NAME=VALUE
-//   CONNECTOR_C<n>_SIM       1 when the sim agent stands in; _AS_B64 for whom
-//   CONNECTOR_C<n>_RULES     words: <exit codes or ->:<base64 ERE>
-//   CONNECTOR_C<n>_FIELD_B64 the JSON member that is the answer, or empty
-// The only eval'd names are CONNECTOR_C<n>_* with <n> a number of ours.
+// Reads (all set by lowerForCi). A "word" is one string encoded by
+// encodeWord: p<the string> when it is made of SafeChars only, else
+// b<base64>; either way no blank, quote, `$` or glob character.
+//   CONNECTOR_CI_TASK, CONNECTOR_CI_OUTPUT, CONNECTOR_CI_STAGE_OUTPUT  words
+//   CONNECTOR_CI_PROMPT      words: t<base64 text>, r ({run}), s ({scratchpad})
+//   CONNECTOR_CI_INPUTS      words: run-relative paths
+//   CONNECTOR_CI_RETRIES, CONNECTOR_CI_TIMEOUT_S, CONNECTOR_CI_CANDIDATES
+//                            numbers
+//   CONNECTOR_CI_C<n>_ARGV   words: the arguments
+//   CONNECTOR_CI_C<n>_VIA    arg | stdin
+//   CONNECTOR_CI_C<n>_ENV    words: NAME=VALUE
+//   CONNECTOR_CI_C<n>_SIM    1 when the sim agent stands in; _AS (a word)
+//                            for whom
+//   CONNECTOR_CI_C<n>_RULES  <exit codes or ->:<base64 ERE> ...
+//   CONNECTOR_CI_C<n>_FIELD  a word: the JSON member that is the answer
+// The only eval'd names are CONNECTOR_CI_C<n>_* with <n> a number of ours.
 static const char Script[] = R"SH(# connectorc: one task's attempt loop; see docs/backends.md.
-# Everything from the spec is in the environment, base64-encoded.
+# Everything from the spec is in the environment, encoded (see dec).
 set +e -fu
 run_dir="$PWD/connector-run"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# dec NAME BASE64: sets NAME to the decoded text, trailing newlines kept.
+# dec NAME WORD: sets NAME to the string WORD encodes: p<string> or
+# b<base64>. Trailing newlines are kept.
 dec() {
-  _dec=$(printf '%s' "$2" | base64 -d; printf x)
+  case $2 in
+  p*) _dec="${2#p}x" ;;
+  *) _dec=$(printf '%s' "${2#b}" | base64 -d; printf x) ;;
+  esac
   eval "$1=\${_dec%x}"
 }
 
@@ -66,32 +74,34 @@ replace() {
 
 # Set by dec and eval below; named here for readers (and shellcheck).
 task='' output='' stage_output='' input='' arg='' pair='' rule='' field=''
-argv='' via='' extra_env='' sim='' sim_as='' rules=''
-dec task "$CONNECTOR_TASK_B64"
-dec output "$CONNECTOR_OUTPUT_B64"
-dec stage_output "$CONNECTOR_STAGE_OUTPUT_B64"
+argv='' via='' extra_env='' sim='' sim_as='' rules='' prompt=''
+dec task "$CONNECTOR_CI_TASK"
+dec output "$CONNECTOR_CI_OUTPUT"
+dec stage_output "$CONNECTOR_CI_STAGE_OUTPUT"
 session="$run_dir/sessions/$task"
 mkdir -p "$session" || exit 1
-for part in $CONNECTOR_PROMPT_PARTS; do
+for part in $CONNECTOR_CI_PROMPT; do
   case $part in
   r) printf '%s' "$run_dir" ;;
   s) printf '%s/scratchpad' "$run_dir" ;;
   *) printf '%s' "${part#t}" | base64 -d ;;
   esac
 done >"$work/prompt"
-prompt=$(cat "$work/prompt"; printf x)
-prompt=${prompt%x}
 inputs=
-for word in $CONNECTOR_INPUTS; do
+for word in $CONNECTOR_CI_INPUTS; do
   dec input "$word"
   inputs="${inputs:+$inputs:}$run_dir/$input"
 done
 
 # attempt N: runs candidate N once; sets status.
 attempt() {
-  eval "argv=\$CONNECTOR_C$1_ARGV via=\$CONNECTOR_C$1_VIA"
-  eval "extra_env=\$CONNECTOR_C$1_ENV sim=\$CONNECTOR_C$1_SIM"
-  eval "sim_as=\$CONNECTOR_C$1_AS_B64"
+  eval "argv=\$CONNECTOR_CI_C$1_ARGV via=\$CONNECTOR_CI_C$1_VIA"
+  eval "extra_env=\$CONNECTOR_CI_C$1_ENV sim=\$CONNECTOR_CI_C$1_SIM"
+  eval "sim_as=\$CONNECTOR_CI_C$1_AS"
+  if [ "$via" = arg ] && [ -z "$prompt" ]; then
+    prompt=$(cat "$work/prompt"; printf x)
+    prompt=${prompt%x}
+  fi
   set --
   for word in $argv; do
     dec arg "$word"
@@ -117,8 +127,8 @@ attempt() {
       dec sim_as "$sim_as"
       export CONNECTOR_SIM_AS="$sim_as"
     fi
-    if [ "$CONNECTOR_TIMEOUT_S" = 0 ]; then exec "$@" <"$stdin"; fi
-    exec timeout -k 10 "$CONNECTOR_TIMEOUT_S" "$@" <"$stdin"
+    if [ "$CONNECTOR_CI_TIMEOUT_S" = 0 ]; then exec "$@" <"$stdin"; fi
+    exec timeout -k 10 "$CONNECTOR_CI_TIMEOUT_S" "$@" <"$stdin"
   ) >"$work/out" 2>"$work/err"; then
     status=0
   else
@@ -131,9 +141,9 @@ attempt() {
 classify() {
   outcome=success
   if [ "$status" = 0 ] && [ -s "$work/out" ]; then
-    eval "field=\$CONNECTOR_C$1_FIELD_B64"
-    if [ -z "$field" ]; then return; fi
+    eval "field=\$CONNECTOR_CI_C$1_FIELD"
     dec field "$field"
+    if [ -z "$field" ]; then return; fi
     if ! jq -j --arg f "$field" '.[$f] | strings' <"$work/out" >"$work/answer"; then
       outcome=task
       return
@@ -148,7 +158,7 @@ classify() {
   outcome=task
   if [ "$status" = 124 ]; then return; fi
   cat "$work/err" "$work/out" | tail -n 64 >"$work/tail"
-  eval "rules=\$CONNECTOR_C$1_RULES"
+  eval "rules=\$CONNECTOR_CI_C$1_RULES"
   for word in $rules; do
     case ",${word%%:*}," in
     ,-, | *",$status,"*) ;;
@@ -164,10 +174,12 @@ classify() {
 
 succeed() {
   cp "$work/out" "$session/output.md" || exit 1
-  mkdir -p "$(dirname "$run_dir/$output")" || exit 1
-  cp "$session/output.md" "$run_dir/$output" || exit 1
+  target="$run_dir/$output"
+  mkdir -p "${target%/*}" || exit 1
+  cp "$session/output.md" "$target" || exit 1
   if [ -n "$stage_output" ]; then
-    mkdir -p "$(dirname "$run_dir/$stage_output")" || exit 1
+    target="$run_dir/$stage_output"
+    mkdir -p "${target%/*}" || exit 1
     cp "$session/output.md" "$run_dir/$stage_output" || exit 1
   fi
 }
@@ -175,7 +187,7 @@ succeed() {
 candidate=1
 retries=0
 attempts=0
-while [ "$candidate" -le "$CONNECTOR_CANDIDATES" ]; do
+while [ "$candidate" -le "$CONNECTOR_CI_CANDIDATES" ]; do
   attempts=$((attempts + 1))
   attempt "$candidate"
   classify "$candidate"
@@ -187,7 +199,7 @@ while [ "$candidate" -le "$CONNECTOR_CANDIDATES" ]; do
     ;;
   provider) candidate=$((candidate + 1)) ;;
   *)
-    if [ "$retries" -ge "$CONNECTOR_RETRIES" ]; then
+    if [ "$retries" -ge "$CONNECTOR_CI_RETRIES" ]; then
       echo "connectorc: the task failed" >&2
       exit 1
     fi
@@ -231,7 +243,18 @@ std::string ci::banner(StringRef What, StringRef InputPath) {
 namespace {
 std::string b64(StringRef S) { return llvm::encodeBase64(S); }
 
-/// The prompt as CONNECTOR_PROMPT_PARTS: literal text base64-encoded, the
+/// Characters a word may carry as they are: none is a blank, quote, `$`
+/// (GitHub's `${{`, GitLab's `$VAR`), `%` or glob character.
+bool isSafeChar(char C) {
+  return llvm::isAlnum(C) || StringRef("_./:+,=@{}-").contains(C);
+}
+
+/// One string as a word of the script's environment (see dec in Script).
+std::string encodeWord(StringRef S) {
+  return llvm::all_of(S, isSafeChar) ? "p" + S.str() : "b" + b64(S);
+}
+
+/// The prompt as CONNECTOR_CI_PROMPT: literal text base64-encoded, the
 /// runtime's {run} and {scratchpad} as words of their own, {{ and }} as
 /// single braces — runtime/Request.cpp's expandPrompt, split at run time.
 std::string promptParts(StringRef Prompt) {
@@ -291,10 +314,10 @@ using EnvVec = std::vector<std::pair<std::string, std::string>>;
 /// Candidate \p N's variables; secrets it reads are added to \p Secrets.
 llvm::Error candidateEnv(const ir::ModelBinding &B, unsigned N, EnvVec &Env,
                          std::vector<std::string> &Secrets) {
-  std::string Prefix = fmt::format("CONNECTOR_C{}_", N);
+  std::string Prefix = fmt::format("CONNECTOR_CI_C{}_", N);
   std::vector<std::string> Argv, Pairs;
   for (const std::string &A : B.Argv)
-    Argv.push_back(b64(A));
+    Argv.push_back(encodeWord(A));
   for (const auto &[Name, Value] : B.Env) {
     if (!isIdentifier(Name))
       return llvm::createStringError(
@@ -304,7 +327,7 @@ llvm::Error candidateEnv(const ir::ModelBinding &B, unsigned N, EnvVec &Env,
     if (std::optional<StringRef> Ref = secretReference(Value))
       Secrets.push_back(Ref->str());
     else
-      Pairs.push_back(b64(Name + "=" + Value));
+      Pairs.push_back(encodeWord(Name + "=" + Value));
   }
   if (!B.Simulated)
     llvm::append_range(Secrets, B.EnvKeys);
@@ -312,9 +335,9 @@ llvm::Error candidateEnv(const ir::ModelBinding &B, unsigned N, EnvVec &Env,
   Env.push_back({Prefix + "VIA", B.Via == ir::PromptVia::Arg ? "arg" : "stdin"});
   Env.push_back({Prefix + "ENV", llvm::join(Pairs, " ")});
   Env.push_back({Prefix + "SIM", B.Simulated ? "1" : "0"});
-  Env.push_back({Prefix + "AS_B64", b64(B.Id)});
+  Env.push_back({Prefix + "AS", encodeWord(B.Id)});
   Env.push_back({Prefix + "RULES", failureRules(B)});
-  Env.push_back({Prefix + "FIELD_B64", b64(B.AnswerJsonField)});
+  Env.push_back({Prefix + "FIELD", encodeWord(B.AnswerJsonField)});
   return llvm::Error::success();
 }
 
@@ -339,18 +362,18 @@ llvm::Expected<CiJob> lowerTask(const ir::Plan &P, unsigned T,
   std::vector<unsigned> Inputs = ir::taskInputs(P, T);
   std::vector<std::string> InputWords;
   for (unsigned I : Inputs) {
-    InputWords.push_back(b64(P.Tasks[I].Output));
+    InputWords.push_back(encodeWord(P.Tasks[I].Output));
     if (!llvm::is_contained(J.Needs, JobIds[I]))
       J.Needs.push_back(JobIds[I]);
   }
-  J.Env = {{"CONNECTOR_TASK_B64", b64(Task.Id)},
-           {"CONNECTOR_PROMPT_PARTS", promptParts(Task.Prompt)},
-           {"CONNECTOR_OUTPUT_B64", b64(Task.Output)},
-           {"CONNECTOR_STAGE_OUTPUT_B64", b64(stageOutput(P, T))},
-           {"CONNECTOR_INPUTS", llvm::join(InputWords, " ")},
-           {"CONNECTOR_RETRIES", std::to_string(Task.Retries)},
-           {"CONNECTOR_TIMEOUT_S", formatSeconds(Task.TimeoutS)},
-           {"CONNECTOR_CANDIDATES", std::to_string(Task.Candidates.size())}};
+  J.Env = {{"CONNECTOR_CI_TASK", encodeWord(Task.Id)},
+           {"CONNECTOR_CI_PROMPT", promptParts(Task.Prompt)},
+           {"CONNECTOR_CI_OUTPUT", encodeWord(Task.Output)},
+           {"CONNECTOR_CI_STAGE_OUTPUT", encodeWord(stageOutput(P, T))},
+           {"CONNECTOR_CI_INPUTS", llvm::join(InputWords, " ")},
+           {"CONNECTOR_CI_RETRIES", std::to_string(Task.Retries)},
+           {"CONNECTOR_CI_TIMEOUT_S", formatSeconds(Task.TimeoutS)},
+           {"CONNECTOR_CI_CANDIDATES", std::to_string(Task.Candidates.size())}};
   for (unsigned N = 0; N < Task.Candidates.size(); ++N)
     if (llvm::Error E = candidateEnv(P.Bindings[Task.Candidates[N]], N + 1,
                                      J.Env, J.Secrets))

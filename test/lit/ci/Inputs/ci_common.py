@@ -16,9 +16,11 @@ def build(connectorc, spec, emit, out, extra=()):
 
 
 def load_yaml(path):
-    # BaseLoader: every scalar a string, `on` stays the key "on".
+    # BaseLoader: every scalar a string, `on` stays the key "on"; libyaml's
+    # when PyYAML has it (several MB of workflow).
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     with open(path, encoding="utf-8") as f:
-        return yaml.load(f, Loader=yaml.BaseLoader)
+        return yaml.load(f, Loader=loader)
 
 
 def examples(examples_dir):
