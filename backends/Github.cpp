@@ -27,9 +27,9 @@ void emitTriggers(YAML::Emitter &Out, const ir::Plan &P) {
   Out << YAML::Null;
   if (!P.Cron.empty()) {
     UtcCron C = utcCron(P);
+    yamlKey(Out, "schedule");
     if (!C.Note.empty())
       Out << YAML::Comment(C.Note);
-    yamlKey(Out, "schedule");
     Out << YAML::BeginSeq << YAML::BeginMap;
     yamlPair(Out, "cron", C.Cron);
     Out << YAML::EndMap << YAML::EndSeq;
