@@ -3,7 +3,7 @@
 // One job per task (workers of a phase are separate jobs, so they run in
 // parallel on separate runners), `needs:` from the plan's DAG, the run
 // directory carried from job to job as artifacts. Each task's step runs the
-// shared attempt loop (CiCommon.h) over an environment of base64 values:
+// shared attempt loop (CiScript.cpp) over an environment of encoded values:
 // the only `${{ }}` in the workflow reads a secret, so no spec string is
 // ever evaluated as an expression or as shell. docs/backends.md, "github".
 //

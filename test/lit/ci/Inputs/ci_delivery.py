@@ -156,20 +156,39 @@ def check_delivery(workspace, plan, prompts, want_model):
         if "- model: " + want_model not in answer:
             fail("%s: not answered as %s" % (t["id"], want_model))
         got += 1
-    final = os.path.join(workspace, "connector-run", "final.md")
+    final = os.path.join(workspace, "connector-run", plan["stages"][1]["output"])
     if not os.path.exists(final):
-        fail("no stage output final.md")
+        fail("no stage output " + final)
     canaries = [os.path.join(d, f) for d, _, fs in os.walk(a.out) for f in fs if f == "CANARY"]
     if canaries:
         fail("CANARY created: %s" % canaries)
     return got
 
 
-def scenario(tag, prompts, backends, flags, want_model):
+# Task ids and paths a hand-edited plan file may hold: the spec's checks do
+# not protect the backends from them.
+HOSTILE_NAMES = ["$(touch CANARY)", "`touch CANARY`", "${{ github.token }}",
+                 "a b\tc", "'\"", "$HOME;x", "x\ny", "%PATH% *?[a]"]
+
+
+def hostile(plan):
+    for t, name in zip(plan["tasks"], HOSTILE_NAMES):
+        t["id"] = "corpus/" + name
+        t["output"] = "scratchpad/corpus/" + name + ".md"
+    plan["stages"][1]["output"] = "final " + HOSTILE_NAMES[0] + ".md"
+    return plan
+
+
+def scenario(tag, prompts, backends, flags, want_model, edit=None):
     spec = os.path.join(a.out, tag + ".connector.json")
     write_spec(spec, prompts)
     with open(build(a.connectorc, spec, "plan", spec + ".plan.json", flags)) as f:
         plan = json.load(f)
+    if edit:
+        plan = edit(plan)
+        spec = spec + ".plan.json"
+        with open(spec, "w", encoding="utf-8") as f:
+            json.dump(plan, f, ensure_ascii=False)
     for backend, emulate in backends:
         workspace = os.path.join(a.out, tag + "-" + backend)
         os.makedirs(workspace)
@@ -188,3 +207,6 @@ scenario("corpus", corpus, [("github", emulate_github), ("gitlab", emulate_gitla
 # Failover: the simulated claude is unavailable, codex answers.
 scenario("failover", corpus[:6], [("github", emulate_github), ("gitlab", emulate_gitlab)],
          ["--simulate", "--simulate-fail", "claude=unavailable"], "codex/")
+# Hostile task ids and paths, from a plan file.
+scenario("names", corpus[:len(HOSTILE_NAMES)], [("github", emulate_github), ("gitlab", emulate_gitlab)],
+         ["--simulate"], "claude/", hostile)
