@@ -22,7 +22,6 @@ using namespace connectorc;
 using namespace connectorc::ci;
 using llvm::StringRef;
 
-
 std::string ci::slug(StringRef S, size_t Max) {
   std::string Out;
   for (char C : S) {
@@ -142,7 +141,8 @@ llvm::Error candidateEnv(const ir::ModelBinding &B, unsigned N, EnvVec &Env,
   if (!B.Simulated)
     llvm::append_range(Secrets, B.EnvKeys);
   Env.push_back({Prefix + "ARGV", llvm::join(Argv, " ")});
-  Env.push_back({Prefix + "VIA", B.Via == ir::PromptVia::Arg ? "arg" : "stdin"});
+  Env.push_back(
+      {Prefix + "VIA", B.Via == ir::PromptVia::Arg ? "arg" : "stdin"});
   Env.push_back({Prefix + "ENV", llvm::join(Pairs, " ")});
   Env.push_back({Prefix + "SIM", B.Simulated ? "1" : "0"});
   Env.push_back({Prefix + "AS", encodeWord(B.Id)});
@@ -312,8 +312,8 @@ UtcCron ci::utcCron(const ir::Plan &P) {
   std::optional<CronSchedule> S = parseCron(P.Cron, Err);
   llvm::SmallVector<StringRef, 5> Fields;
   StringRef(P.Cron).split(Fields, ' ', -1, /*KeepEmpty=*/false);
-  bool EveryDay = Fields.size() == 5 && Fields[2] == "*" &&
-                  Fields[3] == "*" && Fields[4] == "*";
+  bool EveryDay = Fields.size() == 5 && Fields[2] == "*" && Fields[3] == "*" &&
+                  Fields[4] == "*";
   if (!Offset || !S || !EveryDay) {
     Out.Note = Why + ": convert it by hand (docs/backends.md)";
     return Out;
@@ -322,7 +322,8 @@ UtcCron ci::utcCron(const ir::Plan &P) {
   for (int H = 0; H < 24; ++H)
     if (S->Hours.test(((H + *Offset) % 24 + 24) % 24))
       Hours.push_back(std::to_string(H));
-  Out.Cron = fmt::format("{} {} * * *", Fields[0].str(), llvm::join(Hours, ","));
+  Out.Cron =
+      fmt::format("{} {} * * *", Fields[0].str(), llvm::join(Hours, ","));
   Out.Note = Why + fmt::format(": converted from '{}' (UTC{:+d})",
                                commentText(P.Cron), *Offset);
   return Out;

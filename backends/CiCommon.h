@@ -1,4 +1,4 @@
-//===- CiCommon.h - what the github and gitlab backends share -----*- C++ -*-===//
+//===- CiCommon.h - shared by the github and gitlab backends ----*- C++ -*-===//
 //
 // A plan lowered for a CI service: one job per task, the jobs each needs,
 // and the environment of the one step that runs the task. The step's shell
@@ -28,12 +28,12 @@ inline constexpr const char *RunDir = "connector-run";
 
 /// One task as a CI job.
 struct CiJob {
-  std::string Id;     ///< [a-z0-9-], unique, starts with a letter
-  std::string Stage;  ///< the stage's CI name, [a-z0-9-]
-  unsigned Task = 0;  ///< index into Plan::Tasks
+  std::string Id;                 ///< [a-z0-9-], unique, starts with a letter
+  std::string Stage;              ///< the stage's CI name, [a-z0-9-]
+  unsigned Task = 0;              ///< index into Plan::Tasks
   std::vector<std::string> Needs; ///< job ids, in plan order
   /// The task step's environment: names are fixed identifiers, values are
-  /// base64, decimal numbers or `arg`/`stdin` only.
+  /// encoded words (CiScript.cpp), decimal numbers or `arg`/`stdin` only.
   std::vector<std::pair<std::string, std::string>> Env;
   /// Environment variables the task's CLIs read from the CI's secrets.
   std::vector<std::string> Secrets;

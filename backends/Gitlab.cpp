@@ -47,8 +47,8 @@ bool needsOnlyEarlierStages(const CiPlan &C, const CiJob &J) {
   llvm::StringMap<llvm::StringRef> StageOf;
   for (const CiJob &Other : C.Jobs)
     StageOf[Other.Id] = Other.Stage;
-  return llvm::none_of(J.Needs,
-                       [&](const std::string &N) { return StageOf[N] == J.Stage; });
+  return llvm::none_of(
+      J.Needs, [&](const std::string &N) { return StageOf[N] == J.Stage; });
 }
 
 llvm::Error emitJob(YAML::Emitter &Out, const ir::Plan &P, const CiPlan &C,
@@ -58,7 +58,7 @@ llvm::Error emitJob(YAML::Emitter &Out, const ir::Plan &P, const CiPlan &C,
   if (ByStage && !needsOnlyEarlierStages(C, J))
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "job %s needs %zu jobs of its own stage or more: GitLab allows %zu",
+        "job %s needs %zu jobs, some in its own stage; GitLab allows %zu",
         J.Id.c_str(), J.Needs.size(), MaxNeeds);
   if (!T.Machines.empty() && T.Machines[0] != "local")
     Out << YAML::Comment("placed on machine " + commentText(T.Machines[0]) +

@@ -60,8 +60,8 @@ void connectorc::yamlKey(YAML::Emitter &Out, StringRef Key) {
   Out << YAML::Value;
 }
 
-void connectorc::yamlList(YAML::Emitter &Out,
-                          llvm::ArrayRef<std::string> Items, YamlStyle Style) {
+void connectorc::yamlList(YAML::Emitter &Out, llvm::ArrayRef<std::string> Items,
+                          YamlStyle Style) {
   Out << YAML::BeginSeq;
   for (const std::string &I : Items)
     emitYamlString(Out, I, Style);

@@ -1,4 +1,5 @@
-//===- YamlQuote.h - the one way a string becomes YAML -----------*- C++ -*-===//
+//===- YamlQuote.h - the one way a string becomes YAML -----------*- C++
+//-*-===//
 //
 // Every string a CI backend writes into YAML goes through emitYamlString, so
 // that any string — a prompt, a name, a path, the shell script itself —

@@ -86,7 +86,6 @@ std::string ir::verifyPlan(const ir::Plan &P) {
   return "";
 }
 
-
 std::vector<unsigned> ir::taskInputs(const Plan &P, unsigned T) {
   std::vector<unsigned> Out(P.Tasks[T].Deps.begin(), P.Tasks[T].Deps.end());
   const PlanStage &Own = P.Stages[P.Tasks[T].Stage];

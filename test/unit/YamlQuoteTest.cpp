@@ -53,9 +53,7 @@ std::string document(const std::vector<std::string> &Strings) {
   return Out.c_str();
 }
 
-TEST(YamlQuoteTest, CorpusIsLoaded) {
-  EXPECT_GE(corpus().size(), 151u);
-}
+TEST(YamlQuoteTest, CorpusIsLoaded) { EXPECT_GE(corpus().size(), 151u); }
 
 TEST(YamlQuoteTest, YamlCppReadsEveryStringBack) {
   std::vector<std::string> Strings = corpus();

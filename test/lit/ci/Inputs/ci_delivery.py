@@ -180,7 +180,36 @@ def hostile(plan):
     return plan
 
 
-def scenario(tag, prompts, backends, flags, want_model, edit=None):
+def tree(root):
+    """{relative path: bytes} of the answers under the run directory ROOT
+    (scratchpad and stage outputs, not the sessions or the runtime's own)."""
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            rel = os.path.relpath(os.path.join(d, f), root)
+            if not rel.startswith("sessions") and f not in RUNTIME_ONLY:
+                with open(os.path.join(d, f), "rb") as fh:
+                    out[rel] = fh.read()
+    return out
+
+
+RUNTIME_ONLY = {"plan.json", "events.jsonl", "summary.json", "summary.md"}
+
+
+def same_as_run(workspace, spec, flags):
+    """`connectorc run` in the same place writes the same answers."""
+    ci_run = os.path.join(workspace, "connector-run")
+    ci_tree = tree(ci_run)
+    os.rename(ci_run, ci_run + ".ci")
+    r = subprocess.run([a.connectorc, "run", spec, "--run-dir", ci_run, "--quiet", *flags],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("connectorc run: exit %d\n%s" % (r.returncode, r.stderr))
+    if tree(ci_run) != ci_tree:
+        fail("%s: the answers differ from connectorc run's" % workspace)
+
+
+def scenario(tag, prompts, backends, flags, want_model, edit=None, compare=False):
     spec = os.path.join(a.out, tag + ".connector.json")
     write_spec(spec, prompts)
     with open(build(a.connectorc, spec, "plan", spec + ".plan.json", flags)) as f:
@@ -197,6 +226,9 @@ def scenario(tag, prompts, backends, flags, want_model, edit=None):
         emulate(out, prompts, workspace)
         n = check_delivery(workspace, plan, prompts, want_model)
         print("%s %s: %d prompts delivered byte for byte, no CANARY" % (tag, backend, n))
+        if compare:
+            same_as_run(workspace, spec, flags)
+            print("%s %s: the same answers as connectorc run" % (tag, backend))
 
 
 with open(a.corpus, encoding="utf-8") as f:
@@ -207,7 +239,7 @@ scenario("corpus", corpus, [("github", emulate_github), ("gitlab", emulate_gitla
          ["--simulate"], "claude/")
 # Failover: the simulated claude is unavailable, codex answers.
 scenario("failover", corpus[:6], [("github", emulate_github), ("gitlab", emulate_gitlab)],
-         ["--simulate", "--simulate-fail", "claude=unavailable"], "codex/")
+         ["--simulate", "--simulate-fail", "claude=unavailable"], "codex/", compare=True)
 # Hostile task ids and paths, from a plan file.
 scenario("names", corpus[:len(HOSTILE_NAMES)], [("github", emulate_github), ("gitlab", emulate_gitlab)],
          ["--simulate"], "claude/", hostile)
