@@ -209,7 +209,9 @@ std::optional<CiInstall> installFor(StringRef Provider) {
   if (Provider == "gemini")
     return CiInstall{"install gemini", "npm install -g @google/gemini-cli"};
   if (Provider == "aider")
-    return CiInstall{"install aider", "python3 -m pip install aider-chat"};
+    // pip's package through pipx: the runners' system Python refuses a
+    // plain `pip install` (PEP 668, externally managed).
+    return CiInstall{"install aider", "pipx install aider-chat"};
   if (Provider == "ollama")
     return CiInstall{
         "check ollama",
@@ -219,11 +221,13 @@ std::optional<CiInstall> installFor(StringRef Provider) {
   return std::nullopt;
 }
 
-std::vector<CiInstall> installs(const ir::Plan &P) {
+/// The installs of the CLIs \p Task's candidates run.
+std::vector<CiInstall> installs(const ir::Plan &P, const ir::Task &Task) {
   std::vector<CiInstall> Out;
   llvm::StringSet<> Seen;
   bool Simulated = false;
-  for (const ir::ModelBinding &B : P.Bindings) {
+  for (unsigned C : Task.Candidates) {
+    const ir::ModelBinding &B = P.Bindings[C];
     Simulated |= B.Simulated || B.Provider == "sim";
     if (B.Simulated || !Seen.insert(B.Provider).second)
       continue;
@@ -239,6 +243,7 @@ std::vector<CiInstall> installs(const ir::Plan &P) {
                          "docs/backends.md' >&2; exit 1; }"});
   return Out;
 }
+
 /// The stages in an order where each comes after those it depends on
 /// (team stages come last in the plan but may be depended on), otherwise in
 /// plan order.
@@ -274,13 +279,13 @@ llvm::Expected<CiPlan> ci::lowerForCi(const ir::Plan &P) {
     llvm::Expected<CiJob> J = lowerTask(P, T, JobIds, StageIds);
     if (!J)
       return J.takeError();
+    J->Installs = installs(P, P.Tasks[T]);
     llvm::append_range(Out.Secrets, J->Secrets);
     Out.Jobs.push_back(std::move(*J));
   }
   llvm::sort(Out.Secrets);
   Out.Secrets.erase(std::unique(Out.Secrets.begin(), Out.Secrets.end()),
                     Out.Secrets.end());
-  Out.Installs = installs(P);
   return Out;
 }
 

@@ -26,6 +26,12 @@ namespace connectorc::ci {
 /// checkout). Not hidden: upload-artifact leaves hidden files out.
 inline constexpr const char *RunDir = "connector-run";
 
+/// A shell command that installs a provider's CLI, or checks for it.
+struct CiInstall {
+  std::string Title;   ///< e.g. "install claude"
+  std::string Command; ///< constant text: no spec string in it
+};
+
 /// One task as a CI job.
 struct CiJob {
   std::string Id;                 ///< [a-z0-9-], unique, starts with a letter
@@ -37,12 +43,8 @@ struct CiJob {
   std::vector<std::pair<std::string, std::string>> Env;
   /// Environment variables the task's CLIs read from the CI's secrets.
   std::vector<std::string> Secrets;
-};
-
-/// A shell command that installs a provider's CLI, or checks for it.
-struct CiInstall {
-  std::string Title;   ///< e.g. "install claude"
-  std::string Command; ///< constant text: no spec string in it
+  /// What puts the CLIs of the task's candidates on the runner.
+  std::vector<CiInstall> Installs;
 };
 
 /// A plan lowered for CI.
@@ -51,7 +53,6 @@ struct CiPlan {
   /// CI stage names, each after those it depends on (stages without tasks
   /// are left out).
   std::vector<std::string> Stages;
-  std::vector<CiInstall> Installs;
   /// Every secret any job needs, sorted.
   std::vector<std::string> Secrets;
 };

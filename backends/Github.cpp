@@ -87,8 +87,7 @@ void emitUploadStep(YAML::Emitter &Out, const CiJob &J) {
   Out << YAML::EndMap << YAML::EndMap;
 }
 
-void emitJob(YAML::Emitter &Out, const ir::Plan &P, const CiPlan &C,
-             const CiJob &J) {
+void emitJob(YAML::Emitter &Out, const ir::Plan &P, const CiJob &J) {
   const ir::Task &T = P.Tasks[J.Task];
   yamlKey(Out, J.Id);
   Out << YAML::BeginMap;
@@ -108,7 +107,7 @@ void emitJob(YAML::Emitter &Out, const ir::Plan &P, const CiPlan &C,
   Out << YAML::BeginMap;
   yamlKey(Out, "persist-credentials");
   Out << false << YAML::EndMap << YAML::EndMap;
-  for (const CiInstall &I : C.Installs)
+  for (const CiInstall &I : J.Installs)
     emitRunStep(Out, I.Title, I.Command);
   if (!J.Needs.empty())
     emitDownloadStep(Out);
@@ -135,7 +134,7 @@ llvm::Error connectorc::emitGithub(llvm::raw_ostream &OS, const ir::Plan &P,
   yamlKey(Out, "jobs");
   Out << YAML::BeginMap;
   for (const CiJob &J : C->Jobs)
-    emitJob(Out, P, *C, J);
+    emitJob(Out, P, J);
   Out << YAML::EndMap << YAML::EndMap;
   OS << Out.c_str() << "\n";
   return llvm::Error::success();

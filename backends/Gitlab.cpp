@@ -75,9 +75,9 @@ llvm::Error emitJob(YAML::Emitter &Out, const ir::Plan &P, const CiPlan &C,
   for (const auto &[Name, Value] : J.Env)
     yamlPair(Out, Name, Value);
   Out << YAML::EndMap;
-  if (!C.Installs.empty()) {
+  if (!J.Installs.empty()) {
     std::vector<std::string> Commands;
-    for (const CiInstall &I : C.Installs)
+    for (const CiInstall &I : J.Installs)
       Commands.push_back(I.Command);
     yamlKey(Out, "before_script");
     yamlList(Out, Commands);
