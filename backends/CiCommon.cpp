@@ -113,7 +113,7 @@ std::string failureRules(const ir::ModelBinding &B) {
     std::string Codes = F.ExitCodes.empty() ? "-" : "";
     for (int C : F.ExitCodes)
       Codes += (Codes.empty() ? "" : ",") + std::to_string(C);
-    Words.push_back(Codes + ":" + b64(F.Pattern));
+    Words.push_back(Codes + ":b" + b64(F.Pattern));
   }
   return llvm::join(Words, " ");
 }

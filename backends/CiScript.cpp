@@ -26,7 +26,7 @@ using llvm::StringRef;
 //   CONNECTOR_CI_C<n>_ENV    words: NAME=VALUE
 //   CONNECTOR_CI_C<n>_SIM    1 when the sim agent stands in; _AS (a word)
 //                            for whom
-//   CONNECTOR_CI_C<n>_RULES  <exit codes or ->:<base64 ERE> ...
+//   CONNECTOR_CI_C<n>_RULES  <exit codes or ->:b<base64 ERE> ...
 //   CONNECTOR_CI_C<n>_FIELD  a word: the JSON member that is the answer
 // The only eval'd names are CONNECTOR_CI_C<n>_* with <n> a number of ours.
 static const char Script[] =
