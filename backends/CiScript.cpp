@@ -28,7 +28,8 @@ using llvm::StringRef;
 //                            for whom
 //   CONNECTOR_CI_C<n>_RULES  <exit codes or ->:b<base64 ERE> ...
 //   CONNECTOR_CI_C<n>_FIELD  a word: the JSON member that is the answer
-// The only eval'd names are CONNECTOR_CI_C<n>_* with <n> a number of ours.
+// No value is ever in eval'd text: eval only assigns one of the script's
+// own variables, or reads CONNECTOR_CI_C<n>_* with <n> a number of ours.
 static const char Script[] =
     R"SH(# connectorc: one task's attempt loop; see docs/backends.md.
 # Everything from the spec is in the environment, encoded (see dec).
