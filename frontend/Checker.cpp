@@ -1,6 +1,7 @@
 //===- Checker.cpp - header, models, machines, schedule -------------------===//
 #include "frontend/Checker.h"
 #include "frontend/Suggest.h"
+#include "ir/Mcp.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -26,6 +27,7 @@ void Checker::run() {
   collectModels();
   collectMachines();
   checkSchedule();
+  checkTools();
   checkDefaults();
   collectPhases();
   for (spec::Phase &P : W.Phases)
@@ -40,6 +42,26 @@ static bool isVersion2(llvm::StringRef V) {
   return Major == "2" &&
          (!V.contains('.') ||
           (!Minor.empty() && llvm::all_of(Minor, llvm::isDigit)));
+}
+
+void Checker::checkTools() {
+  const Value *Tools = member(*W.Root, "tools");
+  const Value *Mcp = Tools ? member(*Tools, "mcp") : nullptr;
+  if (!Mcp || !Mcp->IsArray())
+    return; // the object form gives every command (the schema says so)
+  std::string Known = llvm::join(ir::wellKnownMcpServers(), ", ");
+  for (const Value &Name : Mcp->GetArray()) {
+    if (!Name.IsString())
+      continue; // the schema has said so
+    llvm::StringRef Text(Name.GetString(), Name.GetStringLength());
+    if (ir::wellKnownMcpServer(Text))
+      continue;
+    auto Near = nearestName(Text, ir::wellKnownMcpServers());
+    Diagnostic &D = Diags.report(DiagKind::UnknownMcpServer, Doc.rangeOf(Name),
+                                 Text, didYouMean(Near), Known);
+    if (Near)
+      D.fixIt(Doc.contentsOf(Name), *Near);
+  }
 }
 
 void Checker::checkHeader() {

@@ -34,6 +34,7 @@ private:
   std::optional<ModelRef> modelRefOf(const std::string &Name, const Value &V);
   void collectMachines();
   void checkSchedule();
+  void checkTools();
   void checkDefaults();
   void reportUnusedAliases();
 

@@ -92,6 +92,15 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
   std::string WorkDir = R.Cwd;
   if (!Task.Session.Cwd.empty() && !R.Cwd.empty())
     R.Cwd += "/" + Task.Session.Cwd;
+  if (!P.Tools.empty()) {
+    // Written once per run (Runner); how each CLI is pointed at it.
+    std::string Config = Opts.RunDir + "/mcp.json";
+    Set("CONNECTOR_MCP_CONFIG", Config);
+    if (!B.Simulated && B.Provider == "claude")
+      R.Argv.insert(R.Argv.end(), {"--mcp-config", Config});
+    else if (!B.Simulated && B.Provider == "gemini")
+      Set("GEMINI_CLI_SYSTEM_SETTINGS_PATH", Config);
+  }
   if (Task.Session.Sandbox.Enabled && !Opts.Bwrap.empty()) {
     SandboxPaths SP;
     SP.WorkDirIsProject = !InWorktree;

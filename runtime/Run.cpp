@@ -10,6 +10,7 @@
 #include "runtime/Summary.h"
 #include "runtime/Workspaces.h"
 
+#include "ir/Mcp.h"
 #include "ir/PlanJson.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -21,6 +22,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <set>
 #include <thread>
 #include <unistd.h>
 
@@ -366,6 +368,20 @@ llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
   // The summary of an earlier, interrupted attempt no longer holds.
   llvm::sys::fs::remove(*Dir + "/summary.json");
   llvm::sys::fs::remove(*Dir + "/summary.md");
+  if (!P.Tools.empty()) {
+    // The sessions' MCP servers: secrets stay references ("${NAME}").
+    if (llvm::Error E =
+            writeFileAtomic(*Dir + "/mcp.json", ir::mcpConfigJson(P.Tools)))
+      return E;
+    std::set<std::string> Without;
+    for (const ir::ModelBinding &B : P.Bindings)
+      if (!B.Simulated && B.Provider != "claude" && B.Provider != "gemini")
+        Without.insert(B.Provider);
+    for (const std::string &Provider : Without)
+      llvm::WithColor::warning(llvm::errs(), "connectorc run")
+          << "connectorc does not know how to give " << Provider
+          << " its MCP servers; its sessions run without the tools\n";
+  }
   warnUnsupported(P);
   Runner R(P, O, *Dir, std::move(*Bwrap));
   return R.run(std::move(*J), *Past);
