@@ -166,10 +166,15 @@ llvm::Error connectorc::emitSh(llvm::raw_ostream &OS, const ir::Plan &P,
   if (Trees)
     S.code(
         "\n# The worktrees' work: committed, merged, removed (-k keeps them).\n"
-        "connector_finish || echo 'connector: finishing the worktrees "
-        "failed' >&2\n");
+        "connector_unfinished=\n"
+        "if ! connector_finish; then\n"
+        "  echo 'connector: finishing the worktrees failed' >&2\n"
+        "  connector_unfinished=1\n"
+        "fi\n");
   S.code(fmt::format("\nconnector_tasks={}\n", P.Tasks.size()));
   S.code(Epilogue);
+  if (Trees)
+    S.code("[ -z \"$connector_unfinished\" ] || exit 1\n");
   OS << S.str();
   return llvm::Error::success();
 }
