@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/ShellRunner.h"
 #include "backends/ShellQuote.h"
+#include "ir/SandboxLayout.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Regex.h"
@@ -85,8 +86,6 @@ static llvm::Error unsupported(StringRef Backend, const ir::Task &T,
 }
 
 static std::string sessionProblem(const ir::Task &T) {
-  if (!T.Session.Worktree.empty())
-    return "asks for a git worktree ('" + T.Session.Worktree + "')";
   if (!T.Machines.empty() && T.Machines.front() != "local")
     return "runs on machine '" + T.Machines.front() + "' (over SSH)";
   return "";
@@ -134,6 +133,44 @@ llvm::Error connectorc::checkShellPlan(const ir::Plan &P, StringRef Backend) {
 /// The functions every task uses. Shell code of our own only: untrusted text
 /// reaches it through the connector_* variables and the binding functions.
 static constexpr const char *RunnerFunctions = R"SH(
+# connector_find_bwrap: connector_bwrap is bwrap's absolute path, from the
+# system's own directories only (never PATH, as runtime/Sandbox.cpp).
+connector_find_bwrap() {
+  for connector_bwrap in /usr/bin/bwrap /bin/bwrap /usr/local/bin/bwrap \
+    /usr/sbin/bwrap; do
+    [ -x "$connector_bwrap" ] && return
+  done
+  connector_bwrap=
+  return 1
+}
+
+# connector_probe_bwrap: whether bwrap can make a sandbox's namespaces here;
+# fails closed, with bwrap's own message, unless NO_SANDBOX is set.
+connector_probe_bwrap() {
+  if [ -n "$NO_SANDBOX" ]; then
+    echo 'connector: the sandbox is disabled: sandboxed tasks run unsandboxed' >&2
+    return 0
+  fi
+  if ! connector_find_bwrap; then
+    echo 'connector: a task asks for a sandbox, but there is no bwrap in /usr/bin, /bin, /usr/local/bin or /usr/sbin (install bubblewrap, or disable the sandbox knowingly)' >&2
+    return 1
+  fi
+  if ! connector_said=$("$connector_bwrap" --ro-bind / / --dev /dev \
+    --proc /proc --unshare-pid --unshare-net --die-with-parent \
+    --new-session -- /bin/true 2>&1); then
+    echo "connector: $connector_bwrap cannot make its namespaces here: $connector_said (or disable the sandbox knowingly)" >&2
+    return 1
+  fi
+}
+
+# connector_tmp DIR: whether DIR is /tmp or below it.
+connector_tmp() {
+  case $1 in
+  /tmp | /tmp/*) return 0 ;;
+  esac
+  return 1
+}
+
 connector_log() {
   printf 'connector: %s: %s\n' "$connector_id" "$1" >&2
 }
@@ -161,7 +198,7 @@ connector_copy() {
 # has one, under the task's timeout (SIGTERM, then SIGKILL 5 s later); the
 # last thing an attempt's subshell does.
 connector_run() {
-  if [ -n "$connector_sandboxed" ]; then
+  if [ -n "$connector_sandboxed" ] && [ -z "$connector_nobox" ]; then
     connector_sandboxed=
     connector_sandbox "$@" # The task's; it calls connector_run again.
   fi
@@ -208,10 +245,11 @@ connector_attempt() {
     export CONNECTOR_RUN_DIR CONNECTOR_SCRATCHPAD CONNECTOR_TASK \
       CONNECTOR_INPUTS CONNECTOR_OUTPUT
     # What the sh or make backend itself uses stays out of the agent's.
+    connector_nobox=$NO_SANDBOX
     unset CONNECTOR_SIM_AS CONNECTOR_SIM_FAIL CONNECTOR_RUNNER CONNECTOR_NL \
-      RUN_DIR
-    if [ -d "$connector_root" ]; then
-      cd "$connector_root/$connector_cwd" || exit 127
+      RUN_DIR NO_SANDBOX KEEP_WORKTREES
+    if [ -d "$connector_workdir" ]; then
+      cd "$connector_workdir/$connector_cwd" || exit 127
     fi
     "connector_binding_$1"
   ) >"$connector_dir/output.md.tmp" 2>"$connector_dir/stderr.tmp" &
@@ -382,8 +420,196 @@ connector_task() {
     connector_status 'done'
     return
   fi
+  connector_workdir=$connector_root
+  if [ -n "$connector_wt" ]; then
+    if ! connector_wt_load "$connector_wt" || [ ! -d "$connector_wt_path" ]; then
+      connector_fail 'its worktree was not made'
+      return
+    fi
+    connector_workdir=$connector_wt_path
+  fi
+  if [ -n "$connector_setup" ]; then
+    connector_run_setup || return
+  fi
   printf '%s' "$connector_prompt" >"$connector_dir/prompt.md" || return
   connector_tries "$@"
+}
+
+# connector_run_setup: session.setup, by /bin/sh with set -e in the task's
+# working directory, outside the sandbox, before the first attempt; its
+# output goes to the transcript.
+connector_run_setup() {
+  (
+    cd "$connector_workdir/$connector_cwd" || exit 127
+    if [ "$connector_timeout" = 0 ]; then
+      exec /bin/sh -c "set -e
+$connector_setup"
+    fi
+    exec timeout -k 5 "$connector_timeout" /bin/sh -c "set -e
+$connector_setup"
+  ) </dev/null >"$connector_dir/setup.log" 2>&1
+  connector_rc=$?
+  cat "$connector_dir/setup.log" >>"$connector_dir/transcript.log"
+  [ "$connector_rc" = 0 ] && return
+  connector_last=$(awk 'NF { l = $0 } END { print l }' "$connector_dir/setup.log")
+  if [ "$connector_timeout" != 0 ] && [ "$connector_rc" = 124 ]; then
+    connector_fail 'session.setup timed out'
+    return
+  fi
+  connector_fail "session.setup failed (exit $connector_rc)${connector_last:+: $connector_last}"
+}
+
+# connector_git DIR ARG...: git in DIR, as connectorc (never the user's
+# hooks or signing).
+connector_git() {
+  connector_gd=$1
+  shift
+  git -C "$connector_gd" -c user.name=connectorc \
+    -c user.email=connectorc@localhost -c commit.gpgsign=false "$@"
+}
+
+# connector_wt_load N: connector_wt_path, _branch, _top and _base of
+# worktree N, as connector_wt_add left them.
+connector_wt_load() {
+  {
+    IFS= read -r connector_wt_path && IFS= read -r connector_wt_branch &&
+      IFS= read -r connector_wt_top && IFS= read -r connector_wt_base
+  } <"$RUN_DIR/.state/wt-$1" 2>/dev/null
+}
+
+# connector_wt_add N NAME BRANCH BASE DIR COPY...: makes worktree N (or
+# reuses it when its directory is there) in the repository DIR is in:
+# <toplevel>/.connector/worktrees/<run-id>/NAME on a new branch BRANCH at
+# BASE (BRANCH-2, -3... when BRANCH exists: never reset), then copies in the
+# files of the main tree that match a COPY glob and that it lacks.
+connector_wt_add() {
+  connector_wt_n=$1
+  connector_wt_name=$2
+  connector_wt_branch=$3
+  connector_wt_want=$4
+  if ! connector_wt_top=$(git -C "$5" rev-parse --show-toplevel); then
+    echo "connector: worktree $2: $5 is not in a git repository" >&2
+    return 1
+  fi
+  shift 5
+  connector_wt_path=$connector_wt_top/.connector/worktrees/${RUN_DIR##*/}/$connector_wt_name
+  if ! connector_wt_base=$(git -C "$connector_wt_top" rev-parse --verify \
+    --quiet "$connector_wt_want^{commit}"); then
+    echo "connector: worktree $connector_wt_name: session.base '$connector_wt_want' does not resolve" >&2
+    return 1
+  fi
+  if [ -d "$connector_wt_path" ]; then
+    connector_wt_branch=$(git -C "$connector_wt_path" symbolic-ref --short HEAD) ||
+      return 1
+    echo "connector: worktree $connector_wt_name: reused ($connector_wt_branch)" >&2
+  else
+    connector_b=$connector_wt_branch
+    connector_k=2
+    while git -C "$connector_wt_top" show-ref --verify --quiet \
+      "refs/heads/$connector_b"; do
+      connector_b=$connector_wt_branch-$connector_k
+      connector_k=$((connector_k + 1))
+    done
+    connector_wt_branch=$connector_b
+    git -C "$connector_wt_top" worktree add -q -b "$connector_wt_branch" \
+      "$connector_wt_path" "$connector_wt_base" >&2 || return 1
+    : >"$RUN_DIR/.state/wt-$connector_wt_n.copied"
+    if [ $# -gt 0 ]; then
+      connector_wt_copy "$@" || return 1
+    fi
+    echo "connector: worktree $connector_wt_name: $connector_wt_branch" >&2
+  fi
+  printf '%s\n' "$connector_wt_path" "$connector_wt_branch" \
+    "$connector_wt_top" "$connector_wt_base" >"$RUN_DIR/.state/wt-$connector_wt_n"
+}
+
+# connector_wt_copy GLOB...: session.copy. Each file of the main tree (.git
+# and .connector left out) whose path matches a GLOB ('*' crosses '/', as
+# a case pattern does) and that the worktree lacks is copied in, and listed
+# in .state/wt-N.copied (never committed).
+connector_wt_copy() {
+  (cd "$connector_wt_top" && find . \( -name .git -o -name .connector \) \
+    -prune -o \( -type f -o -type l \) -print) | while IFS= read -r connector_f; do
+    connector_f=${connector_f#./}
+    for connector_g in "$@"; do
+      # shellcheck disable=SC2254 # the glob is a pattern on purpose
+      case $connector_f in
+      $connector_g)
+        if [ ! -e "$connector_wt_path/$connector_f" ] &&
+          [ ! -L "$connector_wt_path/$connector_f" ]; then
+          mkdir -p "$(dirname -- "$connector_wt_path/$connector_f")" &&
+            cp -P -- "$connector_wt_top/$connector_f" \
+              "$connector_wt_path/$connector_f" &&
+            printf '%s\n' "$connector_f" \
+              >>"$RUN_DIR/.state/wt-$connector_wt_n.copied" || exit 1
+        fi
+        break
+        ;;
+      esac
+    done
+  done
+}
+
+# connector_wt_commit N MESSAGE: commits worktree N's changes on its branch
+# (ignored and copied files left out).
+connector_wt_commit() {
+  if ! connector_wt_load "$1" || [ ! -d "$connector_wt_path" ]; then
+    return 0
+  fi
+  connector_git "$connector_wt_path" add -A || return 1
+  while IFS= read -r connector_f; do
+    connector_git "$connector_wt_path" --literal-pathspecs rm -q --cached \
+      --ignore-unmatch -- "$connector_f" >/dev/null || return 1
+  done <"$RUN_DIR/.state/wt-$1.copied"
+  connector_git "$connector_wt_path" diff --cached --quiet && return 0
+  connector_git "$connector_wt_path" commit -q --no-verify -m "$2"
+}
+
+# connector_merge RESULT N...: merges the branches of worktrees N..., in
+# order, into RESULT (made at the first one's base when missing), in a
+# worktree of its own: the user's checkout is never touched. A branch that
+# conflicts is left out (merge aborted) and its files are reported.
+connector_merge() {
+  connector_result=$1
+  shift
+  [ $# -gt 0 ] || return 0
+  connector_wt_load "$1" || return 1
+  connector_top=$connector_wt_top
+  if ! git -C "$connector_top" show-ref --verify --quiet \
+    "refs/heads/$connector_result"; then
+    git -C "$connector_top" branch -q "$connector_result" "$connector_wt_base" ||
+      return 1
+  fi
+  connector_mdir=$RUN_DIR/.state/merge
+  rm -rf "$connector_mdir"
+  git -C "$connector_top" worktree prune
+  git -C "$connector_top" worktree add -q "$connector_mdir" \
+    "$connector_result" >&2 || return 1
+  for connector_n in "$@"; do
+    connector_wt_load "$connector_n" || continue
+    if connector_git "$connector_mdir" merge -q --no-edit --no-verify \
+      -m "connectorc: merge $connector_wt_branch into $connector_result" \
+      "$connector_wt_branch" >/dev/null 2>&1; then
+      echo "connector: merged $connector_wt_branch into $connector_result" >&2
+    else
+      connector_files=$(git -C "$connector_mdir" diff --name-only \
+        --diff-filter=U | tr '\n' ' ')
+      git -C "$connector_mdir" merge --abort 2>/dev/null ||
+        git -C "$connector_mdir" reset -q --hard
+      echo "connector: $connector_wt_branch conflicts with $connector_result in: ${connector_files% }; left out (the branch keeps its work)" >&2
+    fi
+  done
+  git -C "$connector_top" worktree remove --force "$connector_mdir"
+}
+
+# connector_wt_remove N: removes worktree N (its branch stays).
+connector_wt_remove() {
+  if ! connector_wt_load "$1" || [ ! -d "$connector_wt_path" ]; then
+    return 0
+  fi
+  git -C "$connector_wt_top" worktree remove --force "$connector_wt_path" &&
+    rmdir "${connector_wt_path%/*}" 2>/dev/null
+  return 0
 }
 )SH";
 
@@ -472,6 +698,102 @@ static void writeBinding(ShellText &S, unsigned N, const ir::ModelBinding &B) {
                                        : " </dev/null\n}\n");
 }
 
+std::vector<ShellWorktree> connectorc::shellWorktrees(const ir::Plan &P) {
+  std::vector<ShellWorktree> Out;
+  for (unsigned T = 0; T < P.Tasks.size(); ++T) {
+    const ir::TaskSession &S = P.Tasks[T].Session;
+    if (S.Worktree.empty())
+      continue;
+    auto It = llvm::find_if(Out, [&S](const ShellWorktree &W) {
+      return W.Session->Worktree == S.Worktree && W.Session->Repo == S.Repo;
+    });
+    if (It == Out.end())
+      Out.push_back({&S, {T}});
+    else
+      It->Tasks.push_back(T);
+  }
+  return Out;
+}
+
+/// The word of the directory a worktree's repository is found from.
+static void repoDir(ShellText &S, const ir::TaskSession &Session) {
+  S.code("\"$connector_root\"");
+  if (!Session.Repo.empty())
+    S.code("/").word(Session.Repo);
+}
+
+/// connector_worktrees: makes every worktree before anything starts;
+/// connector_finish: commits, merges and removes them after the last task
+/// (runtime/Workspaces.cpp). Nothing once a run has finished whole.
+static void writeWorktrees(ShellText &S, const ir::Plan &P) {
+  std::vector<ShellWorktree> Trees = shellWorktrees(P);
+  S.code(
+      "\nconnector_worktrees() {\n  mkdir -p \"$RUN_DIR/.state\" || return 1\n"
+      "  [ ! -e \"$RUN_DIR/.state/finished\" ] || return 0\n");
+  for (unsigned W = 0; W < Trees.size(); ++W) {
+    const ir::TaskSession &Session = *Trees[W].Session;
+    S.code(fmt::format("  connector_wt_add {} ", W))
+        .word(Session.Worktree)
+        .code(" ")
+        .word(Session.Branch)
+        .code(" ")
+        .word(Session.Base.empty() ? "HEAD" : Session.Base)
+        .code(" ");
+    repoDir(S, Session);
+    for (const std::string &Glob : Session.Copy)
+      S.code(" ").word(Glob);
+    S.code(" || return 1\n");
+  }
+  S.code("  :\n}\n\nconnector_finish() {\n"
+         "  [ ! -e \"$RUN_DIR/.state/finished\" ] || return 0\n"
+         "  connector_frc=0\n");
+  // Per repository (as the spec names it), in plan order.
+  std::vector<std::string> Repos;
+  for (const ShellWorktree &W : Trees)
+    if (!llvm::is_contained(Repos, W.Session->Repo))
+      Repos.push_back(W.Session->Repo);
+  for (const std::string &Repo : Repos) {
+    S.code("  connector_ok=\n");
+    for (unsigned W = 0; W < Trees.size(); ++W) {
+      if (Trees[W].Session->Repo != Repo)
+        continue;
+      std::vector<std::string> Ids;
+      for (unsigned T : Trees[W].Tasks)
+        Ids.push_back(P.Tasks[T].Id);
+      std::string Message = fmt::format(
+          "connectorc: {}: {}\n\nWork of task{} {} in worktree {}.\n",
+          P.Workflow, llvm::join(Ids, ", "), Ids.size() == 1 ? "" : "s",
+          llvm::join(Ids, ", "), Trees[W].Session->Worktree);
+      S.code(fmt::format("  connector_wt_commit {} ", W))
+          .word(Message)
+          .code(" || connector_frc=1\n  ");
+      for (unsigned T : Trees[W].Tasks)
+        S.code(fmt::format("connector_done {} && ", T));
+      S.code(fmt::format("connector_ok=\"$connector_ok {}\"\n", W));
+    }
+    S.code("  # shellcheck disable=SC2086 # a list of numbers\n"
+           "  connector_merge ")
+        .word("connector/" + P.Workflow + "/result")
+        .code(" $connector_ok || connector_frc=1\n");
+  }
+  S.code("  if [ -z \"$KEEP_WORKTREES\" ]; then\n");
+  for (unsigned W = 0; W < Trees.size(); ++W)
+    S.code(fmt::format("    connector_wt_remove {}\n", W));
+  S.code("  fi\n  connector_i=0\n"
+         "  while [ \"$connector_i\" -lt " +
+         std::to_string(P.Tasks.size()) +
+         " ]; do\n"
+         "    connector_done \"$connector_i\" || return \"$connector_frc\"\n"
+         "    connector_i=$((connector_i + 1))\n  done\n"
+         "  [ \"$connector_frc\" != 0 ] || : >\"$RUN_DIR/.state/finished\"\n"
+         "  return \"$connector_frc\"\n}\n");
+}
+
+bool connectorc::anySandboxed(const ir::Plan &P) {
+  return llvm::any_of(
+      P.Tasks, [](const ir::Task &T) { return T.Session.Sandbox.Enabled; });
+}
+
 void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
                                   const EmitOptions &Opts) {
   bool UsesSelf = llvm::any_of(P.Bindings, [](const ir::ModelBinding &B) {
@@ -493,6 +815,8 @@ void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
     writeRules(S, N, P.Bindings[N]);
     writeBinding(S, N, P.Bindings[N]);
   }
+  if (!shellWorktrees(P).empty())
+    writeWorktrees(S, P);
 }
 
 /// "name=<word>; "
@@ -504,24 +828,71 @@ static std::string seconds(double S) {
   return S <= 0 ? "0" : fmt::format("{}", S);
 }
 
-/// The task's sandbox (bubblewrap): the whole file system read-only, a
-/// private /tmp and /dev, the run directory and the profile's `write` paths
-/// (project-relative) writable, no network unless the profile allows it.
-static void writeSandbox(ShellText &S, const ir::SandboxProfile &Box) {
+/// The shell word of a sandbox directory, resolved when the script runs.
+static const char *dirWord(ir::SandboxDir D) {
+  switch (D) {
+  case ir::SandboxDir::WorkDir:
+    return "\"$connector_workdir\"";
+  case ir::SandboxDir::ProjectRoot:
+    return "\"$connector_root\"";
+  case ir::SandboxDir::RunDir:
+    return "\"$connector_run_dir\"";
+  case ir::SandboxDir::ProgramDir:
+    return "\"$connector_progdir\"";
+  }
+  return "";
+}
+
+/// The task's sandbox: connector_sandbox runs its arguments under bwrap with
+/// the argv of ir/SandboxLayout.h (the runtime's), resolved here and now:
+/// a bind that needs its path to exist is bwrap's --bind-try/--ro-bind-try,
+/// one that matters only under /tmp is made when connector_tmp says so.
+static void writeSandbox(ShellText &S, const ir::TaskSession &Session) {
+  const ir::SandboxProfile &Box = Session.Sandbox;
   if (!Box.Enabled) {
     S.code("connector_sandboxed=; ");
     return;
   }
-  S.code("connector_sandbox() { connector_run bwrap --ro-bind / / --dev /dev "
-         "--proc /proc --tmpfs /tmp --bind \"$connector_run_dir\" "
-         "\"$connector_run_dir\"");
-  for (const std::string &W : Box.Write) {
-    S.code(" --bind-try \"$connector_root\"/").word(W);
-    S.code(" \"$connector_root\"/").word(W);
+  using ir::SandboxArg;
+  std::vector<SandboxArg> Layout =
+      ir::sandboxLayout(Box, /*WorkDirIsProject=*/Session.Worktree.empty());
+  S.code("connector_sandbox() { connector_find_bwrap || exit 126; "
+         "connector_progdir=$(command -v -- \"$1\") || connector_progdir=; "
+         "connector_progdir=${connector_progdir%/*}; ");
+  for (unsigned I = 0; I < Layout.size(); ++I)
+    if (Layout[I].Cond == SandboxArg::When::IfInTmp)
+      S.code(fmt::format("connector_t{}=; connector_tmp {} && "
+                         "connector_t{}=1; ",
+                         I, dirWord(Layout[I].Dir), I));
+  S.code("connector_run \"$connector_bwrap\"");
+  for (unsigned I = 0; I < Layout.size(); ++I) {
+    const SandboxArg &A = Layout[I];
+    if (A.K == SandboxArg::Kind::Literal) {
+      S.code(" ").word(A.Text);
+      continue;
+    }
+    bool Bind = A.K == SandboxArg::Kind::Bind;
+    auto Path = [&] {
+      S.code(dirWord(A.Dir));
+      if (!A.Sub.empty())
+        S.code("/").word(A.Sub);
+    };
+    if (A.Cond == SandboxArg::When::IfInTmp) {
+      S.code(fmt::format(" ${{connector_t{}:+", I))
+          .code(Bind ? "--bind " : "--ro-bind ");
+      Path();
+      S.code(" ");
+      Path();
+      S.code("}");
+      continue;
+    }
+    bool Try = A.Cond == SandboxArg::When::IfExists;
+    S.code(Bind ? " --bind" : " --ro-bind").code(Try ? "-try " : " ");
+    Path();
+    S.code(" ");
+    Path();
   }
-  S.code(Box.Network ? "" : " --unshare-net");
-  S.code(" --die-with-parent --new-session -- \"$@\"; }; "
-         "connector_sandboxed=1; ");
+  S.code(" \"$@\"; }; connector_sandboxed=1; ");
 }
 
 void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
@@ -537,7 +908,14 @@ void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
   assign(S, "connector_until", Task.Until);
   S.code(fmt::format("connector_until_mark=until-{}; ", Task.Stage));
   assign(S, "connector_cwd", Task.Session.Cwd);
-  writeSandbox(S, Task.Session.Sandbox);
+  writeSandbox(S, Task.Session);
+  assign(S, "connector_setup", llvm::join(Task.Session.Setup, "\n"));
+  std::vector<ShellWorktree> Trees = shellWorktrees(P);
+  S.code("connector_wt=");
+  for (unsigned W = 0; W < Trees.size(); ++W)
+    if (llvm::is_contained(Trees[W].Tasks, T))
+      S.code(std::to_string(W));
+  S.code("; ");
   S.code("connector_inputs=");
   for (unsigned I = 0; I < Inputs.size(); ++I) {
     if (I)

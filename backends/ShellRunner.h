@@ -45,6 +45,18 @@ private:
 /// answers); \p Backend names the --emit kind in the message.
 llvm::Error checkShellPlan(const ir::Plan &P, llvm::StringRef Backend);
 
+/// A distinct worktree of the plan (same name and repository) and the
+/// tasks that work in it, in plan order.
+struct ShellWorktree {
+  const ir::TaskSession *Session;
+  std::vector<unsigned> Tasks;
+};
+std::vector<ShellWorktree> shellWorktrees(const ir::Plan &P);
+
+/// Whether a task of \p P runs in a sandbox (the script then probes bwrap
+/// before anything starts: connector_probe_bwrap).
+bool anySandboxed(const ir::Plan &P);
+
 /// Writes the runner: the shell functions that run one task
 /// (connector_task) and one function per model binding.
 void writeShellRunner(ShellText &S, const ir::Plan &P, const EmitOptions &Opts);

@@ -1,5 +1,6 @@
 //===- Sandbox.cpp - running an agent under bubblewrap --------------------===//
 #include "runtime/Sandbox.h"
+#include "ir/SandboxLayout.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -49,38 +50,38 @@ llvm::Error runtime::probeBwrap(StringRef Bwrap) {
 std::vector<std::string>
 runtime::sandboxArgv(StringRef Bwrap, const ir::SandboxProfile &Profile,
                      const SandboxPaths &Paths) {
-  std::vector<std::string> A = {Bwrap.str(), "--ro-bind", "/", "/",
-                                "--dev",     "/dev",      "--proc", "/proc",
-                                "--tmpfs",   "/tmp"};
-  auto Bind = [&A](StringRef Kind, StringRef Path) {
-    A.insert(A.end(), {Kind.str(), Path.str(), Path.str()});
-  };
-  // A private /tmp hides what lives there; what the task must see stays.
-  for (StringRef Dir : {StringRef(Paths.ProjectRoot), StringRef(Paths.RunDir),
-                        llvm::sys::path::parent_path(Paths.Program)})
-    if (Dir == "/tmp" || Dir.startswith("/tmp/"))
-      Bind("--ro-bind", Dir);
-  if (Paths.WorkDirIsProject) {
-    Bind("--bind", Paths.WorkDir);
-    // The repository's internals (hooks!) and connectorc's own directory
-    // stay read-only inside the writable project.
-    for (StringRef Sub : {".git", ".connector"}) {
-      std::string P = Paths.WorkDir + "/" + Sub.str();
-      if (llvm::sys::fs::exists(P))
-        Bind("--ro-bind", P);
+  using ir::SandboxArg;
+  std::vector<std::string> A = {Bwrap.str()};
+  auto DirOf = [&Paths](ir::SandboxDir D) -> std::string {
+    switch (D) {
+    case ir::SandboxDir::WorkDir:
+      return Paths.WorkDir;
+    case ir::SandboxDir::ProjectRoot:
+      return Paths.ProjectRoot;
+    case ir::SandboxDir::RunDir:
+      return Paths.RunDir;
+    case ir::SandboxDir::ProgramDir:
+      return llvm::sys::path::parent_path(Paths.Program).str();
     }
-  } else if (!Paths.WorkDir.empty()) {
-    Bind("--bind", Paths.WorkDir);
+    return "";
+  };
+  for (const SandboxArg &Arg :
+       ir::sandboxLayout(Profile, Paths.WorkDirIsProject)) {
+    if (Arg.K == SandboxArg::Kind::Literal) {
+      A.push_back(Arg.Text);
+      continue;
+    }
+    std::string Path = DirOf(Arg.Dir);
+    if (Path.empty())
+      continue;
+    if (!Arg.Sub.empty())
+      Path += "/" + Arg.Sub;
+    if ((Arg.Cond == SandboxArg::When::IfExists &&
+         !llvm::sys::fs::exists(Path)) ||
+        (Arg.Cond == SandboxArg::When::IfInTmp && !ir::inTmp(Path)))
+      continue;
+    A.insert(A.end(), {Arg.K == SandboxArg::Kind::Bind ? "--bind" : "--ro-bind",
+                       Path, Path});
   }
-  Bind("--bind", Paths.RunDir + "/scratchpad");
-  for (const std::string &W : Profile.Write) {
-    std::string P = Paths.ProjectRoot + "/" + W;
-    if (llvm::sys::fs::exists(P))
-      Bind("--bind", P);
-  }
-  if (!Profile.Network)
-    A.push_back("--unshare-net");
-  A.insert(A.end(), {"--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                     "--die-with-parent", "--new-session", "--"});
   return A;
 }
