@@ -39,7 +39,10 @@ IN_GIT = {"dual-review"}
 # What a run directory holds besides the answers: the runtime's journal and
 # summaries, the backends' state, each session's files.
 NOT_COMPARED = {"plan.json", "events.jsonl", "summary.json", "summary.md",
-                "sessions", ".state"}
+                "sessions", ".state",
+                # The runtime's MCP configuration for the CLIs (docs/run.md);
+                # the scripts give their agents none.
+                "mcp.json"}
 
 
 def fail(message):
