@@ -104,3 +104,63 @@ std::vector<unsigned> ir::taskInputs(const Plan &P, unsigned T) {
   }
   return Out;
 }
+
+std::string ir::stageRecordPath(const PlanStage &S) {
+  switch (S.Kind) {
+  case StageKind::Dialogue:
+    return "scratchpad/" + S.Name + "/dialogue.md";
+  case StageKind::Meeting:
+    return "scratchpad/" + S.Name + "/minutes.md";
+  default:
+    return "";
+  }
+}
+
+std::vector<std::string> ir::inputFiles(const Plan &P, unsigned T) {
+  std::vector<std::string> Out;
+  std::vector<bool> Recorded(P.Stages.size(), false);
+  for (unsigned D : taskInputs(P, T)) {
+    unsigned S = P.Tasks[D].Stage;
+    std::string Record = stageRecordPath(P.Stages[S]);
+    if (S == P.Tasks[T].Stage || Record.empty())
+      Out.push_back(P.Tasks[D].Output);
+    else if (!Recorded[S]) {
+      Recorded[S] = true;
+      Out.push_back(std::move(Record));
+    }
+  }
+  return Out;
+}
+
+std::string ir::renderStageRecord(
+    const Plan &P, unsigned S,
+    llvm::function_ref<std::optional<std::string>(unsigned)> Answer) {
+  const PlanStage &Stage = P.Stages[S];
+  bool Meeting = Stage.Kind == StageKind::Meeting;
+  std::string Out =
+      fmt::format("# {}: {}\n", Meeting ? "Minutes" : "Dialogue", Stage.Name);
+  unsigned Item = 0;
+  for (unsigned T : Stage.Tasks) {
+    std::optional<std::string> Text = Answer(T);
+    if (!Text)
+      continue;
+    const Task &Tk = P.Tasks[T];
+    llvm::StringRef Body = llvm::StringRef(*Text).rtrim('\n');
+    if (!Meeting) {
+      Out += fmt::format("\n## Round {}: {}\n\n{}\n", Tk.Round, Tk.Speaker,
+                         Body);
+      continue;
+    }
+    if (Tk.Round != Item) {
+      Item = Tk.Round;
+      llvm::StringRef Topic;
+      if (Item >= 1 && Item <= Stage.Agenda.size())
+        Topic = Stage.Agenda[Item - 1];
+      Out += fmt::format("\n## Item {}: {}\n", Item, Topic);
+    }
+    Out += fmt::format("\n### {}{}\n\n{}\n",
+                       Tk.Role == "summary" ? "Summary by " : "", Tk.Speaker,
+                       Body);
+  }
+  return Out;
+}

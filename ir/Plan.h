@@ -15,6 +15,7 @@
 #include "ir/Module.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/STLExtras.h"
 
 namespace connectorc::ir {
 
@@ -88,6 +89,11 @@ struct Task {
   /// Dialogue: when this turn's answer contains it, the stage's remaining
   /// turns are skipped.
   std::string Until;
+  /// Dialogue and meeting: the participant who speaks (the agent's name),
+  /// and the dialogue round or the meeting's agenda item (1-based; 0 for
+  /// the other roles).
+  std::string Speaker;
+  unsigned Round = 0;
   /// Gets a mailbox (pipeline.mailbox, or a mesh agent).
   bool Mailbox = false;
   /// The prompt with build-time variables substituted; "{run}" and
@@ -124,6 +130,7 @@ struct PlanStage {
   double CostUsd = 0;
   unsigned MaxMessages = 0; ///< mesh: 0 = no limit
   double TimeoutS = 0;      ///< mesh: 0 = none
+  std::vector<std::string> Agenda; ///< meeting: the items, in order
 };
 
 /// The estimate beside the same workflow on its most expensive model.
@@ -160,6 +167,31 @@ std::string verifyPlan(const Plan &P);
 /// its own dependencies, then every task of its stage's prerequisite stages,
 /// looking through stages that have no tasks of their own (teams).
 std::vector<unsigned> taskInputs(const Plan &P, unsigned T);
+
+/// The run-directory path of a dialogue's transcript
+/// ("scratchpad/<stage>/dialogue.md") or a meeting's minutes
+/// ("scratchpad/<stage>/minutes.md"); "" for the other kinds. It is the
+/// stage's answer: what its `output` holds and what later stages read.
+std::string stageRecordPath(const PlanStage &S);
+
+/// The text of stage \p S's record (see stageRecordPath) from the answers
+/// of its tasks that have one so far (\p Answer gives std::nullopt for the
+/// others), with trailing newlines of each answer removed:
+///   dialogue: "# Dialogue: <stage>\n" then per turn
+///             "\n## Round <r>: <speaker>\n\n<answer>\n";
+///   meeting:  "# Minutes: <stage>\n" then per item with an answer
+///             "\n## Item <n>: <topic>\n", per voice
+///             "\n### <speaker>\n\n<answer>\n" and for the chair's close
+///             "\n### Summary by <speaker>\n\n<answer>\n".
+/// The sh backend writes the same bytes.
+std::string renderStageRecord(
+    const Plan &P, unsigned S,
+    llvm::function_ref<std::optional<std::string>(unsigned Task)> Answer);
+
+/// The answer files (run-directory relative) task \p T reads, in the order
+/// of taskInputs(): a prerequisite dialogue or meeting is read as its
+/// record (stageRecordPath), once, instead of its turns' answers.
+std::vector<std::string> inputFiles(const Plan &P, unsigned T);
 
 } // namespace connectorc::ir
 

@@ -164,6 +164,8 @@ void PlanWriter::stage(const PlanStage &S) {
     field("max_messages", std::uint64_t(S.MaxMessages));
   if (S.TimeoutS > 0)
     field("timeout_s", S.TimeoutS);
+  if (!S.Agenda.empty())
+    strings("agenda", S.Agenda);
   W.EndObject();
 }
 
@@ -189,6 +191,9 @@ void PlanWriter::task(const Task &T) {
   field("output_tokens", T.OutputTokens);
   field("cost_usd", T.CostUsd);
   optField("until", T.Until);
+  optField("speaker", T.Speaker);
+  if (T.Round)
+    field("round", std::uint64_t(T.Round));
   if (T.Mailbox)
     flag("mailbox", true);
   const TaskSession &S = T.Session;
@@ -487,6 +492,7 @@ void PlanReader::stage(const Value &V, const std::string &At, PlanStage &S) {
   S.CostUsd = num(V, "cost_usd", At);
   S.MaxMessages = static_cast<unsigned>(uint(V, "max_messages", At));
   S.TimeoutS = num(V, "timeout_s", At);
+  S.Agenda = strings(V, "agenda", At);
 }
 
 void PlanReader::task(const Value &V, const std::string &At, Task &T) {
@@ -510,6 +516,8 @@ void PlanReader::task(const Value &V, const std::string &At, Task &T) {
   T.OutputTokens = uint(V, "output_tokens", At);
   T.CostUsd = num(V, "cost_usd", At);
   T.Until = str(V, "until", At);
+  T.Speaker = str(V, "speaker", At);
+  T.Round = static_cast<unsigned>(uint(V, "round", At));
   T.Mailbox = boolean(V, "mailbox", At);
   if (const Value *S = get(V, "session", At, false)) {
     std::string SAt = At + ".session";

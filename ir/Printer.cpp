@@ -241,7 +241,16 @@ void ir::printPlan(llvm::raw_ostream &OS, const Plan &P) {
     }
     if (!S.Output.empty())
       OS << " output=" << Quoted{S.Output};
+    std::string Record = stageRecordPath(S);
+    if (!Record.empty())
+      OS << " record=" << Quoted{Record};
+    if (S.MaxMessages)
+      OS << " max-messages=" << S.MaxMessages;
+    if (S.TimeoutS > 0)
+      OS << " timeout=" << formatDuration(S.TimeoutS);
     OS << '\n';
+    for (unsigned I = 0; I < S.Agenda.size(); ++I)
+      OS << "    agenda " << I + 1 << ' ' << Quoted{S.Agenda[I]} << '\n';
   }
   for (const Task &T : P.Tasks) {
     OS << "  task " << Quoted{T.Id} << " stage=" << Quoted{P.Stages[T.Stage].Name}
@@ -268,6 +277,8 @@ void ir::printPlan(llvm::raw_ostream &OS, const Plan &P) {
        << formatDuration(T.TimeoutS) << " retries=" << T.Retries
        << " tokens=" << T.InputTokens << '/' << T.OutputTokens
        << " cost=" << money(T.CostUsd);
+    if (!T.Speaker.empty())
+      OS << " speaker=" << Quoted{T.Speaker} << " round=" << T.Round;
     if (!T.Until.empty())
       OS << " until=" << Quoted{T.Until};
     if (T.Mailbox)

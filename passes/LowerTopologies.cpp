@@ -96,6 +96,8 @@ void TopologyLowering::lowerDialogue(unsigned Module, const ir::Stage &S,
                            std::move(*Prompt));
       ir::Task &Task = C.Plan.Tasks[T];
       Task.Role = "turn";
+      Task.Speaker = A.Name;
+      Task.Round = Round;
       Task.Until = S.Until;
       Task.Deps.append(Turns.begin(), Turns.end());
       Turns.push_back(T);
@@ -106,6 +108,7 @@ void TopologyLowering::lowerMeeting(unsigned Module, const ir::Stage &S,
                                     unsigned PS) {
   if (S.Agents.empty())
     return; // the checker has reported it
+  C.Plan.Stages[PS].Agenda.assign(S.Agenda.begin(), S.Agenda.end());
   std::vector<unsigned> Voices;
   const ir::Agent *Chair = S.ChairAgent ? &*S.ChairAgent : &S.Agents.front();
   for (const ir::Agent &A : S.Agents)
@@ -127,6 +130,8 @@ void TopologyLowering::lowerMeeting(unsigned Module, const ir::Stage &S,
                            fmt::format("item{}-{}", Item, A.Name), ++Worker,
                            std::move(*Prompt));
       C.Plan.Tasks[T].Role = "voice";
+      C.Plan.Tasks[T].Speaker = A.Name;
+      C.Plan.Tasks[T].Round = Item;
       C.Plan.Tasks[T].Deps.append(Voices.begin(), Voices.end());
       Voices.push_back(T);
     }
@@ -139,6 +144,8 @@ void TopologyLowering::lowerMeeting(unsigned Module, const ir::Stage &S,
                          fmt::format("item{}-summary", Item), ++Worker,
                          std::move(Prompt));
     C.Plan.Tasks[T].Role = "summary";
+    C.Plan.Tasks[T].Speaker = Chair->Name;
+    C.Plan.Tasks[T].Round = Item;
     C.Plan.Tasks[T].Deps.append(Voices.begin(), Voices.end());
     Voices.push_back(T);
   }

@@ -446,7 +446,10 @@ void Executor::succeed(unsigned T) {
   if (!E)
     E = linkFileAtomic(Answer, path(Task.Output), Dir);
   const ir::PlanStage &S = P.Stages[Task.Stage];
-  if (!E && !S.Output.empty() && S.Tasks.back() == T)
+  std::string Record = ir::stageRecordPath(S);
+  if (!E && !Record.empty())
+    E = writeStageRecord(Task.Stage, T);
+  else if (!E && !S.Output.empty() && S.Tasks.back() == T)
     E = linkFileAtomic(Answer, path(S.Output), Dir);
   if (E) {
     fail(T, llvm::toString(std::move(E)));
@@ -479,6 +482,33 @@ Executor::takeStructuredAnswer(unsigned T, const ir::ModelBinding &B) {
     return Outcome{OutcomeKind::TaskFailure, std::nullopt,
                    llvm::toString(std::move(E))};
   return std::nullopt;
+}
+
+// A dialogue's transcript or a meeting's minutes, rewritten as each turn
+// succeeds (\p Now is the task succeeding), so the file is whole at every
+// moment and a resumed run finds it; the stage's output is the record.
+llvm::Error Executor::writeStageRecord(unsigned S, unsigned Now) {
+  std::string Text = ir::renderStageRecord(
+      P, S, [&](unsigned T) -> std::optional<std::string> {
+        if (T != Now && Tasks[T].Status != TaskStatus::Succeeded)
+          return std::nullopt;
+        auto Buf = llvm::MemoryBuffer::getFile(path(P.Tasks[T].Output));
+        if (!Buf)
+          return std::nullopt;
+        return (*Buf)->getBuffer().str();
+      });
+  const ir::PlanStage &Stage = P.Stages[S];
+  std::string Record = path(ir::stageRecordPath(Stage));
+  // The temporary file is made in the session's directory: the scratchpad
+  // never holds one.
+  std::string Tmp = sessionDir(Now) + "/record.tmp";
+  if (llvm::Error E = writeFile(Tmp, Text))
+    return E;
+  if (llvm::Error E = commitFile(Tmp, Record))
+    return E;
+  if (Stage.Output.empty())
+    return llvm::Error::success();
+  return copyFileAtomic(Record, path(Stage.Output), sessionDir(Now));
 }
 
 void Executor::skipRestOfDialogue(unsigned T) {

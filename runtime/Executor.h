@@ -175,6 +175,7 @@ private:
   void fail(unsigned T, llvm::StringRef Why);
   void finishTask(unsigned T, TaskStatus S, llvm::StringRef Why = "");
   void skipRestOfDialogue(unsigned T);
+  llvm::Error writeStageRecord(unsigned S, unsigned Now);
   void backOff(unsigned T, double Seconds, llvm::StringRef Why);
   void checkFinished();
   void commitDone(unsigned T);

@@ -45,8 +45,8 @@ std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
 
 std::vector<std::string> Executor::inputsOf(unsigned T) const {
   std::vector<std::string> Out;
-  for (unsigned D : ir::taskInputs(P, T))
-    Out.push_back(path(P.Tasks[D].Output));
+  for (const std::string &F : ir::inputFiles(P, T))
+    Out.push_back(path(F));
   return Out;
 }
 
@@ -81,6 +81,8 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
   Set("CONNECTOR_TASK", Task.Id);
   Set("CONNECTOR_INPUTS", llvm::join(inputsOf(T), ":"));
   Set("CONNECTOR_OUTPUT", path(Task.Output));
+  if (!Task.Until.empty())
+    Set("CONNECTOR_UNTIL", Task.Until);
   if (B.Simulated) {
     Set("CONNECTOR_SIM_AS", B.Id);
     auto It = Opts.SimulateFail.find(B.Provider);

@@ -128,6 +128,7 @@ SimRequest runtime::simRequestFromEnvironment(StringRef Model,
   R.Task = env("CONNECTOR_TASK");
   R.RunDir = env("CONNECTOR_RUN_DIR");
   R.Fail = env("CONNECTOR_SIM_FAIL");
+  R.Until = env("CONNECTOR_UNTIL");
   std::string Inputs = env("CONNECTOR_INPUTS");
   llvm::SmallVector<StringRef, 8> Parts;
   StringRef(Inputs).split(Parts, ':', -1, false);
@@ -170,11 +171,17 @@ static void listInputs(const SimRequest &R, llvm::raw_ostream &OS) {
   OS << "\n";
 }
 
-static void quotePrompt(StringRef Prompt, llvm::raw_ostream &OS) {
+static void quotePrompt(StringRef Prompt, StringRef Until,
+                        llvm::raw_ostream &OS) {
   OS << "## Prompt (" << Prompt.size() << " bytes, sha256 "
      << sha256(Prompt).substr(0, 16) << ")\n\n";
+  std::string Shown = Prompt.rtrim("\n").str();
+  if (!Until.empty())
+    for (size_t At = Shown.find(Until); At != std::string::npos;
+         At = Shown.find(Until, At + 7))
+      Shown.replace(At, Until.size(), "[until]");
   llvm::SmallVector<StringRef, 16> Lines;
-  Prompt.rtrim("\n").split(Lines, '\n');
+  StringRef(Shown).split(Lines, '\n');
   for (StringRef L : Lines)
     OS << (L.empty() ? ">" : "> " + L.str()) << "\n";
   OS << "\n";
@@ -188,7 +195,7 @@ std::string runtime::simAnswer(const SimRequest &R) {
      << "- model: " << R.StandsFor << " (simulated by sim/" << R.Model << ")\n"
      << "- phase: " << (Phase.empty() ? "-" : Phase) << "\n"
      << "- worker: " << (Worker.empty() ? "-" : Worker) << "\n\n";
-  quotePrompt(R.Prompt, OS);
+  quotePrompt(R.Prompt, R.Until, OS);
   listInputs(R, OS);
   OS << "## Answer\n\n"
      << "This is the offline sim agent: no model was asked. It read the "
@@ -196,6 +203,10 @@ std::string runtime::simAnswer(const SimRequest &R) {
      << R.Inputs.size() << (R.Inputs.size() == 1 ? " input" : " inputs")
      << "; a real model standing for " << R.StandsFor
      << " would answer here.\n";
+  if (!R.Until.empty() && R.Inputs.size() >= 2)
+    OS << "\nHaving read the earlier turns, it accepts the design on the "
+          "table: "
+       << R.Until << "\n";
   return Text;
 }
 

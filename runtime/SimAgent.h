@@ -50,6 +50,11 @@ struct SimRequest {
   std::vector<std::string> Inputs; ///< CONNECTOR_INPUTS, ':'-separated
   std::string RunDir;              ///< CONNECTOR_RUN_DIR
   std::string Fail;                ///< CONNECTOR_SIM_FAIL
+  /// CONNECTOR_UNTIL: a dialogue's closing text. The sim never echoes it
+  /// (it shows "[until]" in the quoted prompt) and says it from its turn
+  /// that reads two earlier turns on, so a simulated dialogue has real turns
+  /// and then ends early.
+  std::string Until;
   std::string Prompt;              ///< standard input
 };
 
