@@ -3,6 +3,8 @@
 
 #include "ir/Fmt.h"
 
+#include <algorithm>
+
 #include "llvm/ADT/StringSet.h"
 
 using namespace connectorc;
@@ -163,4 +165,15 @@ std::string ir::renderStageRecord(
                        Body);
   }
   return Out;
+}
+
+std::string ir::mailboxName(const Plan &P, unsigned T) {
+  const Task &Own = P.Tasks[T];
+  for (unsigned I = 0; I < P.Tasks.size(); ++I)
+    if (I != T && P.Tasks[I].Mailbox && P.Tasks[I].WorkerName == Own.WorkerName) {
+      std::string Name = Own.Id;
+      std::replace(Name.begin(), Name.end(), '/', '.');
+      return Name;
+    }
+  return Own.WorkerName;
 }

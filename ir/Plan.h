@@ -174,6 +174,11 @@ std::vector<unsigned> taskInputs(const Plan &P, unsigned T);
 /// stage's answer: what its `output` holds and what later stages read.
 std::string stageRecordPath(const PlanStage &S);
 
+/// The name of task \p T's mailbox (`<run>/mail/<name>/`): its worker's name
+/// when no other task of the plan with a mailbox has that name, else its id
+/// with '/' replaced by '.'.
+std::string mailboxName(const Plan &P, unsigned T);
+
 /// The text of stage \p S's record (see stageRecordPath) from the answers
 /// of its tasks that have one so far (\p Answer gives std::nullopt for the
 /// others), with trailing newlines of each answer removed:

@@ -73,7 +73,7 @@ Executor::Executor(asio::io_context &Io, const ir::Plan &P, Launcher &L,
     : Io(Io), P(P), L(L), C(C), Opts(std::move(Opts)), Sink(std::move(Sink)),
       Flush(std::move(Flush)), Tasks(P.Tasks.size()),
       Dependants(P.Tasks.size()), StageDependants(P.Stages.size()),
-      StageLeft(P.Stages.size()) {
+      StageLeft(P.Stages.size()), Meshes(P.Stages.size()) {
   if (this->Opts.Jobs == 0)
     this->Opts.Jobs = 1;
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
@@ -151,6 +151,21 @@ void Executor::start(std::function<void()> OnFinished) {
 }
 
 void Executor::pump() {
+  // A mesh's agents talk to one another, so they all start together whatever
+  // --jobs says: an agent waiting for mail from one not started would wait
+  // for nothing.
+  std::vector<unsigned> Mesh;
+  llvm::erase_if(Ready, [&](unsigned T) {
+    if (Stopping || P.Stages[P.Tasks[T].Stage].Kind != ir::StageKind::Mesh)
+      return false;
+    Mesh.push_back(T);
+    Tasks[T].Queued = false;
+    return true;
+  });
+  for (unsigned T : Mesh)
+    if (Tasks[T].Status == TaskStatus::Pending ||
+        Tasks[T].Status == TaskStatus::BackingOff)
+      tryStart(T);
   while (!Stopping && NumRunning < Opts.Jobs && !Ready.empty()) {
     unsigned T = Ready.front();
     Ready.pop_front();
@@ -296,6 +311,7 @@ void Executor::launch(unsigned T, unsigned Binding) {
     runSetup(T, Binding);
     return;
   }
+  armMesh(T);
   if (TS.Attempts.empty())
     TS.State = "running"; // Else it still says "retrying"/"failing over".
   setStatus(T, TaskStatus::Running);
@@ -346,14 +362,112 @@ void Executor::armTimeout(unsigned T) {
       return;
     TS.TimedOut = true;
     TS.State = "timed out";
-    TS.Live->signal(SIGTERM);
-    TS.Kill =
-        std::make_unique<asio::steady_timer>(Io, seconds(Opts.KillGraceS));
-    TS.Kill->async_wait([this, T](boost::system::error_code EC) {
-      if (!EC && Tasks[T].Live)
-        Tasks[T].Live->signal(SIGKILL);
-    });
+    stopSession(T);
   });
+}
+
+void Executor::stopSession(unsigned T) {
+  TaskState &TS = Tasks[T];
+  TS.Live->signal(SIGTERM);
+  TS.Kill = std::make_unique<asio::steady_timer>(Io, seconds(Opts.KillGraceS));
+  TS.Kill->async_wait([this, T](boost::system::error_code EC) {
+    if (!EC && Tasks[T].Live)
+      Tasks[T].Live->signal(SIGKILL);
+  });
+}
+
+void Executor::armMesh(unsigned T) {
+  unsigned S = P.Tasks[T].Stage;
+  const ir::PlanStage &Stage = P.Stages[S];
+  MeshState &M = Meshes[S];
+  if (Stage.Kind != ir::StageKind::Mesh || M.Armed)
+    return;
+  M.Armed = true;
+  if (Stage.TimeoutS > 0) {
+    M.Deadline =
+        std::make_unique<asio::steady_timer>(Io, seconds(Stage.TimeoutS));
+    M.Deadline->async_wait([this, S](boost::system::error_code EC) {
+      if (!EC)
+        stopMesh(S, "timeout");
+    });
+  }
+  if (Stage.MaxMessages) {
+    M.Baseline = meshMessages(S);
+    pollMesh(S);
+  }
+}
+
+// Mail is delivered by other processes (`connectorc mail send` in the
+// sessions) into maildirs: the count is polled, four times a second.
+void Executor::pollMesh(unsigned S) {
+  MeshState &M = Meshes[S];
+  if (M.Stopped)
+    return;
+  if (meshMessages(S) - M.Baseline >= P.Stages[S].MaxMessages) {
+    stopMesh(S, "max_messages");
+    return;
+  }
+  M.Poll = std::make_unique<asio::steady_timer>(Io, seconds(0.25));
+  M.Poll->async_wait([this, S](boost::system::error_code EC) {
+    if (!EC)
+      pollMesh(S);
+  });
+}
+
+std::uint64_t Executor::meshMessages(unsigned S) const {
+  std::uint64_t N = 0;
+  for (unsigned T : P.Stages[S].Tasks)
+    for (const char *Box : {"new", "cur"}) {
+      std::string Dir =
+          path(fmt::format("mail/{}/{}", ir::mailboxName(P, T), Box));
+      std::error_code EC;
+      for (llvm::sys::fs::directory_iterator It(Dir, EC), End;
+           !EC && It != End; It.increment(EC))
+        ++N;
+    }
+  return N;
+}
+
+void Executor::stopMesh(unsigned S, llvm::StringRef Why) {
+  MeshState &M = Meshes[S];
+  if (M.Stopped || Stopping)
+    return;
+  M.Stopped = true;
+  M.Poll.reset();
+  M.Deadline.reset();
+  json::Object E{{"event", "mesh-limit"}, {"stage", P.Stages[S].Name}};
+  E["limit"] = Why;
+  E["messages"] = int64_t(meshMessages(S) - M.Baseline);
+  emit(std::move(E));
+  for (unsigned T : P.Stages[S].Tasks) {
+    TaskState &TS = Tasks[T];
+    if (isFinal(TS.Status))
+      continue;
+    if (TS.Live) {
+      TS.StoppedByStage = true;
+      TS.State = "stopping (mesh limit)";
+      stopSession(T);
+      continue;
+    }
+    // Not started, or between attempts: it will not run now.
+    TS.Wait.reset();
+    fail(T, fmt::format("its mesh reached its {} before it answered", Why));
+  }
+  pump();
+  checkFinished();
+}
+
+// When every agent of a mesh has ended, its limits have nothing to watch.
+void Executor::disarmMeshOf(unsigned T) {
+  unsigned S = P.Tasks[T].Stage;
+  MeshState &M = Meshes[S];
+  if (!M.Armed || M.Stopped)
+    return;
+  for (unsigned Other : P.Stages[S].Tasks)
+    if (!isFinal(Tasks[Other].Status))
+      return;
+  M.Poll.reset();
+  M.Deadline.reset();
 }
 
 void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
@@ -367,6 +481,16 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   Outcome O = classifyAttempt(B, End.ExitCode, End.ExecFailed, End.OutputTail,
                               End.AnswerEmpty);
   if (O.Kind == OutcomeKind::Success && !B.AnswerJsonField.empty())
+    if (std::optional<Outcome> Bad = takeStructuredAnswer(T, B))
+      O = std::move(*Bad);
+  if (TS.StoppedByStage && !TS.TimedOut && !Stopping)
+    O = End.AnswerEmpty
+            ? Outcome{OutcomeKind::Empty, std::nullopt,
+                      "stopped at its mesh's limit before it answered"}
+            : Outcome{OutcomeKind::Success, std::nullopt,
+                      "stopped at its mesh's limit; its answer so far counts"};
+  if (O.Kind == OutcomeKind::Success && TS.StoppedByStage &&
+      !B.AnswerJsonField.empty())
     if (std::optional<Outcome> Bad = takeStructuredAnswer(T, B))
       O = std::move(*Bad);
   if (TS.TimedOut)
@@ -390,6 +514,8 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   emit(std::move(E));
   if (O.Kind == OutcomeKind::Success)
     succeed(T);
+  else if (TS.StoppedByStage && !Stopping)
+    fail(T, O.Detail); // The mesh is over: no retry, no failover.
   else if (Stopping)
     finishTask(T, TaskStatus::Interrupted, "interrupted");
   else if (isProviderFailure(O.Kind))
@@ -529,6 +655,7 @@ void Executor::fail(unsigned T, llvm::StringRef Why) {
 void Executor::finishTask(unsigned T, TaskStatus S, llvm::StringRef Why) {
   setStatus(T, S);
   Active.erase(T);
+  disarmMeshOf(T);
   json::Object E = event("task-done", T);
   // A dialogue's turns after "until" count as done: the stage goes on.
   bool Until = S == TaskStatus::Skipped && Why == "until";
@@ -569,6 +696,10 @@ void Executor::flushDone() {
 void Executor::interrupt(bool Now) {
   bool Again = Stopping;
   Stopping = true;
+  for (MeshState &M : Meshes) {
+    M.Poll.reset();
+    M.Deadline.reset();
+  }
   for (unsigned T : Ready)
     Tasks[T].Queued = false;
   Ready.clear();
@@ -579,15 +710,10 @@ void Executor::interrupt(bool Now) {
       finishTask(T, TaskStatus::Interrupted, "interrupted");
       continue;
     }
-    TS.Live->signal(Now || Again ? SIGKILL : SIGTERM);
     if (Now || Again)
-      continue;
-    TS.Kill =
-        std::make_unique<asio::steady_timer>(Io, seconds(Opts.KillGraceS));
-    TS.Kill->async_wait([this, T](boost::system::error_code EC) {
-      if (!EC && Tasks[T].Live)
-        Tasks[T].Live->signal(SIGKILL);
-    });
+      TS.Live->signal(SIGKILL);
+    else
+      stopSession(T);
   }
   checkFinished();
 }

@@ -143,12 +143,34 @@ private:
     std::unique_ptr<boost::asio::steady_timer> Timer, Kill, Wait;
     double StartedAt = 0;
     bool TimedOut = false;
+    /// Stopped because its mesh reached its message or time limit: an
+    /// answer printed so far counts.
+    bool StoppedByStage = false;
     bool Queued = false; ///< in Ready
     bool SetupDone = false; ///< session.setup ran and succeeded
     std::string State = "running";
   };
 
+  /// A mesh stage's supervision: its limits, armed when its first agent
+  /// starts.
+  struct MeshState {
+    bool Armed = false, Stopped = false;
+    std::uint64_t Baseline = 0; ///< messages in its mailboxes at the start
+    std::unique_ptr<boost::asio::steady_timer> Deadline, Poll;
+  };
+
   void computeCounts();
+  /// Arms the limits of task \p T's stage when it is a mesh with limits.
+  void armMesh(unsigned T);
+  void pollMesh(unsigned S);
+  /// Messages delivered to stage \p S's mailboxes (new/ and cur/).
+  std::uint64_t meshMessages(unsigned S) const;
+  /// The mesh reached a limit: its running agents are stopped gracefully
+  /// (an answer printed so far counts), the ones not started fail.
+  void stopMesh(unsigned S, llvm::StringRef Why);
+  void disarmMeshOf(unsigned T);
+  /// SIGTERM to the session now, SIGKILL after the grace period.
+  void stopSession(unsigned T);
   void setStatus(unsigned T, TaskStatus S);
   void markDone(unsigned T);
   void endStage(unsigned S);
@@ -202,6 +224,7 @@ private:
   std::vector<std::vector<unsigned>> Dependants;      ///< by task
   std::vector<std::vector<unsigned>> StageDependants; ///< by stage
   std::vector<unsigned> StageLeft;
+  std::vector<MeshState> Meshes; ///< by stage
   std::deque<unsigned> Ready;
   std::set<unsigned> Active; ///< Running or BackingOff
   unsigned NumRunning = 0;
