@@ -129,6 +129,7 @@ SimRequest runtime::simRequestFromEnvironment(StringRef Model,
   R.RunDir = env("CONNECTOR_RUN_DIR");
   R.Fail = env("CONNECTOR_SIM_FAIL");
   R.Until = env("CONNECTOR_UNTIL");
+  R.Output = env("CONNECTOR_OUTPUT");
   std::string Inputs = env("CONNECTOR_INPUTS");
   llvm::SmallVector<StringRef, 8> Parts;
   StringRef(Inputs).split(Parts, ':', -1, false);
@@ -203,7 +204,13 @@ std::string runtime::simAnswer(const SimRequest &R) {
      << R.Inputs.size() << (R.Inputs.size() == 1 ? " input" : " inputs")
      << "; a real model standing for " << R.StandsFor
      << " would answer here.\n";
-  if (!R.Until.empty() && R.Inputs.size() >= 2)
+  // Earlier turns are the inputs beside its own answer (a dialogue's first
+  // turn may read a record of an earlier phase too).
+  auto IsTurn = [&](const std::string &In) {
+    return llvm::sys::path::parent_path(In) ==
+           llvm::sys::path::parent_path(R.Output);
+  };
+  if (!R.Until.empty() && llvm::count_if(R.Inputs, IsTurn) >= 2)
     OS << "\nHaving read the earlier turns, it accepts the design on the "
           "table: "
        << R.Until << "\n";

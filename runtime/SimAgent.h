@@ -52,9 +52,11 @@ struct SimRequest {
   std::string Fail;                ///< CONNECTOR_SIM_FAIL
   /// CONNECTOR_UNTIL: a dialogue's closing text. The sim never echoes it
   /// (it shows "[until]" in the quoted prompt) and says it from its turn
-  /// that reads two earlier turns on, so a simulated dialogue has real turns
-  /// and then ends early.
+  /// that reads two earlier turns (inputs beside its own answer) on, so a
+  /// simulated dialogue has real turns and then ends early.
   std::string Until;
+  std::string Output; ///< CONNECTOR_OUTPUT
+
   std::string Prompt;              ///< standard input
 };
 
