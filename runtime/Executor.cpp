@@ -168,11 +168,47 @@ void Executor::pump() {
       tryStart(T);
   while (!Stopping && NumRunning < Opts.Jobs && !Ready.empty()) {
     unsigned T = Ready.front();
+    if (Tasks[T].Status != TaskStatus::Pending &&
+        Tasks[T].Status != TaskStatus::BackingOff) {
+      Ready.pop_front();
+      Tasks[T].Queued = false;
+      continue;
+    }
+    if (!takeSlot(T)) {
+      // Every slot of the tree of runs is taken: wait for one to come back.
+      Opts.Slots->whenFree([this] {
+        pump();
+        checkFinished();
+      });
+      return;
+    }
     Ready.pop_front();
     Tasks[T].Queued = false;
-    if (Tasks[T].Status == TaskStatus::Pending ||
-        Tasks[T].Status == TaskStatus::BackingOff)
-      tryStart(T);
+    tryStart(T);
+    if (Tasks[T].Status != TaskStatus::Running)
+      releaseSlot(T); // It backs off or failed: no session holds the slot.
+  }
+}
+
+bool Executor::takeSlot(unsigned T) {
+  if (!Opts.Slots)
+    return true;
+  if (!ImplicitHolder) {
+    ImplicitHolder = T;
+    return true;
+  }
+  if (!Opts.Slots->tryTake())
+    return false;
+  Tasks[T].HoldsToken = true;
+  return true;
+}
+
+void Executor::releaseSlot(unsigned T) {
+  if (ImplicitHolder == T) {
+    ImplicitHolder.reset();
+  } else if (Tasks[T].HoldsToken) {
+    Tasks[T].HoldsToken = false;
+    Opts.Slots->giveBack();
   }
 }
 
@@ -284,6 +320,8 @@ void Executor::onSetupEnd(unsigned T, unsigned Binding, SessionEnd End) {
   TS.Timer.reset();
   TS.Kill.reset();
   TS.Live.reset();
+  if (Stopping || TS.TimedOut || End.ExitCode != 0)
+    releaseSlot(T); // Else the agent starts in the same slot.
   json::Object E = event("setup-end", T);
   E["exit_code"] = int64_t(End.ExitCode);
   emit(std::move(E));
@@ -474,6 +512,7 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   TaskState &TS = Tasks[T];
   const ir::ModelBinding &B = P.Bindings[Binding];
   --NumRunning;
+  releaseSlot(T);
   Active.erase(T);
   TS.Timer.reset();
   TS.Kill.reset();

@@ -16,6 +16,7 @@
 #include "ir/Plan.h"
 #include "runtime/Classifier.h"
 #include "runtime/Clock.h"
+#include "runtime/Nested.h"
 #include "runtime/Session.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -49,6 +50,12 @@ struct ExecutorOptions {
   /// Per task (or empty): the directory it works in (its worktree) when not
   /// WorkDir; the session's cwd is taken inside it.
   std::vector<std::string> TaskDirs;
+  /// The job slots shared with the runs the agents start (and, in a child
+  /// run, with its parent); none: Jobs alone limits.
+  JobServer *Slots = nullptr;
+  /// What the run may spend (its plan's budget, or less when a parent run
+  /// has less left); tasks are told what is left of it.
+  std::optional<double> BudgetUsd;
   /// bwrap's absolute path: sandboxed tasks run under it. Empty: the plan
   /// has none, or the user said --no-sandbox.
   std::string Bwrap;
@@ -146,6 +153,7 @@ private:
     /// Stopped because its mesh reached its message or time limit: an
     /// answer printed so far counts.
     bool StoppedByStage = false;
+    bool HoldsToken = false; ///< one of the job server's slots
     bool Queued = false; ///< in Ready
     bool SetupDone = false; ///< session.setup ran and succeeded
     std::string State = "running";
@@ -169,6 +177,12 @@ private:
   /// (an answer printed so far counts), the ones not started fail.
   void stopMesh(unsigned S, llvm::StringRef Why);
   void disarmMeshOf(unsigned T);
+  /// A job slot for task \p T: the run's own when free, else one of the
+  /// job server's; always true without a job server.
+  bool takeSlot(unsigned T);
+  void releaseSlot(unsigned T);
+  /// Estimated cost of the tasks started so far.
+  double startedCostUsd() const;
   /// SIGTERM to the session now, SIGKILL after the grace period.
   void stopSession(unsigned T);
   void setStatus(unsigned T, TaskStatus S);
@@ -225,6 +239,7 @@ private:
   std::vector<std::vector<unsigned>> StageDependants; ///< by stage
   std::vector<unsigned> StageLeft;
   std::vector<MeshState> Meshes; ///< by stage
+  std::optional<unsigned> ImplicitHolder; ///< the task in the run's own slot
   std::deque<unsigned> Ready;
   std::set<unsigned> Active; ///< Running or BackingOff
   unsigned NumRunning = 0;

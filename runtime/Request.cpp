@@ -10,6 +10,8 @@
 
 #include "llvm/ADT/StringExtras.h"
 
+#include <fmt/format.h>
+
 using namespace connectorc;
 using namespace connectorc::runtime;
 
@@ -83,6 +85,12 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
   Set("CONNECTOR_OUTPUT", path(Task.Output));
   if (!Task.Until.empty())
     Set("CONNECTOR_UNTIL", Task.Until);
+  // For a run the agent starts (runtime/Nested.h).
+  if (Opts.Slots)
+    Set("CONNECTOR_JOBSERVER", Opts.Slots->path());
+  if (Opts.BudgetUsd)
+    Set("CONNECTOR_BUDGET_LEFT_USD",
+        fmt::format("{:.6f}", std::max(*Opts.BudgetUsd - startedCostUsd(), 0.0)));
   if (B.Simulated) {
     Set("CONNECTOR_SIM_AS", B.Id);
     auto It = Opts.SimulateFail.find(B.Provider);
@@ -122,4 +130,12 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
   R.TranscriptPath = sessionDir(T) + "/transcript.log";
   R.AnswerPath = sessionDir(T) + "/output.md.tmp";
   return R;
+}
+
+double Executor::startedCostUsd() const {
+  double Sum = 0;
+  for (unsigned T = 0; T < P.Tasks.size(); ++T)
+    if (!Tasks[T].Attempts.empty() || Tasks[T].Status == TaskStatus::Running)
+      Sum += P.Tasks[T].CostUsd;
+  return Sum;
 }

@@ -5,6 +5,7 @@
 #include "runtime/Files.h"
 #include "runtime/Journal.h"
 #include "runtime/JsonText.h"
+#include "runtime/Nested.h"
 #include "runtime/PtySession.h"
 #include "runtime/Sandbox.h"
 #include "runtime/Summary.h"
@@ -55,9 +56,12 @@ unsigned defaultJobs() {
 }
 
 llvm::Expected<std::string> chooseRunDir(const ir::Plan &P,
-                                         const RunOptions &O) {
+                                         const RunOptions &O,
+                                         const std::optional<ParentRun> &Parent) {
   llvm::SmallString<256> Dir(O.RunDir);
-  if (Dir.empty()) {
+  if (Dir.empty() && Parent) {
+    Dir = nestedRunDir(*Parent, P.Workflow);
+  } else if (Dir.empty()) {
     // Two runs started in the same second get their own directories.
     std::string Base =
         ".connector/runs/" + P.Workflow + "-" + compactUtcStamp();
@@ -142,8 +146,10 @@ llvm::Expected<std::string> sandboxFor(const ir::Plan &P, const RunOptions &O) {
 class Runner {
 public:
   Runner(const ir::Plan &P, const RunOptions &O, std::string Dir,
-         std::string Bwrap)
-      : P(P), O(O), Dir(std::move(Dir)), Bwrap(std::move(Bwrap)), Launch(Io),
+         std::string Bwrap, std::optional<ParentRun> Parent,
+         std::optional<double> Budget)
+      : P(P), O(O), Dir(std::move(Dir)), Bwrap(std::move(Bwrap)),
+        Parent(std::move(Parent)), Budget(Budget), Launch(Io),
         Interrupts(Io, SIGINT, SIGTERM) {}
   llvm::Expected<RunResult> run(Journal J,
                                 const std::vector<json::Object> &Past);
@@ -161,7 +167,10 @@ private:
   const RunOptions &O;
   std::string Dir;
   std::string Bwrap;
+  std::optional<ParentRun> Parent;
+  std::optional<double> Budget;
   asio::io_context Io;
+  std::unique_ptr<JobServer> Slots;
   PtyLauncher Launch;
   asio::signal_set Interrupts;
   SystemClock Clock;
@@ -193,6 +202,8 @@ ExecutorOptions Runner::executorOptions() const {
   if (Trees)
     X.TaskDirs = Trees->taskDirs();
   X.Bwrap = Bwrap;
+  X.Slots = Slots.get();
+  X.BudgetUsd = Budget;
   return X;
 }
 
@@ -280,21 +291,39 @@ llvm::Expected<RunResult> Runner::run(Journal J,
   if (!WS)
     return WS.takeError();
   Trees.emplace(std::move(*WS));
+  // One pool of job slots for this run and every run its agents start.
+  llvm::Expected<std::unique_ptr<JobServer>> Pool =
+      Parent && !Parent->JobServer.empty()
+          ? JobServer::join(Io, Parent->JobServer)
+          : JobServer::create(Io, Dir + "/jobslots",
+                              O.Jobs ? O.Jobs : defaultJobs());
+  if (Pool)
+    Slots = std::move(*Pool);
+  else
+    llvm::WithColor::warning(llvm::errs(), "connectorc run")
+        << llvm::toString(Pool.takeError())
+        << "; the run's --jobs alone limits its sessions\n";
   X = std::make_unique<Executor>(
       Io, P, Launch, Clock, executorOptions(),
       [this](json::Object E, bool Durable) { sink(std::move(E), Durable); },
       [this] { flush(); });
+  // A child run's lines go to its agent's terminal, and from there to the
+  // parent's transcript and progress display: plain lines, no redrawing.
   if (O.Level != Verbosity::Quiet && ::isatty(STDERR_FILENO) &&
-      O.EventsPath != "-" && !getenv("CI"))
+      O.EventsPath != "-" && !getenv("CI") && !Parent)
     Status = createTerminalStatus(Io, STDERR_FILENO, *X, O.Level);
   else
     Status = createPlainStatus(llvm::errs(), *X, O.Level);
-  sink(json::Object{{"event", O.Resume ? "run-resume" : "run-start"},
-                    {"workflow", P.Workflow},
-                    {"tasks", int64_t(P.Tasks.size())},
-                    {"run_dir", Dir},
-                    {"pid", int64_t(::getpid())}},
-       true);
+  json::Object Start{{"event", O.Resume ? "run-resume" : "run-start"},
+                     {"workflow", P.Workflow},
+                     {"tasks", int64_t(P.Tasks.size())},
+                     {"run_dir", Dir},
+                     {"pid", int64_t(::getpid())}};
+  if (Parent) {
+    Start["parent_run"] = Parent->RunDir;
+    Start["parent_task"] = Parent->Task;
+  }
+  sink(std::move(Start), true);
   for (json::Object &E : Made)
     sink(std::move(E), false);
   bool Sandboxed = llvm::any_of(
@@ -353,7 +382,19 @@ llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
   llvm::Expected<std::string> Bwrap = sandboxFor(P, O);
   if (!Bwrap)
     return Bwrap.takeError();
-  llvm::Expected<std::string> Dir = chooseRunDir(P, O);
+  std::optional<ParentRun> Parent = parentFromEnvironment();
+  std::optional<double> Budget = P.Cost.BudgetUsd;
+  if (Parent && Parent->BudgetLeftUsd) {
+    if (P.Cost.EstimateUsd > *Parent->BudgetLeftUsd)
+      return fail(fmt::format(
+          "'{}' is estimated at ${:.4f}, over the ${:.4f} left of the budget "
+          "of the run that starts it ({}, task {}); it does not start",
+          P.Workflow, P.Cost.EstimateUsd, *Parent->BudgetLeftUsd,
+          Parent->RunDir, Parent->Task));
+    Budget = std::min(Budget.value_or(*Parent->BudgetLeftUsd),
+                      *Parent->BudgetLeftUsd);
+  }
+  llvm::Expected<std::string> Dir = chooseRunDir(P, O, Parent);
   if (!Dir)
     return Dir.takeError();
   if (llvm::Error E = prepareRunDir(P, *Dir, O.Resume))
@@ -383,7 +424,7 @@ llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
           << " its MCP servers; its sessions run without the tools\n";
   }
   warnUnsupported(P);
-  Runner R(P, O, *Dir, std::move(*Bwrap));
+  Runner R(P, O, *Dir, std::move(*Bwrap), std::move(Parent), Budget);
   return R.run(std::move(*J), *Past);
 }
 

@@ -7,6 +7,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SHA256.h"
 
 #include <cerrno>
@@ -237,6 +238,24 @@ static std::error_code connectTcp(StringRef HostPort) {
   return EC;
 }
 
+/// Runs `connectorc run --simulate SPEC` as an agent starting a sub-team
+/// does: in this session (its terminal, its environment, so the child finds
+/// its parent run), waiting for it. An error when it does not succeed.
+static std::error_code runTeam(StringRef Spec) {
+  static char Anchor;
+  std::string Self = llvm::sys::fs::getMainExecutable("connectorc", &Anchor);
+  std::string SpecArg = Spec.str();
+  llvm::SmallVector<StringRef, 4> Argv = {Self, "run", "--simulate", SpecArg};
+  std::string Err;
+  int RC = llvm::sys::ExecuteAndWait(Self, Argv, llvm::None, {}, 0, 0, &Err);
+  if (RC == 0)
+    return {};
+  llvm::errs() << "sim: the sub-team " << Spec << " ended with status " << RC
+               << (Err.empty() ? "" : ": " + Err) << "\n";
+  return std::make_error_code(RC == 130 ? std::errc::interrupted
+                                        : std::errc::io_error);
+}
+
 std::string runtime::simActions(StringRef Prompt) {
   std::string Out;
   llvm::SmallVector<StringRef, 16> Lines;
@@ -260,6 +279,8 @@ std::string runtime::simActions(StringRef Prompt) {
       EC = llvm::sys::fs::create_link(First, Second);
     } else if (Verb == "connect") { // @sim connect HOST:PORT
       EC = connectTcp(First);
+    } else if (Verb == "team") { // @sim team SPEC: a sub-team, run here
+      EC = runTeam(First);
     } else {
       continue;
     }

@@ -1,6 +1,7 @@
 //===- Summary.cpp - what a run did, for people and programs --------------===//
 #include "runtime/Summary.h"
 #include "runtime/Journal.h"
+#include "runtime/Nested.h"
 
 #include "llvm/ADT/StringMap.h"
 
@@ -49,6 +50,10 @@ void addCosts(const ir::Plan &P, RunReport &R) {
     if (const ir::ModelBinding *B = bindingById(P, TR.Attempts.back().Binding))
       TR.CostUsd = costOn(P.Tasks[T], *B);
     R.EstimateUsd += TR.CostUsd;
+    // What the runs its agent started spent counts as this run's too.
+    TR.Teams = childRuns(R.RunDir, TR.Id);
+    for (const json::Object &Child : TR.Teams)
+      R.EstimateUsd += Child.getNumber("estimated_cost_usd").getValueOr(0);
   }
   R.PlanEstimateUsd = P.Cost.EstimateUsd;
 }
@@ -115,13 +120,20 @@ json::Value runtime::summaryJson(const RunReport &R) {
                                       {"outcome", outcomeName(A.Kind)},
                                       {"exit_code", int64_t(A.ExitCode)},
                                       {"duration_s", round3(A.DurationS)}});
-    Tasks.push_back(json::Object{{"id", T.Id},
-                                 {"phase", T.Phase},
-                                 {"worker", T.Worker},
-                                 {"status", T.Status},
-                                 {"machine", T.Machine},
-                                 {"estimated_cost_usd", round6(T.CostUsd)},
-                                 {"attempts", std::move(Attempts)}});
+    json::Object Task{{"id", T.Id},
+                      {"phase", T.Phase},
+                      {"worker", T.Worker},
+                      {"status", T.Status},
+                      {"machine", T.Machine},
+                      {"estimated_cost_usd", round6(T.CostUsd)},
+                      {"attempts", std::move(Attempts)}};
+    if (!T.Teams.empty()) {
+      json::Array Teams;
+      for (const json::Object &Child : T.Teams)
+        Teams.push_back(json::Object(Child));
+      Task["teams"] = std::move(Teams);
+    }
+    Tasks.push_back(std::move(Task));
   }
   json::Object CountObj;
   for (const auto &C : Counts)
@@ -203,6 +215,16 @@ std::string runtime::summaryMarkdown(const RunReport &R) {
                            A.DurationS);
     Out += fmt::format("| {} | {} | {} |\n", T.Id, T.Status, Tries);
   }
+  for (const TaskReport &T : R.Tasks)
+    for (const json::Object &Child : T.Teams)
+      Out += fmt::format(
+          "\nTask {} started the run `{}`: {}, {} tasks, estimated ${:.4f} "
+          "({}).\n",
+          T.Id, Child.getString("workflow").getValueOr("?").str(),
+          Child.getString("status").getValueOr("?").str(),
+          Child.getInteger("tasks").getValueOr(0),
+          Child.getNumber("estimated_cost_usd").getValueOr(0),
+          Child.getString("run_dir").getValueOr("").str());
   if (R.Sandbox)
     Out += fmt::format("\nSandbox: {}.\n", *R.Sandbox);
   if (const json::Object *Git = R.Git ? R.Git->getAsObject() : nullptr)

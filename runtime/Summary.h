@@ -21,13 +21,15 @@ struct TaskReport {
   std::string Id, Phase, Worker, Status, Machine = "local";
   std::vector<AttemptRecord> Attempts;
   double CostUsd = 0; ///< estimate on the binding it last ran on
+  /// The runs its agent started (childRuns() in runtime/Nested.h).
+  std::vector<llvm::json::Object> Teams;
 };
 
 /// A run in a report.
 struct RunReport {
   std::string Workflow, Status, RunDir;
   std::vector<TaskReport> Tasks;
-  double EstimateUsd = 0;     ///< of what ran
+  double EstimateUsd = 0;     ///< of what ran, child runs included
   double PlanEstimateUsd = 0; ///< the plan's own estimate
   int Pid = 0; ///< the runtime's process, from the journal (0: unknown)
   /// Worktrees, their commits and the merge into the result branch

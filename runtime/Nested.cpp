@@ -1,0 +1,163 @@
+//===- Nested.cpp - runs started by agents inside another run -------------===//
+#include "runtime/Nested.h"
+
+#include "ir/Fmt.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+namespace asio = boost::asio;
+namespace json = llvm::json;
+
+std::optional<ParentRun> runtime::parentFromEnvironment() {
+  auto Env = [](const char *Name) {
+    return llvm::sys::Process::GetEnv(Name).getValueOr("");
+  };
+  ParentRun P;
+  P.RunDir = Env("CONNECTOR_RUN_DIR");
+  P.Task = Env("CONNECTOR_TASK");
+  if (P.RunDir.empty() || P.Task.empty())
+    return std::nullopt;
+  P.JobServer = Env("CONNECTOR_JOBSERVER");
+  double Left = 0;
+  if (std::string B = Env("CONNECTOR_BUDGET_LEFT_USD");
+      !B.empty() && !llvm::StringRef(B).getAsDouble(Left))
+    P.BudgetLeftUsd = std::max(Left, 0.0);
+  return P;
+}
+
+static std::string teamsDir(llvm::StringRef RunDir, llvm::StringRef Task) {
+  return (RunDir + "/sessions/" + Task + "/teams").str();
+}
+
+std::string runtime::nestedRunDir(const ParentRun &P,
+                                  llvm::StringRef Workflow) {
+  std::string Base = teamsDir(P.RunDir, P.Task) + "/" + Workflow.str();
+  std::string Dir = Base;
+  for (unsigned N = 2; llvm::sys::fs::exists(Dir); ++N)
+    Dir = Base + "-" + std::to_string(N);
+  return Dir;
+}
+
+std::vector<json::Object> runtime::childRuns(llvm::StringRef RunDir,
+                                             llvm::StringRef TaskId) {
+  std::vector<std::string> Dirs;
+  std::error_code EC;
+  for (llvm::sys::fs::directory_iterator It(teamsDir(RunDir, TaskId), EC), End;
+       !EC && It != End; It.increment(EC))
+    if (llvm::sys::fs::exists(It->path() + "/plan.json"))
+      Dirs.push_back(It->path());
+  llvm::sort(Dirs);
+  std::vector<json::Object> Out;
+  for (const std::string &Dir : Dirs) {
+    json::Object Run{{"run_dir", Dir}, {"status", "unfinished"}};
+    auto Buf = llvm::MemoryBuffer::getFile(Dir + "/summary.json");
+    llvm::Expected<json::Value> V =
+        Buf ? json::parse((*Buf)->getBuffer())
+            : llvm::Expected<json::Value>(
+                  llvm::errorCodeToError(Buf.getError()));
+    if (!V) {
+      llvm::consumeError(V.takeError());
+      Run["workflow"] = llvm::sys::path::filename(Dir);
+      Out.push_back(std::move(Run));
+      continue;
+    }
+    const json::Object *S = V->getAsObject();
+    if (!S)
+      continue;
+    if (auto W = S->getString("workflow"))
+      Run["workflow"] = *W;
+    if (auto St = S->getString("status"))
+      Run["status"] = *St;
+    if (const json::Array *Tasks = S->getArray("tasks"))
+      Run["tasks"] = int64_t(Tasks->size());
+    if (auto Cost = S->getNumber("estimated_cost_usd"))
+      Run["estimated_cost_usd"] = *Cost;
+    Out.push_back(std::move(Run));
+  }
+  return Out;
+}
+
+JobServer::JobServer(asio::io_context &Io, int FD, std::string Path)
+    : Stream(Io, FD), Path(std::move(Path)) {}
+
+JobServer::~JobServer() = default;
+
+static llvm::Error errnoError(const llvm::Twine &What) {
+  return llvm::createStringError(
+      std::error_code(errno, std::generic_category()), What);
+}
+
+llvm::Expected<std::unique_ptr<JobServer>>
+JobServer::join(asio::io_context &Io, llvm::StringRef Path) {
+  // Read and write: opening never blocks, and the FIFO never reads as ended.
+  int FD = ::open(Path.str().c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (FD < 0)
+    return errnoError("cannot open the job slots " + Path);
+  struct stat St;
+  if (::fstat(FD, &St) != 0 || !S_ISFIFO(St.st_mode)) {
+    ::close(FD);
+    return llvm::createStringError(std::errc::invalid_argument,
+                                   "'%s' is not a FIFO of job slots",
+                                   Path.str().c_str());
+  }
+  return std::unique_ptr<JobServer>(new JobServer(Io, FD, Path.str()));
+}
+
+llvm::Expected<std::unique_ptr<JobServer>>
+JobServer::create(asio::io_context &Io, llvm::StringRef Path, unsigned Slots) {
+  std::string P = Path.str();
+  ::unlink(P.c_str()); // one an earlier attempt of this run left
+  if (::mkfifo(P.c_str(), 0600) != 0)
+    return errnoError("cannot make the job slots " + Path);
+  llvm::Expected<std::unique_ptr<JobServer>> J = join(Io, Path);
+  if (!J)
+    return J.takeError();
+  // A pipe holds 64 KiB by default: enough bytes for any sensible --jobs.
+  std::string Tokens(Slots > 1 ? Slots - 1 : 0, '+');
+  if (!Tokens.empty() &&
+      ::write((*J)->Stream.native_handle(), Tokens.data(), Tokens.size()) !=
+          static_cast<ssize_t>(Tokens.size()))
+    return errnoError("cannot fill the job slots " + Path);
+  return J;
+}
+
+bool JobServer::tryTake() {
+  char Token;
+  for (;;) {
+    ssize_t N = ::read(Stream.native_handle(), &Token, 1);
+    if (N == 1)
+      return true;
+    if (N < 0 && errno == EINTR)
+      continue;
+    return false; // EAGAIN: none free now
+  }
+}
+
+void JobServer::giveBack() {
+  char Token = '+';
+  while (::write(Stream.native_handle(), &Token, 1) < 0 && errno == EINTR)
+    ;
+}
+
+void JobServer::whenFree(std::function<void()> Then) {
+  if (Waiting)
+    return;
+  Waiting = true;
+  Stream.async_wait(asio::posix::stream_descriptor::wait_read,
+                    [this, Then = std::move(Then)](boost::system::error_code EC) {
+                      Waiting = false;
+                      if (!EC)
+                        Then();
+                    });
+}

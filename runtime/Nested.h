@@ -1,0 +1,87 @@
+//===- Nested.h - runs started by agents inside another run ------*- C++ -*-===//
+//
+// An agent may run `connectorc run SUB.connector.json` in its session. That
+// child run finds its parent in its environment (CONNECTOR_RUN_DIR and
+// CONNECTOR_TASK, which every session gets), nests its run directory in the
+// parent task's session directory, and is bound by the parent's limits:
+//  - concurrency: one pool of job slots for the whole tree of runs, shared as
+//    GNU make shares its jobs, through a FIFO that holds one byte per free
+//    slot; every run has one slot of its own without a byte (the root's own,
+//    a child's lent by the parent task that waits for it);
+//  - budget: the parent passes what is left of its budget
+//    (CONNECTOR_BUDGET_LEFT_USD) and a child estimated above it does not
+//    start;
+//  - interruption: the child is in its agent's process group, which the
+//    parent stops; it stops its own sessions in turn.
+// The parent's summary lists the child runs of each task.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CONNECTORC_RUNTIME_NESTED_H
+#define CONNECTORC_RUNTIME_NESTED_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace connectorc::runtime {
+
+/// What a run started in a session knows of the run around it.
+struct ParentRun {
+  std::string RunDir;    ///< CONNECTOR_RUN_DIR
+  std::string Task;      ///< CONNECTOR_TASK
+  std::string JobServer; ///< CONNECTOR_JOBSERVER ("" = none)
+  std::optional<double> BudgetLeftUsd; ///< CONNECTOR_BUDGET_LEFT_USD
+};
+
+/// The parent of this process's run, when it runs inside a session.
+std::optional<ParentRun> parentFromEnvironment();
+
+/// Where a child run of \p Workflow goes by default:
+/// `<parent>/sessions/<task>/teams/<workflow>`, with -2, -3... when taken.
+std::string nestedRunDir(const ParentRun &P, llvm::StringRef Workflow);
+
+/// The summaries of the child runs task \p TaskId of the run in \p RunDir
+/// started, one object per run (workflow, run_dir, status, tasks, cost),
+/// in name order; runs without a summary (still going, or killed) are
+/// listed with the status "unfinished".
+std::vector<llvm::json::Object> childRuns(llvm::StringRef RunDir,
+                                          llvm::StringRef TaskId);
+
+/// A pool of job slots shared across processes (see the file comment).
+class JobServer {
+public:
+  /// Makes the FIFO at \p Path (replacing one left by an earlier attempt)
+  /// holding \p Slots - 1 bytes: the pool of a root run of \p Slots jobs.
+  static llvm::Expected<std::unique_ptr<JobServer>>
+  create(boost::asio::io_context &Io, llvm::StringRef Path, unsigned Slots);
+  /// Opens the parent's pool.
+  static llvm::Expected<std::unique_ptr<JobServer>>
+  join(boost::asio::io_context &Io, llvm::StringRef Path);
+  ~JobServer();
+
+  /// Takes a free slot, if there is one now.
+  bool tryTake();
+  /// Returns a slot taken with tryTake().
+  void giveBack();
+  /// Calls \p Then once a slot may be free (one wait at a time).
+  void whenFree(std::function<void()> Then);
+  const std::string &path() const { return Path; }
+
+private:
+  JobServer(boost::asio::io_context &Io, int FD, std::string Path);
+  boost::asio::posix::stream_descriptor Stream;
+  std::string Path;
+  bool Waiting = false;
+};
+
+} // namespace connectorc::runtime
+
+#endif
