@@ -88,54 +88,58 @@ std::vector<json::Object> runtime::childRuns(llvm::StringRef RunDir,
   return Out;
 }
 
-JobServer::JobServer(asio::io_context &Io, int FD, std::string Path)
-    : Stream(Io, FD), Path(std::move(Path)) {}
+JobServer::JobServer(asio::io_context &Io, int Read, int Write)
+    : Reader(Io, Read), Write(Write),
+      Spec(std::to_string(Read) + "," + std::to_string(Write)) {}
 
-JobServer::~JobServer() = default;
+JobServer::~JobServer() { ::close(Write); }
 
 static llvm::Error errnoError(const llvm::Twine &What) {
   return llvm::createStringError(
       std::error_code(errno, std::generic_category()), What);
 }
 
-llvm::Expected<std::unique_ptr<JobServer>>
-JobServer::join(asio::io_context &Io, llvm::StringRef Path) {
-  // Read and write: opening never blocks, and the FIFO never reads as ended.
-  int FD = ::open(Path.str().c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (FD < 0)
-    return errnoError("cannot open the job slots " + Path);
+static bool isPipeEnd(int FD) {
   struct stat St;
-  if (::fstat(FD, &St) != 0 || !S_ISFIFO(St.st_mode)) {
-    ::close(FD);
-    return llvm::createStringError(std::errc::invalid_argument,
-                                   "'%s' is not a FIFO of job slots",
-                                   Path.str().c_str());
-  }
-  return std::unique_ptr<JobServer>(new JobServer(Io, FD, Path.str()));
+  return FD > STDERR_FILENO && ::fcntl(FD, F_GETFD) != -1 &&
+         ::fstat(FD, &St) == 0 && S_ISFIFO(St.st_mode);
 }
 
 llvm::Expected<std::unique_ptr<JobServer>>
-JobServer::create(asio::io_context &Io, llvm::StringRef Path, unsigned Slots) {
-  std::string P = Path.str();
-  ::unlink(P.c_str()); // one an earlier attempt of this run left
-  if (::mkfifo(P.c_str(), 0600) != 0)
-    return errnoError("cannot make the job slots " + Path);
-  llvm::Expected<std::unique_ptr<JobServer>> J = join(Io, Path);
-  if (!J)
-    return J.takeError();
+JobServer::join(asio::io_context &Io, llvm::StringRef Spec) {
+  auto [R, W] = Spec.split(',');
+  int Read = -1, Write = -1;
+  if (R.getAsInteger(10, Read) || W.getAsInteger(10, Write) ||
+      !isPipeEnd(Read) || !isPipeEnd(Write))
+    return llvm::createStringError(
+        std::errc::invalid_argument,
+        "CONNECTOR_JOBSERVER='%s' names no open pipe of job slots (did the "
+        "agent close its inherited descriptors?)",
+        Spec.str().c_str());
+  // Ours from now on: the agents this run starts inherit them again.
+  return std::unique_ptr<JobServer>(new JobServer(Io, Read, Write));
+}
+
+llvm::Expected<std::unique_ptr<JobServer>>
+JobServer::create(asio::io_context &Io, unsigned Slots) {
+  // Not close-on-exec: every session inherits both ends. Non-blocking: a
+  // take never waits (the wait is the event loop's).
+  int FD[2];
+  if (::pipe2(FD, O_NONBLOCK) != 0)
+    return errnoError("cannot make the pipe of job slots");
+  std::unique_ptr<JobServer> J(new JobServer(Io, FD[0], FD[1]));
   // A pipe holds 64 KiB by default: enough bytes for any sensible --jobs.
   std::string Tokens(Slots > 1 ? Slots - 1 : 0, '+');
-  if (!Tokens.empty() &&
-      ::write((*J)->Stream.native_handle(), Tokens.data(), Tokens.size()) !=
-          static_cast<ssize_t>(Tokens.size()))
-    return errnoError("cannot fill the job slots " + Path);
+  if (!Tokens.empty() && ::write(FD[1], Tokens.data(), Tokens.size()) !=
+                             static_cast<ssize_t>(Tokens.size()))
+    return errnoError("cannot fill the pipe of job slots");
   return J;
 }
 
 bool JobServer::tryTake() {
   char Token;
   for (;;) {
-    ssize_t N = ::read(Stream.native_handle(), &Token, 1);
+    ssize_t N = ::read(Reader.native_handle(), &Token, 1);
     if (N == 1)
       return true;
     if (N < 0 && errno == EINTR)
@@ -146,7 +150,7 @@ bool JobServer::tryTake() {
 
 void JobServer::giveBack() {
   char Token = '+';
-  while (::write(Stream.native_handle(), &Token, 1) < 0 && errno == EINTR)
+  while (::write(Write, &Token, 1) < 0 && errno == EINTR)
     ;
 }
 
@@ -154,7 +158,7 @@ void JobServer::whenFree(std::function<void()> Then) {
   if (Waiting)
     return;
   Waiting = true;
-  Stream.async_wait(asio::posix::stream_descriptor::wait_read,
+  Reader.async_wait(asio::posix::stream_descriptor::wait_read,
                     [this, Then = std::move(Then)](boost::system::error_code EC) {
                       Waiting = false;
                       if (!EC)

@@ -5,7 +5,7 @@
 // CONNECTOR_TASK, which every session gets), nests its run directory in the
 // parent task's session directory, and is bound by the parent's limits:
 //  - concurrency: one pool of job slots for the whole tree of runs, shared as
-//    GNU make shares its jobs, through a FIFO that holds one byte per free
+//    GNU make shares its jobs, through a pipe that holds one byte per free
 //    slot; every run has one slot of its own without a byte (the root's own,
 //    a child's lent by the parent task that waits for it);
 //  - budget: the parent passes what is left of its budget
@@ -55,16 +55,19 @@ std::string nestedRunDir(const ParentRun &P, llvm::StringRef Workflow);
 std::vector<llvm::json::Object> childRuns(llvm::StringRef RunDir,
                                           llvm::StringRef TaskId);
 
-/// A pool of job slots shared across processes (see the file comment).
+/// A pool of job slots shared across processes (see the file comment): a
+/// pipe holding one byte per free slot, whose two ends every session
+/// inherits (not a named FIFO: a program walking the run directory, cp -R or
+/// a test, would block opening it). CONNECTOR_JOBSERVER names the ends:
+/// "R,W".
 class JobServer {
 public:
-  /// Makes the FIFO at \p Path (replacing one left by an earlier attempt)
-  /// holding \p Slots - 1 bytes: the pool of a root run of \p Slots jobs.
+  /// The pool of a root run of \p Slots jobs: \p Slots - 1 bytes.
   static llvm::Expected<std::unique_ptr<JobServer>>
-  create(boost::asio::io_context &Io, llvm::StringRef Path, unsigned Slots);
-  /// Opens the parent's pool.
+  create(boost::asio::io_context &Io, unsigned Slots);
+  /// The parent's pool, from CONNECTOR_JOBSERVER's value.
   static llvm::Expected<std::unique_ptr<JobServer>>
-  join(boost::asio::io_context &Io, llvm::StringRef Path);
+  join(boost::asio::io_context &Io, llvm::StringRef Spec);
   ~JobServer();
 
   /// Takes a free slot, if there is one now.
@@ -73,12 +76,14 @@ public:
   void giveBack();
   /// Calls \p Then once a slot may be free (one wait at a time).
   void whenFree(std::function<void()> Then);
-  const std::string &path() const { return Path; }
+  /// "R,W", for CONNECTOR_JOBSERVER.
+  const std::string &spec() const { return Spec; }
 
 private:
-  JobServer(boost::asio::io_context &Io, int FD, std::string Path);
-  boost::asio::posix::stream_descriptor Stream;
-  std::string Path;
+  JobServer(boost::asio::io_context &Io, int Read, int Write);
+  boost::asio::posix::stream_descriptor Reader;
+  int Write;
+  std::string Spec;
   bool Waiting = false;
 };
 

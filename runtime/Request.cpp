@@ -87,7 +87,7 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
     Set("CONNECTOR_UNTIL", Task.Until);
   // For a run the agent starts (runtime/Nested.h).
   if (Opts.Slots)
-    Set("CONNECTOR_JOBSERVER", Opts.Slots->path());
+    Set("CONNECTOR_JOBSERVER", Opts.Slots->spec());
   if (Opts.BudgetUsd)
     Set("CONNECTOR_BUDGET_LEFT_USD",
         fmt::format("{:.6f}", std::max(*Opts.BudgetUsd - startedCostUsd(), 0.0)));

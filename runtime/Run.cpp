@@ -295,8 +295,7 @@ llvm::Expected<RunResult> Runner::run(Journal J,
   llvm::Expected<std::unique_ptr<JobServer>> Pool =
       Parent && !Parent->JobServer.empty()
           ? JobServer::join(Io, Parent->JobServer)
-          : JobServer::create(Io, Dir + "/jobslots",
-                              O.Jobs ? O.Jobs : defaultJobs());
+          : JobServer::create(Io, O.Jobs ? O.Jobs : defaultJobs());
   if (Pool)
     Slots = std::move(*Pool);
   else
