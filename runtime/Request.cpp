@@ -5,6 +5,7 @@
 // on listed.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/Mcp.h"
 #include "runtime/Executor.h"
 #include "runtime/Sandbox.h"
 
@@ -102,6 +103,8 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
       R.Argv.insert(R.Argv.end(), {"--mcp-config", Config});
     else if (!B.Simulated && B.Provider == "gemini")
       Set("GEMINI_CLI_SYSTEM_SETTINGS_PATH", Config);
+    else if (!B.Simulated && B.Provider == "codex")
+      llvm::append_range(R.Argv, ir::codexMcpArgs(P.Tools).Argv);
   }
   if (Task.Session.Sandbox.Enabled && !Opts.Bwrap.empty()) {
     SandboxPaths SP;
