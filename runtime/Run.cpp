@@ -148,12 +148,11 @@ llvm::Expected<std::string> sandboxFor(const ir::Plan &P, const RunOptions &O) {
         return T.Session.Sandbox.Enabled;
       }))
     return std::string();
-  std::optional<std::string> Bwrap = findBwrap();
+  llvm::Expected<std::string> Bwrap = findBwrap();
   if (!Bwrap)
-    return fail("the plan sandboxes its agents, but bubblewrap (bwrap) is not "
-                "installed in /usr/bin, /bin, /usr/local/bin or /usr/sbin; "
-                "install it (apt-get install bubblewrap), or pass "
-                "--no-sandbox to run them unsandboxed, knowingly");
+    return fail("the plan sandboxes its agents, but " +
+                llvm::toString(Bwrap.takeError()) +
+                "; or pass --no-sandbox to run them unsandboxed, knowingly");
   if (llvm::Error E = probeBwrap(*Bwrap))
     return fail("the plan sandboxes its agents, but " +
                 llvm::toString(std::move(E)) +
