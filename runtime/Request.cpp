@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Mcp.h"
+#include "ir/Template.h"
 #include "runtime/Executor.h"
 #include "runtime/Sandbox.h"
 
@@ -24,22 +25,18 @@ void replaceAll(std::string &S, llvm::StringRef From, llvm::StringRef To) {
 /// The prompt with the runtime's variables: {run}, {scratchpad}, {{, }}.
 std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
   std::string Out;
-  std::string Scratch = (RunDir + "/scratchpad").str();
-  for (size_t I = 0; I < Prompt.size(); ++I) {
-    llvm::StringRef Rest = Prompt.substr(I);
-    if (Rest.startswith("{{") || Rest.startswith("}}")) {
-      Out += Rest[0];
-      ++I;
-    } else if (Rest.startswith("{run}")) {
+  for (const PromptPiece &P : splitPrompt(Prompt))
+    switch (P.Kind) {
+    case PromptPieceKind::Literal:
+      Out += P.Text;
+      break;
+    case PromptPieceKind::RunDir:
       Out += RunDir;
-      I += 4;
-    } else if (Rest.startswith("{scratchpad}")) {
-      Out += Scratch;
-      I += 11;
-    } else {
-      Out += Rest[0];
+      break;
+    case PromptPieceKind::Scratchpad:
+      Out += (RunDir + "/scratchpad").str();
+      break;
     }
-  }
   return Out;
 }
 } // namespace
