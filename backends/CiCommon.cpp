@@ -8,6 +8,7 @@
 #include "backends/CiCommon.h"
 
 #include "ir/Cron.h"
+#include "ir/Template.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -65,33 +66,21 @@ std::string encodeWord(StringRef S) {
 
 /// The prompt as CONNECTOR_CI_PROMPT: literal text base64-encoded, the
 /// runtime's {run} and {scratchpad} as words of their own, {{ and }} as
-/// single braces — runtime/Request.cpp's expandPrompt, split at run time.
+/// single braces — splitPrompt's pieces, joined at run time.
 std::string promptParts(StringRef Prompt) {
   std::vector<std::string> Words;
-  std::string Text;
-  auto Flush = [&] {
-    if (!Text.empty())
-      Words.push_back("t" + b64(Text));
-    Text.clear();
-  };
-  for (size_t I = 0; I < Prompt.size(); ++I) {
-    StringRef Rest = Prompt.substr(I);
-    if (Rest.startswith("{{") || Rest.startswith("}}")) {
-      Text += Rest[0];
-      ++I;
-    } else if (Rest.startswith("{run}")) {
-      Flush();
+  for (const PromptPiece &P : splitPrompt(Prompt))
+    switch (P.Kind) {
+    case PromptPieceKind::Literal:
+      Words.push_back("t" + b64(P.Text));
+      break;
+    case PromptPieceKind::RunDir:
       Words.push_back("r");
-      I += 4;
-    } else if (Rest.startswith("{scratchpad}")) {
-      Flush();
+      break;
+    case PromptPieceKind::Scratchpad:
       Words.push_back("s");
-      I += 11;
-    } else {
-      Text += Rest[0];
+      break;
     }
-  }
-  Flush();
   return llvm::join(Words, " ");
 }
 

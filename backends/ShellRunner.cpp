@@ -9,6 +9,7 @@
 #include "backends/ShellRunner.h"
 #include "backends/ShellQuote.h"
 #include "ir/SandboxLayout.h"
+#include "ir/Template.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Regex.h"
@@ -38,36 +39,21 @@ ShellText &ShellText::runPath(StringRef RunRelative) {
 }
 
 ShellText &ShellText::prompt(StringRef Prompt) {
-  std::string Literal;
-  bool Any = false;
-  auto Flush = [&] {
-    if (!Literal.empty())
-      word(Literal);
-    Any |= !Literal.empty();
-    Literal.clear();
-  };
-  for (size_t I = 0; I < Prompt.size(); ++I) {
-    StringRef Rest = Prompt.substr(I);
-    if (Rest.startswith("{{") || Rest.startswith("}}")) {
-      Literal += Rest[0];
-      ++I;
-    } else if (Rest.startswith("{run}")) {
-      Flush();
+  std::vector<PromptPiece> Pieces = splitPrompt(Prompt);
+  if (Pieces.empty())
+    return word("");
+  for (const PromptPiece &P : Pieces)
+    switch (P.Kind) {
+    case PromptPieceKind::Literal:
+      word(P.Text);
+      break;
+    case PromptPieceKind::RunDir:
       code("\"$RUN_DIR\"");
-      Any = true;
-      I += 4;
-    } else if (Rest.startswith("{scratchpad}")) {
-      Flush();
+      break;
+    case PromptPieceKind::Scratchpad:
       code("\"$RUN_DIR/scratchpad\"");
-      Any = true;
-      I += 11;
-    } else {
-      Literal += Rest[0];
+      break;
     }
-  }
-  Flush();
-  if (!Any)
-    word("");
   return *this;
 }
 

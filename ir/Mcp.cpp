@@ -1,6 +1,8 @@
 //===- Mcp.cpp - MCP servers: the well-known ones and their config --------===//
 #include "ir/Mcp.h"
+#include "ir/TomlQuote.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -99,4 +101,71 @@ std::string ir::mcpConfigJson(llvm::ArrayRef<McpServer> Servers) {
       "{0:2}", llvm::json::Value(llvm::json::Object{{"mcpServers", std::move(All)}}));
   OS << '\n';
   return Text;
+}
+
+std::optional<llvm::StringRef> ir::envReference(llvm::StringRef Value) {
+  if (Value.startswith("${") && Value.endswith("}"))
+    return Value.drop_front(2).drop_back();
+  return std::nullopt;
+}
+
+namespace {
+std::string tomlArray(llvm::ArrayRef<std::string> Items) {
+  std::string Out = "[";
+  for (size_t I = 0; I < Items.size(); ++I)
+    Out += (I ? ", " : "") + tomlString(Items[I]);
+  return Out + "]";
+}
+
+/// Why codex cannot be given \p S; empty when it can.
+std::string codexProblem(const McpServer &S) {
+  if (!isBareTomlKey(S.Name))
+    return "its name is not a bare TOML key ([A-Za-z0-9_-]+), which codex's "
+           "-c key path needs";
+  if (S.Command.empty())
+    return "it has no command";
+  auto HasReference = [](llvm::StringRef A) { return A.contains("${"); };
+  if (HasReference(S.Command) || llvm::any_of(S.Args, HasReference))
+    return "codex does not expand ${...} in a command or its arguments";
+  for (const auto &[Name, Value] : S.Env)
+    if (HasReference(Value) && envReference(Value) != llvm::StringRef(Name))
+      return "its env " + Name + " is not \"${" + Name +
+             "}\": codex expands no reference, it forwards a variable only "
+             "under its own name";
+  return "";
+}
+
+/// \p S as a TOML inline table.
+std::string codexServerTable(const McpServer &S) {
+  std::string Table = "{command = " + tomlString(S.Command) +
+                      ", args = " + tomlArray(S.Args);
+  std::string Env;
+  std::vector<std::string> Forward;
+  for (const auto &[Name, Value] : S.Env) {
+    if (envReference(Value))
+      Forward.push_back(Name);
+    else
+      Env += (Env.empty() ? "" : ", ") + tomlKey(Name) + " = " +
+             tomlString(Value);
+  }
+  if (!Env.empty())
+    Table += ", env = {" + Env + "}";
+  if (!Forward.empty())
+    Table += ", env_vars = " + tomlArray(Forward);
+  return Table + "}";
+}
+} // namespace
+
+ir::CodexMcpArgs ir::codexMcpArgs(llvm::ArrayRef<McpServer> Servers) {
+  CodexMcpArgs Out;
+  for (const McpServer &S : resolveMcpServers(Servers)) {
+    std::string Problem = codexProblem(S);
+    if (!Problem.empty()) {
+      Out.Skipped.push_back("server '" + S.Name + "': " + Problem);
+      continue;
+    }
+    Out.Argv.push_back("-c");
+    Out.Argv.push_back("mcp_servers." + S.Name + "=" + codexServerTable(S));
+  }
+  return Out;
 }

@@ -144,3 +144,37 @@ std::string connectorc::substituteTemplate(
   llvm::SmallVector<TemplateProblem, 1> Problems;
   return render(Text, Lookup, /*Escape=*/false, Problems);
 }
+
+std::vector<PromptPiece> connectorc::splitPrompt(llvm::StringRef Prompt) {
+  std::vector<PromptPiece> Pieces;
+  std::string Text;
+  auto Flush = [&] {
+    if (!Text.empty())
+      Pieces.push_back({PromptPieceKind::Literal, std::move(Text)});
+    Text.clear();
+  };
+  BraceFinder Braces(Prompt);
+  size_t I = 0;
+  for (size_t Brace; (Brace = Braces.next(I)) != llvm::StringRef::npos;) {
+    Text += Prompt.slice(I, Brace);
+    llvm::StringRef Rest = Prompt.substr(Brace);
+    I = Brace + 1;
+    if (Rest.startswith("{{") || Rest.startswith("}}")) {
+      Text += Rest.front();
+      ++I;
+    } else if (Rest.startswith("{run}")) {
+      Flush();
+      Pieces.push_back({PromptPieceKind::RunDir, ""});
+      I = Brace + 5;
+    } else if (Rest.startswith("{scratchpad}")) {
+      Flush();
+      Pieces.push_back({PromptPieceKind::Scratchpad, ""});
+      I = Brace + 12;
+    } else {
+      Text += Rest.front();
+    }
+  }
+  Text += Prompt.substr(I);
+  Flush();
+  return Pieces;
+}

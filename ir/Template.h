@@ -16,6 +16,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace connectorc {
 
@@ -52,6 +53,26 @@ std::string
 substituteTemplate(llvm::StringRef Text,
                    llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)>
                        Lookup);
+
+/// What a piece of a prompt is to the runtime.
+enum class PromptPieceKind {
+  Literal,   ///< text to pass as it is
+  RunDir,    ///< `{run}`: the run's directory
+  Scratchpad ///< `{scratchpad}`: the run's scratchpad directory
+};
+
+/// A piece of a prompt; Text only for a Literal.
+struct PromptPiece {
+  PromptPieceKind Kind;
+  std::string Text;
+};
+
+/// \p Prompt (a plan's: every other variable already substituted) split at
+/// the runtime's {run} and {scratchpad}, with `{{` and `}}` read as single
+/// braces; any other brace is literal. Neighbouring text is one Literal
+/// piece, never an empty one: "" has no pieces. The runtime, the shell
+/// backends and the CI backends all read prompts through this.
+std::vector<PromptPiece> splitPrompt(llvm::StringRef Prompt);
 
 } // namespace connectorc
 

@@ -5,6 +5,8 @@
 // on listed.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/Mcp.h"
+#include "ir/Template.h"
 #include "runtime/Executor.h"
 #include "runtime/Sandbox.h"
 
@@ -25,22 +27,18 @@ void replaceAll(std::string &S, llvm::StringRef From, llvm::StringRef To) {
 /// The prompt with the runtime's variables: {run}, {scratchpad}, {{, }}.
 std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
   std::string Out;
-  std::string Scratch = (RunDir + "/scratchpad").str();
-  for (size_t I = 0; I < Prompt.size(); ++I) {
-    llvm::StringRef Rest = Prompt.substr(I);
-    if (Rest.startswith("{{") || Rest.startswith("}}")) {
-      Out += Rest[0];
-      ++I;
-    } else if (Rest.startswith("{run}")) {
+  for (const PromptPiece &P : splitPrompt(Prompt))
+    switch (P.Kind) {
+    case PromptPieceKind::Literal:
+      Out += P.Text;
+      break;
+    case PromptPieceKind::RunDir:
       Out += RunDir;
-      I += 4;
-    } else if (Rest.startswith("{scratchpad}")) {
-      Out += Scratch;
-      I += 11;
-    } else {
-      Out += Rest[0];
+      break;
+    case PromptPieceKind::Scratchpad:
+      Out += (RunDir + "/scratchpad").str();
+      break;
     }
-  }
   return Out;
 }
 } // namespace
@@ -110,6 +108,8 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
       R.Argv.insert(R.Argv.end(), {"--mcp-config", Config});
     else if (!B.Simulated && B.Provider == "gemini")
       Set("GEMINI_CLI_SYSTEM_SETTINGS_PATH", Config);
+    else if (!B.Simulated && B.Provider == "codex")
+      llvm::append_range(R.Argv, ir::codexMcpArgs(P.Tools).Argv);
   }
   if (Task.Session.Sandbox.Enabled && !Opts.Bwrap.empty()) {
     SandboxPaths SP;

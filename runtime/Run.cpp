@@ -122,6 +122,29 @@ void warnUnsupported(const ir::Plan &P) {
            "implement yet: tasks run here\n";
 }
 
+/// Says once per provider whose sessions lack the plan's MCP servers: one
+/// connectorc cannot configure, or a server codex cannot be given.
+void warnMcpUnsupported(const ir::Plan &P) {
+  std::set<std::string> Providers;
+  for (const ir::ModelBinding &B : P.Bindings)
+    if (!B.Simulated)
+      Providers.insert(B.Provider);
+  auto Warn = []() -> llvm::raw_ostream & {
+    return llvm::WithColor::warning(llvm::errs(), "connectorc run");
+  };
+  for (const std::string &Provider : Providers) {
+    if (Provider == "claude" || Provider == "gemini")
+      continue;
+    if (Provider != "codex") {
+      Warn() << "connectorc does not know how to give " << Provider
+             << " its MCP servers; its sessions run without the tools\n";
+      continue;
+    }
+    for (const std::string &Why : ir::codexMcpArgs(P.Tools).Skipped)
+      Warn() << "codex's sessions run without MCP " << Why << "\n";
+  }
+}
+
 /// bwrap's path when the plan sandboxes a task ("" when it does not, or
 /// with --no-sandbox); an error, and no run, when it cannot be had.
 llvm::Expected<std::string> sandboxFor(const ir::Plan &P, const RunOptions &O) {
@@ -129,12 +152,11 @@ llvm::Expected<std::string> sandboxFor(const ir::Plan &P, const RunOptions &O) {
         return T.Session.Sandbox.Enabled;
       }))
     return std::string();
-  std::optional<std::string> Bwrap = findBwrap();
+  llvm::Expected<std::string> Bwrap = findBwrap();
   if (!Bwrap)
-    return fail("the plan sandboxes its agents, but bubblewrap (bwrap) is not "
-                "installed in /usr/bin, /bin, /usr/local/bin or /usr/sbin; "
-                "install it (apt-get install bubblewrap), or pass "
-                "--no-sandbox to run them unsandboxed, knowingly");
+    return fail("the plan sandboxes its agents, but " +
+                llvm::toString(Bwrap.takeError()) +
+                "; or pass --no-sandbox to run them unsandboxed, knowingly");
   if (llvm::Error E = probeBwrap(*Bwrap))
     return fail("the plan sandboxes its agents, but " +
                 llvm::toString(std::move(E)) +
@@ -413,14 +435,7 @@ llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
     if (llvm::Error E =
             writeFileAtomic(*Dir + "/mcp.json", ir::mcpConfigJson(P.Tools)))
       return E;
-    std::set<std::string> Without;
-    for (const ir::ModelBinding &B : P.Bindings)
-      if (!B.Simulated && B.Provider != "claude" && B.Provider != "gemini")
-        Without.insert(B.Provider);
-    for (const std::string &Provider : Without)
-      llvm::WithColor::warning(llvm::errs(), "connectorc run")
-          << "connectorc does not know how to give " << Provider
-          << " its MCP servers; its sessions run without the tools\n";
+    warnMcpUnsupported(P);
   }
   warnUnsupported(P);
   Runner R(P, O, *Dir, std::move(*Bwrap), std::move(Parent), Budget);

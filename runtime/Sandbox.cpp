@@ -7,17 +7,36 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
+#include <cstdlib>
+
 using namespace connectorc;
 using namespace connectorc::runtime;
 using llvm::StringRef;
 
-std::optional<std::string> runtime::findBwrap() {
+llvm::Expected<std::string> runtime::findBwrap() {
+  if (const char *Override = std::getenv("CONNECTOR_BWRAP")) {
+    StringRef Path = Override;
+    if (!llvm::sys::path::is_absolute(Path))
+      return llvm::createStringError(
+          std::errc::invalid_argument,
+          "CONNECTOR_BWRAP must be an absolute path, not '%s'", Override);
+    if (llvm::sys::fs::is_directory(Path) ||
+        !llvm::sys::fs::can_execute(Path))
+      return llvm::createStringError(
+          std::errc::no_such_file_or_directory,
+          "bubblewrap is not at %s (CONNECTOR_BWRAP): no executable there",
+          Override);
+    return Path.str();
+  }
   for (const char *Dir : {"/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin"}) {
     std::string Path = std::string(Dir) + "/bwrap";
     if (llvm::sys::fs::can_execute(Path))
       return Path;
   }
-  return std::nullopt;
+  return llvm::createStringError(
+      std::errc::no_such_file_or_directory,
+      "bubblewrap (bwrap) is not installed in /usr/bin, /bin, /usr/local/bin "
+      "or /usr/sbin; install it (apt-get install bubblewrap)");
 }
 
 llvm::Error runtime::probeBwrap(StringRef Bwrap) {

@@ -22,10 +22,13 @@
 
 namespace connectorc::runtime {
 
-/// bwrap's absolute path, from the system's own directories (/usr/bin, /bin,
-/// /usr/local/bin, /usr/sbin): never from PATH, which a worktree or the
-/// user's shell set-up could point elsewhere.
-std::optional<std::string> findBwrap();
+/// bwrap's absolute path: $CONNECTOR_BWRAP when set (it must be an
+/// absolute path to an executable: the user's choice, e.g. a bwrap of their
+/// own build, or a missing one to check that the run fails closed), else
+/// from the system's own directories (/usr/bin, /bin, /usr/local/bin,
+/// /usr/sbin); never from PATH, which a worktree or the user's shell set-up
+/// could point elsewhere. The error says where it looked.
+llvm::Expected<std::string> findBwrap();
 
 /// Runs bwrap once with the namespaces a sandbox uses, to find out whether
 /// this machine lets it make them; the error carries bwrap's own message.

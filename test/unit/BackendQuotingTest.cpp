@@ -6,6 +6,8 @@
 // systemd-analyze, dot) it accepts the result.
 //
 //===----------------------------------------------------------------------===//
+#include "AdversarialCorpus.h"
+
 #include "backends/PlanGraph.h"
 #include "backends/Scheduled.h"
 
@@ -25,18 +27,7 @@ using namespace connectorc;
 namespace {
 
 std::vector<std::string> corpus() {
-  auto Buf = llvm::MemoryBuffer::getFile(
-      CONNECTORC_SOURCE_DIR "/test/unit/Inputs/adversarial-strings.json");
-  EXPECT_TRUE(Buf);
-  std::vector<std::string> Strings;
-  if (!Buf)
-    return Strings;
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
-  EXPECT_TRUE(bool(V)) << llvm::toString(V.takeError());
-  if (const llvm::json::Array *A = V ? V->getAsArray() : nullptr)
-    for (const llvm::json::Value &E : *A)
-      if (llvm::Optional<llvm::StringRef> S = E.getAsString())
-        Strings.push_back(S->str());
+  std::vector<std::string> Strings = test::adversarialCorpus();
   EXPECT_GT(Strings.size(), 100u);
   return Strings;
 }

@@ -7,6 +7,8 @@
 
 #include "gtest/gtest.h"
 
+#include <cstdlib>
+
 using namespace connectorc;
 using namespace connectorc::runtime;
 
@@ -67,13 +69,33 @@ TEST(Sandbox, WhatLivesInTmpStaysVisibleBehindThePrivateTmp) {
 }
 
 TEST(Sandbox, BwrapIsFoundInSystemDirectoriesAndProbed) {
-  std::optional<std::string> B = findBwrap();
-  ASSERT_TRUE(B) << "scripts/setup.sh installs bubblewrap";
+  ::unsetenv("CONNECTOR_BWRAP");
+  llvm::Expected<std::string> B = findBwrap();
+  ASSERT_TRUE(bool(B)) << "scripts/setup.sh installs bubblewrap: "
+                       << llvm::toString(B.takeError());
   EXPECT_TRUE(llvm::StringRef(*B).startswith("/"));
   EXPECT_FALSE(bool(probeBwrap(*B)));
   llvm::Error E = probeBwrap("/bin/false");
   ASSERT_TRUE(bool(E));
   EXPECT_NE(llvm::toString(std::move(E)).find("cannot make its namespaces"),
             std::string::npos);
+}
+
+/// CONNECTOR_BWRAP is taken only as an absolute path to an executable.
+TEST(Sandbox, BwrapOverrideIsAbsoluteAndMustExist) {
+  auto Find = [](const char *Value) {
+    ::setenv("CONNECTOR_BWRAP", Value, 1);
+    llvm::Expected<std::string> B = findBwrap();
+    ::unsetenv("CONNECTOR_BWRAP");
+    return B ? *B : "error: " + llvm::toString(B.takeError());
+  };
+  EXPECT_EQ(Find("/bin/true"), "/bin/true");
+  EXPECT_EQ(Find("bwrap"),
+            "error: CONNECTOR_BWRAP must be an absolute path, not 'bwrap'");
+  EXPECT_EQ(Find("/nonexistent/bwrap"),
+            "error: bubblewrap is not at /nonexistent/bwrap (CONNECTOR_BWRAP): "
+            "no executable there");
+  EXPECT_EQ(Find("/tmp"), "error: bubblewrap is not at /tmp "
+                          "(CONNECTOR_BWRAP): no executable there");
 }
 } // namespace

@@ -7,6 +7,8 @@
 // touch CANARY) may have run.
 //
 //===----------------------------------------------------------------------===//
+#include "AdversarialCorpus.h"
+
 #include "backends/ShellQuote.h"
 #include "backends/ShellRunner.h"
 
@@ -22,28 +24,11 @@ using namespace connectorc;
 
 namespace {
 
-std::vector<std::string> corpus() {
-  auto Buf =
-      llvm::MemoryBuffer::getFile(std::string(CONNECTORC_SOURCE_DIR) +
-                                  "/test/unit/Inputs/adversarial-strings.json");
-  EXPECT_TRUE(bool(Buf));
-  if (!Buf)
-    return {};
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
-  EXPECT_TRUE(bool(V)) << llvm::toString(V.takeError());
-  std::vector<std::string> Out;
-  if (V)
-    if (const llvm::json::Array *A = V->getAsArray())
-      for (const llvm::json::Value &S : *A)
-        Out.push_back(S.getAsString().getValueOr("").str());
-  return Out;
-}
-
 class QuoteTest : public ::testing::Test {
 protected:
   void SetUp() override {
     ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("shellquote", Dir));
-    Strings = corpus();
+    Strings = test::adversarialCorpus();
     ASSERT_EQ(Strings.size(), 151u);
   }
   void TearDown() override {

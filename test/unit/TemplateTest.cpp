@@ -134,3 +134,47 @@ TEST(Template, EveryProblemIsReported) {
   EXPECT_EQ(P.Problems[3].Kind, TemplateProblem::Unterminated);
   EXPECT_EQ(P.Problems[3].Offset, 17u);
 }
+
+/// splitPrompt's pieces as text: a literal in quotes, RUN, SCRATCHPAD.
+std::string pieces(llvm::StringRef Prompt) {
+  std::string Out;
+  for (const PromptPiece &P : splitPrompt(Prompt)) {
+    Out += Out.empty() ? "" : " ";
+    switch (P.Kind) {
+    case PromptPieceKind::Literal:
+      EXPECT_FALSE(P.Text.empty()) << Prompt.str();
+      Out += "'" + P.Text + "'";
+      break;
+    case PromptPieceKind::RunDir:
+      Out += "RUN";
+      break;
+    case PromptPieceKind::Scratchpad:
+      Out += "SCRATCHPAD";
+      break;
+    }
+  }
+  return Out;
+}
+
+TEST(SplitPrompt, RuntimeVariablesArePieces) {
+  EXPECT_EQ(pieces(""), "");
+  EXPECT_EQ(pieces("plain text"), "'plain text'");
+  EXPECT_EQ(pieces("{run}"), "RUN");
+  EXPECT_EQ(pieces("see {run}/a and {scratchpad}/b"),
+            "'see ' RUN '/a and ' SCRATCHPAD '/b'");
+  EXPECT_EQ(pieces("{scratchpad}{run}"), "SCRATCHPAD RUN");
+}
+
+TEST(SplitPrompt, DoubledBracesAreOneBrace) {
+  EXPECT_EQ(pieces("a{{b}}c"), "'a{b}c'");
+  EXPECT_EQ(pieces("{{run}}"), "'{run}'");
+  EXPECT_EQ(pieces("{{{run}"), "'{' RUN");
+  EXPECT_EQ(pieces("{{"), "'{'");
+}
+
+TEST(SplitPrompt, OtherBracesAreLiteral) {
+  EXPECT_EQ(pieces("{x} {run"), "'{x} {run'");
+  EXPECT_EQ(pieces("}"), "'}'");
+  EXPECT_EQ(pieces("{ {run}"), "'{ ' RUN");
+  EXPECT_EQ(pieces("{scratch}{run}}"), "'{scratch}' RUN '}'");
+}

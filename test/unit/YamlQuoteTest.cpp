@@ -5,6 +5,8 @@
 // PyYAML (a second, independent parser, YAML 1.1 with its boolean words).
 //
 //===----------------------------------------------------------------------===//
+#include "AdversarialCorpus.h"
+
 #include "backends/YamlQuote.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -22,18 +24,7 @@ using namespace connectorc;
 namespace {
 
 std::vector<std::string> corpus() {
-  std::string Path = std::string(CONNECTORC_SOURCE_DIR) +
-                     "/test/unit/Inputs/adversarial-strings.json";
-  auto Buf = llvm::MemoryBuffer::getFile(Path);
-  EXPECT_TRUE(bool(Buf)) << Path;
-  if (!Buf)
-    return {};
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
-  EXPECT_TRUE(bool(V)) << llvm::toString(V.takeError());
-  std::vector<std::string> Out;
-  if (const llvm::json::Array *A = V ? V->getAsArray() : nullptr)
-    for (const llvm::json::Value &S : *A)
-      Out.push_back(S.getAsString().getValueOr("").str());
+  std::vector<std::string> Out = test::adversarialCorpus();
   // Shapes the block style must get right or refuse.
   for (const char *Extra : {"echo a\nb\n", "x\n", "a\n\n", "a \nb\n",
                             " lead\nb\n", "\n", "a\nb", "tab\t\nb\n"})
@@ -69,18 +60,6 @@ TEST(YamlQuoteTest, YamlCppReadsEveryStringBack) {
 
 TEST(YamlQuoteTest, PyYamlReadsEveryStringBack) {
   std::vector<std::string> Strings = corpus();
-  llvm::SmallString<128> Yaml, Expected;
-  ASSERT_FALSE(llvm::sys::fs::createTemporaryFile("yamlquote", "yaml", Yaml));
-  ASSERT_FALSE(
-      llvm::sys::fs::createTemporaryFile("yamlquote", "hex", Expected));
-  {
-    std::error_code EC;
-    llvm::raw_fd_ostream Y(Yaml, EC), X(Expected, EC);
-    ASSERT_FALSE(EC);
-    Y << document(Strings);
-    for (const std::string &S : Strings)
-      X << llvm::toHex(S, /*LowerCase=*/true) << "\n";
-  }
   // Both parses must be strings equal to the original bytes.
   const char *Check =
       "import sys, yaml\n"
@@ -91,15 +70,7 @@ TEST(YamlQuoteTest, PyYamlReadsEveryStringBack) {
       " or g.encode('utf-8') != want[i // 2]]\n"
       "print('mismatches:', bad)\n"
       "sys.exit(1 if bad else 0)\n";
-  llvm::ErrorOr<std::string> Python = llvm::sys::findProgramByName("python3");
-  ASSERT_TRUE(bool(Python));
-  std::string Err;
-  int Rc = llvm::sys::ExecuteAndWait(
-      *Python, {*Python, "-c", Check, Yaml.str(), Expected.str()}, llvm::None,
-      {}, 0, 0, &Err);
-  EXPECT_EQ(Rc, 0) << Err;
-  llvm::sys::fs::remove(Yaml);
-  llvm::sys::fs::remove(Expected);
+  test::expectPythonReadsBack(Check, document(Strings), Strings);
 }
 
 TEST(YamlQuoteTest, BlockStyleOnlyWhereExact) {
