@@ -33,6 +33,12 @@ struct BackendInfo {
 };
 
 llvm::ArrayRef<BackendInfo> allBackends();
+
+/// An error when \p P has a mesh stage, whose agents message each other
+/// while they run and need the runtime as their supervisor: the backends
+/// other than sh (which runs such a stage through `connectorc run --stage`)
+/// refuse it; \p Backend names the --emit kind in the message.
+llvm::Error refuseMesh(const ir::Plan &P, llvm::StringRef Backend);
 const BackendInfo *findBackend(llvm::StringRef Flag);
 
 } // namespace connectorc

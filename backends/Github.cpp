@@ -119,6 +119,8 @@ void emitJob(YAML::Emitter &Out, const ir::Plan &P, const CiJob &J) {
 
 llvm::Error connectorc::emitGithub(llvm::raw_ostream &OS, const ir::Plan &P,
                                    const EmitOptions &Opts) {
+  if (llvm::Error E = refuseMesh(P, "github"))
+    return E;
   llvm::Expected<CiPlan> C = lowerForCi(P);
   if (!C)
     return C.takeError();

@@ -113,6 +113,8 @@ void emitHeader(YAML::Emitter &Out, const ir::Plan &P, const CiPlan &C,
 
 llvm::Error connectorc::emitGitlab(llvm::raw_ostream &OS, const ir::Plan &P,
                                    const EmitOptions &Opts) {
+  if (llvm::Error E = refuseMesh(P, "gitlab"))
+    return E;
   llvm::Expected<CiPlan> C = lowerForCi(P);
   if (!C)
     return C.takeError();

@@ -106,6 +106,8 @@ std::string target(const ir::Task &T) { return "$(RUN_DIR)/" + T.Output; }
 
 llvm::Error connectorc::emitMake(llvm::raw_ostream &Final, const ir::Plan &P,
                                  const EmitOptions &Opts) {
+  if (llvm::Error E = refuseMesh(P, "make"))
+    return E;
   if (llvm::Error E = checkShellPlan(P, "make"))
     return E;
   if (llvm::Error E = checkNames(P))

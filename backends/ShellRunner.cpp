@@ -230,6 +230,11 @@ connector_attempt() {
     CONNECTOR_OUTPUT=$connector_answer
     export CONNECTOR_RUN_DIR CONNECTOR_SCRATCHPAD CONNECTOR_TASK \
       CONNECTOR_INPUTS CONNECTOR_OUTPUT
+    unset CONNECTOR_UNTIL
+    if [ -n "$connector_until" ]; then
+      CONNECTOR_UNTIL=$connector_until
+      export CONNECTOR_UNTIL
+    fi
     # What the sh or make backend itself uses stays out of the agent's.
     connector_nobox=$NO_SANDBOX
     unset CONNECTOR_SIM_AS CONNECTOR_SIM_FAIL CONNECTOR_RUNNER CONNECTOR_NL \
@@ -303,12 +308,53 @@ connector_succeed() {
     connector_fail 'cannot write the phase output'
     return
   fi
-  if [ -n "$connector_until" ] &&
-    grep -qF -e "$connector_until" "$connector_answer"; then
+  if [ -n "$connector_record" ] && ! "connector_record_$connector_record"; then
+    connector_fail 'cannot write the stage record'
+    return
+  fi
+  if [ -n "$connector_until" ] && connector_contains "$connector_answer"; then
     : >"$RUN_DIR/.state/$connector_until_mark"
   fi
   connector_log succeeded
   connector_status 'done'
+}
+
+# connector_contains FILE: whether FILE holds connector_until (a substring,
+# newlines included, as the runtime looks for it).
+connector_contains() {
+  connector_text=$(cat "$1" && echo x) || return 1
+  case ${connector_text%x} in
+  *"$connector_until"*) return 0 ;;
+  esac
+  return 1
+}
+
+# connector_section ANSWER ITEM ITEM_HEADING HEADING: one section of a
+# dialogue's transcript or a meeting's minutes (ir::renderStageRecord), when
+# the task's ANSWER (run-relative) is there: the item's heading first when
+# ITEM is not the one written last, then HEADING, then the answer without
+# its trailing newlines ($(...) removes them) and one newline.
+connector_section() {
+  [ -e "$RUN_DIR/$1" ] || return 0
+  if [ "$2" != "$connector_item" ]; then
+    connector_item=$2
+    printf '%s' "$3"
+  fi
+  connector_text=$(cat "$RUN_DIR/$1") || return 1
+  printf '%s%s\n' "$4" "$connector_text"
+}
+
+# connector_record_commit RECORD OUTPUT: the record written by a
+# connector_record_N function into the session's directory (never a
+# temporary file in the scratchpad) is renamed into place, then copied to
+# the stage's OUTPUT when it has one.
+connector_record_commit() {
+  mkdir -p "$(dirname -- "$RUN_DIR/$1")" &&
+    mv -f "$connector_dir/record.tmp" "$RUN_DIR/$1" || return 1
+  [ -n "$2" ] || return 0
+  mkdir -p "$(dirname -- "$RUN_DIR/$2")" &&
+    cp "$RUN_DIR/$1" "$connector_dir/stage.tmp" &&
+    mv -f "$connector_dir/stage.tmp" "$RUN_DIR/$2"
 }
 
 # connector_tries CANDIDATE...: the failover chain. A provider failure moves
@@ -388,6 +434,11 @@ connector_task() {
   mkdir -p "$connector_dir" "$RUN_DIR/.state" "${connector_answer%/*}" \
     ${connector_phase_answer:+"${connector_phase_answer%/*}"} || return
   if [ -e "$connector_answer" ]; then
+    # The record of a run interrupted between the answer and the record.
+    if [ -n "$connector_record" ] && ! "connector_record_$connector_record"; then
+      connector_fail 'cannot write the stage record'
+      return
+    fi
     connector_status 'done'
     return
   fi
@@ -688,7 +739,9 @@ std::vector<ShellWorktree> connectorc::shellWorktrees(const ir::Plan &P) {
   std::vector<ShellWorktree> Out;
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
     const ir::TaskSession &S = P.Tasks[T].Session;
-    if (S.Worktree.empty())
+    // A mesh stage's worktrees are its `connectorc run --stage`'s.
+    if (S.Worktree.empty() ||
+        P.Stages[P.Tasks[T].Stage].Kind == ir::StageKind::Mesh)
       continue;
     auto It = llvm::find_if(Out, [&S](const ShellWorktree &W) {
       return W.Session->Worktree == S.Worktree && W.Session->Repo == S.Repo;
@@ -775,6 +828,32 @@ static void writeWorktrees(ShellText &S, const ir::Plan &P) {
          "  return \"$connector_frc\"\n}\n");
 }
 
+/// connector_record_<S>: rewrites stage S's record (a dialogue's transcript,
+/// a meeting's minutes) from the answers there so far, with the bytes of
+/// ir::renderStageRecord, and copies it to the stage's output.
+static void writeRecord(ShellText &S, const ir::Plan &P, unsigned N) {
+  const ir::PlanStage &Stage = P.Stages[N];
+  bool Meeting = Stage.Kind == ir::StageKind::Meeting;
+  S.code(fmt::format("\nconnector_record_{}() {{\n  connector_item=0\n  {{\n"
+                     "    printf '%s' ",
+                     N))
+      .word(ir::stageRecordTitle(Stage))
+      .code("\n");
+  for (unsigned T : Stage.Tasks) {
+    const ir::Task &Task = P.Tasks[T];
+    S.code("    connector_section ").word(Task.Output);
+    S.code(fmt::format(" {} ", Meeting ? Task.Round : 0));
+    S.word(Meeting ? ir::stageRecordItem(Stage, Task.Round) : "").code(" ");
+    S.word(ir::stageRecordHeading(Stage, Task)).code(" || return 1\n");
+  }
+  S.code("  } >\"$connector_dir/record.tmp\" || return 1\n"
+         "  connector_record_commit ")
+      .word(ir::stageRecordPath(Stage))
+      .code(" ")
+      .word(Stage.Output)
+      .code("\n}\n");
+}
+
 bool connectorc::anySandboxed(const ir::Plan &P) {
   return llvm::any_of(
       P.Tasks, [](const ir::Task &T) { return T.Session.Sandbox.Enabled; });
@@ -782,10 +861,17 @@ bool connectorc::anySandboxed(const ir::Plan &P) {
 
 void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
                                   const EmitOptions &Opts) {
-  bool UsesSelf = llvm::any_of(P.Bindings, [](const ir::ModelBinding &B) {
-    return llvm::any_of(
-        B.Argv, [](llvm::StringRef A) { return A.contains("{connectorc}"); });
-  });
+  // A mesh stage runs through `connectorc run --stage` (Sh.cpp).
+  bool UsesSelf =
+      llvm::any_of(P.Bindings,
+                   [](const ir::ModelBinding &B) {
+                     return llvm::any_of(B.Argv, [](llvm::StringRef A) {
+                       return A.contains("{connectorc}");
+                     });
+                   }) ||
+      llvm::any_of(P.Stages, [](const ir::PlanStage &S) {
+        return S.Kind == ir::StageKind::Mesh;
+      });
   if (UsesSelf)
     S.code("connector_self=").word(Opts.SelfExe).code("\n");
   S.code("connector_root=").word(P.ProjectRoot).code("\n");
@@ -801,6 +887,9 @@ void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
     writeRules(S, N, P.Bindings[N]);
     writeBinding(S, N, P.Bindings[N]);
   }
+  for (unsigned N = 0; N < P.Stages.size(); ++N)
+    if (!ir::stageRecordPath(P.Stages[N]).empty())
+      writeRecord(S, P, N);
   if (!shellWorktrees(P).empty())
     writeWorktrees(S, P);
 }
@@ -885,10 +974,16 @@ void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
   const ir::Task &Task = P.Tasks[T];
   const ir::PlanStage &Stage = P.Stages[Task.Stage];
   bool LastOfStage = !Stage.Tasks.empty() && Stage.Tasks.back() == T;
+  bool Recorded = !ir::stageRecordPath(Stage).empty();
   std::vector<unsigned> Inputs = ir::taskInputs(P, T);
+  std::vector<std::string> Files = ir::inputFiles(P, T);
   assign(S, "connector_id", Task.Id);
   assign(S, "connector_out", Task.Output);
-  assign(S, "connector_stage_out", LastOfStage ? Stage.Output : "");
+  // A dialogue's or meeting's output is its record (connector_record_N).
+  assign(S, "connector_stage_out",
+         LastOfStage && !Recorded ? Stage.Output : "");
+  S.code("connector_record=" +
+         (Recorded ? std::to_string(Task.Stage) : std::string()) + "; ");
   S.code("connector_timeout=" + seconds(Task.TimeoutS) + "; ");
   S.code(fmt::format("connector_retries={}; ", Task.Retries));
   assign(S, "connector_until", Task.Until);
@@ -903,12 +998,12 @@ void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
       S.code(std::to_string(W));
   S.code("; ");
   S.code("connector_inputs=");
-  for (unsigned I = 0; I < Inputs.size(); ++I) {
+  for (unsigned I = 0; I < Files.size(); ++I) {
     if (I)
       S.word(":");
-    S.runPath(P.Tasks[Inputs[I]].Output);
+    S.runPath(Files[I]);
   }
-  if (Inputs.empty())
+  if (Files.empty())
     S.word("");
   S.code("; connector_prompt=").prompt(Task.Prompt).code("; ");
   S.code(fmt::format("connector_task {}", T));

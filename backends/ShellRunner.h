@@ -46,7 +46,8 @@ private:
 llvm::Error checkShellPlan(const ir::Plan &P, llvm::StringRef Backend);
 
 /// A distinct worktree of the plan (same name and repository) and the
-/// tasks that work in it, in plan order.
+/// tasks that work in it, in plan order; a mesh stage's tasks are left out
+/// (`connectorc run --stage` makes their worktrees).
 struct ShellWorktree {
   const ir::TaskSession *Session;
   std::vector<unsigned> Tasks;

@@ -134,35 +134,44 @@ std::vector<std::string> ir::inputFiles(const Plan &P, unsigned T) {
   return Out;
 }
 
+std::string ir::stageRecordTitle(const PlanStage &S) {
+  bool Meeting = S.Kind == StageKind::Meeting;
+  return fmt::format("# {}: {}\n", Meeting ? "Minutes" : "Dialogue", S.Name);
+}
+
+std::string ir::stageRecordItem(const PlanStage &S, unsigned Item) {
+  llvm::StringRef Topic;
+  if (Item >= 1 && Item <= S.Agenda.size())
+    Topic = S.Agenda[Item - 1];
+  return fmt::format("\n## Item {}: {}\n", Item, Topic);
+}
+
+std::string ir::stageRecordHeading(const PlanStage &S, const Task &T) {
+  if (S.Kind != StageKind::Meeting)
+    return fmt::format("\n## Round {}: {}\n\n", T.Round, T.Speaker);
+  return fmt::format("\n### {}{}\n\n",
+                     T.Role == "summary" ? "Summary by " : "", T.Speaker);
+}
+
 std::string ir::renderStageRecord(
     const Plan &P, unsigned S,
     llvm::function_ref<std::optional<std::string>(unsigned)> Answer) {
   const PlanStage &Stage = P.Stages[S];
   bool Meeting = Stage.Kind == StageKind::Meeting;
-  std::string Out =
-      fmt::format("# {}: {}\n", Meeting ? "Minutes" : "Dialogue", Stage.Name);
+  std::string Out = stageRecordTitle(Stage);
   unsigned Item = 0;
   for (unsigned T : Stage.Tasks) {
     std::optional<std::string> Text = Answer(T);
     if (!Text)
       continue;
     const Task &Tk = P.Tasks[T];
-    llvm::StringRef Body = llvm::StringRef(*Text).rtrim('\n');
-    if (!Meeting) {
-      Out += fmt::format("\n## Round {}: {}\n\n{}\n", Tk.Round, Tk.Speaker,
-                         Body);
-      continue;
-    }
-    if (Tk.Round != Item) {
+    if (Meeting && Tk.Round != Item) {
       Item = Tk.Round;
-      llvm::StringRef Topic;
-      if (Item >= 1 && Item <= Stage.Agenda.size())
-        Topic = Stage.Agenda[Item - 1];
-      Out += fmt::format("\n## Item {}: {}\n", Item, Topic);
+      Out += stageRecordItem(Stage, Item);
     }
-    Out += fmt::format("\n### {}{}\n\n{}\n",
-                       Tk.Role == "summary" ? "Summary by " : "", Tk.Speaker,
-                       Body);
+    Out += stageRecordHeading(Stage, Tk);
+    Out += llvm::StringRef(*Text).rtrim('\n');
+    Out += "\n";
   }
   return Out;
 }

@@ -193,6 +193,15 @@ std::string renderStageRecord(
     const Plan &P, unsigned S,
     llvm::function_ref<std::optional<std::string>(unsigned Task)> Answer);
 
+/// The pieces renderStageRecord is made of, for the backends that write a
+/// record in their own language: the title line ("# Dialogue: <stage>\n"),
+/// a meeting item's heading ("\n## Item <n>: <topic>\n", written before
+/// the item's first answer), and the heading before task \p T's answer
+/// (each answer is followed by one "\n").
+std::string stageRecordTitle(const PlanStage &S);
+std::string stageRecordItem(const PlanStage &S, unsigned Item);
+std::string stageRecordHeading(const PlanStage &S, const Task &T);
+
 /// The answer files (run-directory relative) task \p T reads, in the order
 /// of taskInputs(): a prerequisite dialogue or meeting is read as its
 /// record (stageRecordPath), once, instead of its turns' answers.

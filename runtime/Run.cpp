@@ -76,14 +76,18 @@ llvm::Expected<std::string> chooseRunDir(const ir::Plan &P,
 }
 
 /// Creates the run directory, or checks the one to resume. A run exists once
-/// its plan.json does (written first, atomically); a journal may not exist yet.
-llvm::Error prepareRunDir(const ir::Plan &P, llvm::StringRef Dir, bool Resume) {
+/// its plan.json does (written first, atomically); a journal may not exist
+/// yet. A stage's run (--stage) goes into any directory.
+llvm::Error prepareRunDir(const ir::Plan &P, llvm::StringRef Dir, bool Resume,
+                          bool Stage) {
   bool Exists = llvm::sys::fs::exists(Dir + "/plan.json");
   if (Resume && !Exists)
     return fail("'" + Dir +
                 "' holds no run to resume (no plan.json): it was stopped "
                 "before it started; start it again");
-  if (!Resume && Exists)
+  if (Stage)
+    Resume = Exists;
+  else if (!Resume && Exists)
     return fail("'" + Dir +
                 "' already holds a run; continue it with --resume or choose "
                 "another --run-dir");
@@ -344,6 +348,8 @@ llvm::Expected<RunResult> Runner::run(Journal J,
     Start["parent_run"] = Parent->RunDir;
     Start["parent_task"] = Parent->Task;
   }
+  if (!O.Stage.empty())
+    Start["stage"] = O.Stage;
   sink(std::move(Start), true);
   for (json::Object &E : Made)
     sink(std::move(E), false);
@@ -397,8 +403,11 @@ void Runner::printResult(const RunReport &R) const {
 }
 } // namespace
 
-llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
-                                           const RunOptions &O) {
+/// Runs \p P, part of \p Whole (the same plan, or a stage's: then \p Given
+/// holds the tasks done before, in place of the journal's).
+static llvm::Expected<RunResult>
+execute(const ir::Plan &Whole, const ir::Plan &P,
+        const std::vector<json::Object> *Given, const RunOptions &O) {
   // Fails closed before anything is made.
   llvm::Expected<std::string> Bwrap = sandboxFor(P, O);
   if (!Bwrap)
@@ -415,10 +424,10 @@ llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
     Budget = std::min(Budget.value_or(*Parent->BudgetLeftUsd),
                       *Parent->BudgetLeftUsd);
   }
-  llvm::Expected<std::string> Dir = chooseRunDir(P, O, Parent);
+  llvm::Expected<std::string> Dir = chooseRunDir(Whole, O, Parent);
   if (!Dir)
     return Dir.takeError();
-  if (llvm::Error E = prepareRunDir(P, *Dir, O.Resume))
+  if (llvm::Error E = prepareRunDir(Whole, *Dir, O.Resume, Given != nullptr))
     return E;
   llvm::Expected<std::vector<json::Object>> Past =
       readJournal(*Dir + "/events.jsonl");
@@ -439,7 +448,18 @@ llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
   }
   warnUnsupported(P);
   Runner R(P, O, *Dir, std::move(*Bwrap), std::move(Parent), Budget);
-  return R.run(std::move(*J), *Past);
+  return R.run(std::move(*J), Given ? *Given : *Past);
+}
+
+llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
+                                           const RunOptions &O) {
+  return execute(P, P, nullptr, O);
+}
+
+llvm::Expected<RunResult> runtime::runStage(const ir::Plan &Whole,
+                                            const StagePlan &S,
+                                            const RunOptions &O) {
+  return execute(Whole, S.Plan, &S.Given, O);
 }
 
 llvm::Expected<ir::Plan> runtime::loadRunPlan(llvm::StringRef RunDir) {

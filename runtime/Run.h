@@ -14,6 +14,7 @@
 #include "runtime/Status.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -37,6 +38,8 @@ struct RunOptions {
   /// Run sandboxed tasks without the sandbox (recorded in the journal and
   /// the summary). Without it a run that cannot sandbox does not start.
   bool NoSandbox = false;
+  /// --stage: the stage runStage() runs (named in the journal's run-start).
+  std::string Stage;
 };
 
 /// How a run ended.
@@ -46,6 +49,29 @@ enum class RunResult { Succeeded, Failed, Interrupted };
 /// keeping its records (run directory, journal); task failures are a
 /// Failed result.
 llvm::Expected<RunResult> runPlan(const ir::Plan &P, const RunOptions &O);
+
+/// What `connectorc run --stage NAME` executes: \p Plan holds the stage's
+/// tasks and the tasks of the stages it reads (all stages are kept, so
+/// indices of stages and every task's inputs are those of the whole plan);
+/// \p Given are task-done records of the latter, for Executor::restore.
+struct StagePlan {
+  ir::Plan Plan;
+  std::vector<llvm::json::Object> Given;
+};
+
+/// The stage named \p Name of \p P, to run in \p RunDir, which must hold
+/// every answer file it reads from earlier stages (ir::inputFiles). An error
+/// names the files missing there, or the stage when there is no such stage
+/// with tasks.
+llvm::Expected<StagePlan> selectStage(const ir::Plan &P, llvm::StringRef Name,
+                                      llvm::StringRef RunDir);
+
+/// Runs the stage \p S of \p Whole (from selectStage) in O.RunDir, as
+/// runPlan runs a plan, except that the directory may hold answers and a
+/// run already: plan.json (\p Whole) is written only when missing, and the
+/// journal is appended to but not restored from (the stage runs afresh).
+llvm::Expected<RunResult> runStage(const ir::Plan &Whole, const StagePlan &S,
+                                   const RunOptions &O);
 
 /// The plan a run directory holds (for --resume).
 llvm::Expected<ir::Plan> loadRunPlan(llvm::StringRef RunDir);

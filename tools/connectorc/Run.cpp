@@ -50,6 +50,12 @@ cl::opt<bool> Resume("resume",
                      cl::desc("Continue the run in --run-dir: finished tasks "
                               "are kept, the others start afresh"),
                      cl::sub(runCommand()), cl::cat(Category));
+cl::opt<std::string> StageName(
+    "stage",
+    cl::desc("Run only this stage's tasks, in --run-dir, which must hold the "
+             "answers of the stages it reads (how the sh backend runs a "
+             "mesh stage)"),
+    cl::value_desc("name"), cl::sub(runCommand()), cl::cat(Category));
 cl::opt<std::string> Timeout("timeout",
                              cl::desc("Per-task timeout for every task "
                                       "(30s, 20m, 2h), over the plan's"),
@@ -174,6 +180,11 @@ int runOptions(runtime::RunOptions &O) {
     return usage(Tool, "no input file (a connector.json spec or a plan)");
   if (Quiet && Verbose)
     return usage(Tool, "--quiet and --verbose exclude each other");
+  if (!StageName.empty() && Resume)
+    return usage(Tool, "--stage and --resume exclude each other");
+  if (!StageName.empty() && RunDir.empty())
+    return usage(Tool, "--stage needs --run-dir DIR, the run directory that "
+                       "holds the answers of the stages it reads");
   std::map<std::string, std::string> Fails;
   if (std::optional<std::string> Bad = parseSimulateFails(Fails))
     return usage(Tool, *Bad);
@@ -197,6 +208,7 @@ int runOptions(runtime::RunOptions &O) {
   O.SelfExe = selfExe();
   O.KeepWorktrees = KeepWorktrees;
   O.NoSandbox = NoSandbox;
+  O.Stage = StageName;
   O.KillGraceS = KillGrace;
   O.CoolDownS = CoolDown;
   O.BackoffBaseS = BackoffBase;
@@ -212,7 +224,16 @@ int driver::runRun() {
   std::optional<ir::Plan> Plan = loadPlan(Status);
   if (!Plan)
     return Status;
-  llvm::Expected<runtime::RunResult> R = runtime::runPlan(*Plan, O);
+  std::optional<runtime::StagePlan> Part;
+  if (!O.Stage.empty()) {
+    llvm::Expected<runtime::StagePlan> S =
+        runtime::selectStage(*Plan, O.Stage, O.RunDir);
+    if (!S)
+      return usage("connectorc run", llvm::toString(S.takeError()));
+    Part = std::move(*S);
+  }
+  llvm::Expected<runtime::RunResult> R =
+      Part ? runtime::runStage(*Plan, *Part, O) : runtime::runPlan(*Plan, O);
   if (!R)
     return failure("connectorc run", R.takeError());
   switch (*R) {
