@@ -5,6 +5,8 @@
 
 #include "llvm/ADT/StringSet.h"
 
+#include <algorithm>
+
 using namespace connectorc;
 
 /// The first broken invariant of \p P, or "" when it holds.
@@ -163,4 +165,17 @@ std::string ir::renderStageRecord(
                        Body);
   }
   return Out;
+}
+
+std::string ir::mailboxName(const Plan &P, unsigned T) {
+  const Task &Own = P.Tasks[T];
+  bool Shared = llvm::any_of(P.Tasks, [&](const Task &Other) {
+    return &Other != &Own && Other.Mailbox &&
+           Other.WorkerName == Own.WorkerName;
+  });
+  if (!Shared)
+    return Own.WorkerName;
+  std::string Name = Own.Id;
+  std::replace(Name.begin(), Name.end(), '/', '.');
+  return Name;
 }

@@ -83,6 +83,11 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
   Set("CONNECTOR_OUTPUT", path(Task.Output));
   if (!Task.Until.empty())
     Set("CONNECTOR_UNTIL", Task.Until);
+  if (Task.Mailbox) {
+    // Its maildir was made before the first task started (runPlan).
+    Set("CONNECTOR_MAIL_DIR", Opts.RunDir + "/mail");
+    Set("CONNECTOR_MAIL_NAME", ir::mailboxName(P, T));
+  }
   if (B.Simulated) {
     Set("CONNECTOR_SIM_AS", B.Id);
     auto It = Opts.SimulateFail.find(B.Provider);
@@ -110,6 +115,7 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
     SP.ProjectRoot = Opts.WorkDir;
     SP.RunDir = Opts.RunDir;
     SP.Program = R.Argv.empty() ? "" : R.Argv.front();
+    SP.Mailbox = Task.Mailbox;
     std::vector<std::string> Argv =
         sandboxArgv(Opts.Bwrap, Task.Session.Sandbox, SP);
     Argv.insert(Argv.end(), R.Argv.begin(), R.Argv.end());

@@ -5,6 +5,7 @@
 #include "runtime/Files.h"
 #include "runtime/Journal.h"
 #include "runtime/JsonText.h"
+#include "runtime/Mailbox.h"
 #include "runtime/PtySession.h"
 #include "runtime/Sandbox.h"
 #include "runtime/Summary.h"
@@ -93,6 +94,17 @@ llvm::Error prepareRunDir(const ir::Plan &P, llvm::StringRef Dir, bool Resume) {
   ir::writePlanJson(OS, P);
   OS.flush();
   return writeFileAtomic((Dir + "/plan.json").str(), Text);
+}
+
+/// Every mailbox task's maildir under \p Dir/mail, before any task starts:
+/// a message may be sent to an agent that has not started yet.
+llvm::Error createMailboxes(const ir::Plan &P, llvm::StringRef Dir) {
+  for (unsigned T = 0; T < P.Tasks.size(); ++T)
+    if (P.Tasks[T].Mailbox)
+      if (llvm::Error E =
+              createMailbox((Dir + "/mail").str(), ir::mailboxName(P, T)))
+        return E;
+  return llvm::Error::success();
 }
 
 llvm::StringRef resultName(RunResult R) {
@@ -382,6 +394,8 @@ llvm::Expected<RunResult> runtime::runPlan(const ir::Plan &P,
           << "connectorc does not know how to give " << Provider
           << " its MCP servers; its sessions run without the tools\n";
   }
+  if (llvm::Error E = createMailboxes(P, *Dir))
+    return E;
   warnUnsupported(P);
   Runner R(P, O, *Dir, std::move(*Bwrap));
   return R.run(std::move(*J), *Past);
