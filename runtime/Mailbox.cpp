@@ -34,9 +34,10 @@ llvm::Error fail(const llvm::Twine &Message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), Message);
 }
 
+/// "<What>: <the reason>", for a failed system call.
 llvm::Error errnoError(const llvm::Twine &What) {
-  return llvm::createStringError(
-      std::error_code(errno, std::generic_category()), What);
+  std::error_code EC(errno, std::generic_category());
+  return llvm::createStringError(EC, What + ": " + EC.message());
 }
 
 std::string boxDir(StringRef Root, StringRef Name, StringRef Sub) {
