@@ -80,7 +80,9 @@ llvm::Expected<std::string> writeNew(const std::string &TmpDir,
     if (OS.has_error()) {
       std::error_code EC = OS.error();
       OS.clear_error();
-      return llvm::createStringError(EC, "cannot write " + Path);
+      ::unlink(Path.c_str()); // half a message helps no one
+      return llvm::createStringError(EC, "cannot write " + Path + ": " +
+                                             EC.message());
     }
     return Name;
   }
