@@ -922,15 +922,16 @@ static const char *dirWord(ir::SandboxDir D) {
 /// the argv of ir/SandboxLayout.h (the runtime's), resolved here and now:
 /// a bind that needs its path to exist is bwrap's --bind-try/--ro-bind-try,
 /// one that matters only under /tmp is made when connector_tmp says so.
-static void writeSandbox(ShellText &S, const ir::TaskSession &Session) {
+static void writeSandbox(ShellText &S, const ir::TaskSession &Session,
+                         bool Mailbox) {
   const ir::SandboxProfile &Box = Session.Sandbox;
   if (!Box.Enabled) {
     S.code("connector_sandboxed=; ");
     return;
   }
   using ir::SandboxArg;
-  std::vector<SandboxArg> Layout =
-      ir::sandboxLayout(Box, /*WorkDirIsProject=*/Session.Worktree.empty());
+  std::vector<SandboxArg> Layout = ir::sandboxLayout(
+      Box, /*WorkDirIsProject=*/Session.Worktree.empty(), Mailbox);
   S.code("connector_sandbox() { connector_find_bwrap || exit 126; "
          "connector_progdir=$(command -v -- \"$1\") || connector_progdir=; "
          "connector_progdir=${connector_progdir%/*}; ");
@@ -989,7 +990,7 @@ void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
   assign(S, "connector_until", Task.Until);
   S.code(fmt::format("connector_until_mark=until-{}; ", Task.Stage));
   assign(S, "connector_cwd", Task.Session.Cwd);
-  writeSandbox(S, Task.Session);
+  writeSandbox(S, Task.Session, Task.Mailbox);
   assign(S, "connector_setup", llvm::join(Task.Session.Setup, "\n"));
   std::vector<ShellWorktree> Trees = shellWorktrees(P);
   S.code("connector_wt=");

@@ -7,6 +7,8 @@
 
 #include "llvm/ADT/StringSet.h"
 
+#include <algorithm>
+
 using namespace connectorc;
 
 /// The first broken invariant of \p P, or "" when it holds.
@@ -178,11 +180,13 @@ std::string ir::renderStageRecord(
 
 std::string ir::mailboxName(const Plan &P, unsigned T) {
   const Task &Own = P.Tasks[T];
-  for (unsigned I = 0; I < P.Tasks.size(); ++I)
-    if (I != T && P.Tasks[I].Mailbox && P.Tasks[I].WorkerName == Own.WorkerName) {
-      std::string Name = Own.Id;
-      std::replace(Name.begin(), Name.end(), '/', '.');
-      return Name;
-    }
-  return Own.WorkerName;
+  bool Shared = llvm::any_of(P.Tasks, [&](const Task &Other) {
+    return &Other != &Own && Other.Mailbox &&
+           Other.WorkerName == Own.WorkerName;
+  });
+  if (!Shared)
+    return Own.WorkerName;
+  std::string Name = Own.Id;
+  std::replace(Name.begin(), Name.end(), '/', '.');
+  return Name;
 }

@@ -207,6 +207,12 @@ std::string stageRecordHeading(const PlanStage &S, const Task &T);
 /// record (stageRecordPath), once, instead of its turns' answers.
 std::vector<std::string> inputFiles(const Plan &P, unsigned T);
 
+/// The name of task \p T's mailbox (and its identity when it sends): its
+/// WorkerName, unless another task of \p P with a mailbox has the same one
+/// (pipeline.mailbox workers are 1, 2, ... in every stage); then its Id with
+/// '/' replaced by '.', so that it stays one directory name.
+std::string mailboxName(const Plan &P, unsigned T);
+
 } // namespace connectorc::ir
 
 #endif

@@ -11,7 +11,7 @@ bool ir::inTmp(llvm::StringRef Path) {
 }
 
 std::vector<SandboxArg> ir::sandboxLayout(const SandboxProfile &Profile,
-                                          bool WorkDirIsProject) {
+                                          bool WorkDirIsProject, bool Mailbox) {
   std::vector<SandboxArg> A;
   auto Lit = [&A](std::initializer_list<const char *> Words) {
     for (const char *Word : Words)
@@ -33,6 +33,8 @@ std::vector<SandboxArg> ir::sandboxLayout(const SandboxProfile &Profile,
     for (const char *Sub : {".git", ".connector"})
       Bind(K::RoBind, SandboxDir::WorkDir, Sub, W::IfExists);
   Bind(K::Bind, SandboxDir::RunDir, "scratchpad", W::Always);
+  if (Mailbox)
+    Bind(K::Bind, SandboxDir::RunDir, "mail", W::IfExists);
   for (const std::string &Path : Profile.Write)
     Bind(K::Bind, SandboxDir::ProjectRoot, Path, W::IfExists);
   if (!Profile.Network)

@@ -47,10 +47,11 @@ struct SandboxArg {
 
 /// bwrap's arguments (without bwrap itself), up to and including "--", for
 /// a task with \p Profile that works in its worktree or, when
-/// \p WorkDirIsProject, in the project. A bind whose directory is empty is
-/// left out.
+/// \p WorkDirIsProject, in the project. A task with a \p Mailbox may
+/// write the run's whole mail root: sending writes to the others' maildirs.
+/// A bind whose directory is empty is left out.
 std::vector<SandboxArg> sandboxLayout(const SandboxProfile &Profile,
-                                      bool WorkDirIsProject);
+                                      bool WorkDirIsProject, bool Mailbox);
 
 /// Whether \p Path is /tmp or below it.
 bool inTmp(llvm::StringRef Path);

@@ -43,15 +43,28 @@ llvm::Error runtime::createParentDirs(llvm::StringRef Path) {
   return llvm::Error::success();
 }
 
-llvm::Error runtime::commitFile(llvm::StringRef Tmp, llvm::StringRef Path) {
-  int FD = ::open(Tmp.str().c_str(), O_RDONLY | O_CLOEXEC);
+/// Flushes \p Path to disk: a file's data (fdatasync), or a directory's
+/// entries (fsync).
+static llvm::Error flush(llvm::StringRef Path, bool Directory) {
+  int FD = ::open(Path.str().c_str(),
+                  O_RDONLY | O_CLOEXEC | (Directory ? O_DIRECTORY : 0));
   if (FD < 0)
-    return errnoError("cannot open " + Tmp);
-  int Err = ::fdatasync(FD) == 0 ? 0 : errno;
+    return errnoError("cannot open " + Path);
+  int Err = (Directory ? ::fsync(FD) : ::fdatasync(FD)) == 0 ? 0 : errno;
   ::close(FD);
   if (Err)
     return llvm::createStringError(
-        std::error_code(Err, std::generic_category()), "cannot flush " + Tmp);
+        std::error_code(Err, std::generic_category()), "cannot flush " + Path);
+  return llvm::Error::success();
+}
+
+llvm::Error runtime::syncDirectory(llvm::StringRef Dir) {
+  return flush(Dir, /*Directory=*/true);
+}
+
+llvm::Error runtime::commitFile(llvm::StringRef Tmp, llvm::StringRef Path) {
+  if (llvm::Error E = flush(Tmp, /*Directory=*/false))
+    return E;
   if (::rename(Tmp.str().c_str(), Path.str().c_str()) != 0)
     return errnoError("cannot rename " + Tmp + " to " + Path);
   return llvm::Error::success();

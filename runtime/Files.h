@@ -18,6 +18,10 @@ llvm::Error writeFileAtomic(llvm::StringRef Path, llvm::StringRef Contents);
 /// Makes \p Tmp (already written) durable and renames it to \p Path.
 llvm::Error commitFile(llvm::StringRef Tmp, llvm::StringRef Path);
 
+/// Flushes directory \p Dir's entries to disk (fsync): after a rename into
+/// it, the new name survives a crash of the machine.
+llvm::Error syncDirectory(llvm::StringRef Dir);
+
 /// Copies \p From to \p To atomically (creating To's directory). The
 /// temporary copy is made in \p TmpDir (same file system), so that a crash
 /// leaves nothing half-written beside To.

@@ -89,6 +89,11 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
   if (Opts.BudgetUsd)
     Set("CONNECTOR_BUDGET_LEFT_USD",
         fmt::format("{:.6f}", std::max(*Opts.BudgetUsd - startedCostUsd(), 0.0)));
+  if (Task.Mailbox) {
+    // Its maildir was made before the first task started (runPlan).
+    Set("CONNECTOR_MAIL_DIR", Opts.RunDir + "/mail");
+    Set("CONNECTOR_MAIL_NAME", ir::mailboxName(P, T));
+  }
   if (B.Simulated) {
     Set("CONNECTOR_SIM_AS", B.Id);
     auto It = Opts.SimulateFail.find(B.Provider);
@@ -118,6 +123,7 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
     SP.ProjectRoot = Opts.WorkDir;
     SP.RunDir = Opts.RunDir;
     SP.Program = R.Argv.empty() ? "" : R.Argv.front();
+    SP.Mailbox = Task.Mailbox;
     std::vector<std::string> Argv =
         sandboxArgv(Opts.Bwrap, Task.Session.Sandbox, SP);
     Argv.insert(Argv.end(), R.Argv.begin(), R.Argv.end());

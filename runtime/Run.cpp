@@ -5,6 +5,7 @@
 #include "runtime/Files.h"
 #include "runtime/Journal.h"
 #include "runtime/JsonText.h"
+#include "runtime/Mailbox.h"
 #include "runtime/Nested.h"
 #include "runtime/PtySession.h"
 #include "runtime/Sandbox.h"
@@ -101,6 +102,17 @@ llvm::Error prepareRunDir(const ir::Plan &P, llvm::StringRef Dir, bool Resume,
   ir::writePlanJson(OS, P);
   OS.flush();
   return writeFileAtomic((Dir + "/plan.json").str(), Text);
+}
+
+/// Every mailbox task's maildir under \p Dir/mail, before any task starts:
+/// a message may be sent to an agent that has not started yet.
+llvm::Error createMailboxes(const ir::Plan &P, llvm::StringRef Dir) {
+  for (unsigned T = 0; T < P.Tasks.size(); ++T)
+    if (P.Tasks[T].Mailbox)
+      if (llvm::Error E =
+              createMailbox((Dir + "/mail").str(), ir::mailboxName(P, T)))
+        return E;
+  return llvm::Error::success();
 }
 
 llvm::StringRef resultName(RunResult R) {
@@ -446,6 +458,8 @@ execute(const ir::Plan &Whole, const ir::Plan &P,
       return E;
     warnMcpUnsupported(P);
   }
+  if (llvm::Error E = createMailboxes(P, *Dir))
+    return E;
   warnUnsupported(P);
   Runner R(P, O, *Dir, std::move(*Bwrap), std::move(Parent), Budget);
   return R.run(std::move(*J), Given ? *Given : *Past);

@@ -85,7 +85,7 @@ runtime::sandboxArgv(StringRef Bwrap, const ir::SandboxProfile &Profile,
     return "";
   };
   for (const SandboxArg &Arg :
-       ir::sandboxLayout(Profile, Paths.WorkDirIsProject)) {
+       ir::sandboxLayout(Profile, Paths.WorkDirIsProject, Paths.Mailbox)) {
     if (Arg.K == SandboxArg::Kind::Literal) {
       A.push_back(Arg.Text);
       continue;

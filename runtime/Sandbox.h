@@ -41,6 +41,7 @@ struct SandboxPaths {
   std::string ProjectRoot; ///< absolute
   std::string RunDir;      ///< absolute
   std::string Program;     ///< the agent's executable, absolute if known
+  bool Mailbox = false;    ///< the task has a mailbox under RunDir/mail
 };
 
 /// bwrap and its arguments, up to and including "--": put the agent's argv

@@ -1,5 +1,7 @@
 //===- SimAgent.cpp - the offline, deterministic agent --------------------===//
 #include "runtime/SimAgent.h"
+#include "runtime/Clock.h"
+#include "runtime/Mailbox.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -131,6 +133,8 @@ SimRequest runtime::simRequestFromEnvironment(StringRef Model,
   R.Fail = env("CONNECTOR_SIM_FAIL");
   R.Until = env("CONNECTOR_UNTIL");
   R.Output = env("CONNECTOR_OUTPUT");
+  R.MailDir = env("CONNECTOR_MAIL_DIR");
+  R.MailName = env("CONNECTOR_MAIL_NAME");
   std::string Inputs = env("CONNECTOR_INPUTS");
   llvm::SmallVector<StringRef, 8> Parts;
   StringRef(Inputs).split(Parts, ':', -1, false);
@@ -294,6 +298,45 @@ std::string runtime::simActions(StringRef Prompt) {
   return Out;
 }
 
+/// "N message(s)" and, when there are any, ": " and \p Names joined.
+static std::string countedNames(const std::vector<std::string> &Names,
+                                StringRef Preposition) {
+  std::string Out = std::to_string(Names.size()) +
+                    (Names.size() == 1 ? " message" : " messages");
+  if (!Names.empty())
+    Out += " " + Preposition.str() + " " + llvm::join(Names, ", ");
+  return Out;
+}
+
+std::string runtime::simMail(const SimRequest &R) {
+  if (R.MailDir.empty() || R.MailName.empty())
+    return "";
+  std::vector<std::string> Sent, Failed, From;
+  MailMessage M{
+      R.MailName, "", "hello from " + R.MailName, SystemClock().utcStamp(),
+      R.MailName + " (" + (R.Task.empty() ? "-" : R.Task) + ") says hello.\n"};
+  for (const std::string &To : recipients(R.MailDir, R.MailName, "all")) {
+    M.To = To;
+    if (llvm::Expected<std::string> Path = deliver(R.MailDir, M))
+      Sent.push_back(To);
+    else
+      Failed.push_back(To + " (" + llvm::toString(Path.takeError()) + ")");
+  }
+  llvm::Expected<std::vector<MailEntry>> Got =
+      readNewMail(R.MailDir, R.MailName);
+  if (Got)
+    for (const MailEntry &E : *Got)
+      From.push_back(E.Error.empty() ? E.Message.From : "(not a message)");
+  std::string Out = "## Mail\n\n- sent " + countedNames(Sent, "to") + "\n";
+  if (!Failed.empty())
+    Out += "- not sent: " + llvm::join(Failed, "; ") + "\n";
+  if (Got)
+    Out += "- read " + countedNames(From, "from") + "\n";
+  else
+    Out += "- read failed: " + llvm::toString(Got.takeError()) + "\n";
+  return Out;
+}
+
 /// Dies the way a crashing CLI does: by SIGABRT, with the default action
 /// (LLVM's handler would print a stack trace) and no core file.
 [[noreturn]] static void crash(llvm::raw_ostream &Err) {
@@ -323,11 +366,16 @@ int runtime::runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,
     return 2;
   }
   switch (*Kind) {
-  case SimFailKind::None:
+  case SimFailKind::None: {
+    // Mail goes out before the answer, as an agent's would.
+    std::string Mail = simMail(R);
     Out << simAnswer(R);
+    if (!Mail.empty())
+      Out << '\n' << Mail;
     if (std::string Actions = simActions(R.Prompt); !Actions.empty())
       Out << '\n' << Actions;
     return 0;
+  }
   case SimFailKind::Empty:
     return 0;
   case SimFailKind::Crash:

@@ -58,6 +58,10 @@ struct SimRequest {
   std::string Output; ///< CONNECTOR_OUTPUT
 
   std::string Prompt;              ///< standard input
+  /// CONNECTOR_MAIL_DIR and CONNECTOR_MAIL_NAME: with both, the sim greets
+  /// every other mailbox and reads its own before answering (simMail).
+  std::string MailDir;
+  std::string MailName;
 };
 
 /// Reads the prompt from \p FD: up to end of file or to the first ^D byte
@@ -101,6 +105,12 @@ std::string simAnswer(const SimRequest &R);
 /// connection to an IPv4 address). Returns an "## Actions" section with each
 /// result ("ok", or "failed: <reason>"), or "" when there are none.
 std::string simActions(llvm::StringRef Prompt);
+
+/// When \p R has a mailbox: sends one message ("hello from NAME") to each
+/// other mailbox, then reads its new mail without waiting, and returns a
+/// "## Mail" section with what it sent and read (to whom, from whom); ""
+/// without a mailbox. A failed delivery is listed, not fatal.
+std::string simMail(const SimRequest &R);
 
 int runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,
                 llvm::raw_ostream &Err);

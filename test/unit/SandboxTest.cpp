@@ -68,6 +68,28 @@ TEST(Sandbox, WhatLivesInTmpStaysVisibleBehindThePrivateTmp) {
   EXPECT_EQ(find(A, {"--bind", "/tmp/proj", "/tmp/proj"}), -1);
 }
 
+TEST(Sandbox, AMailboxTaskMayWriteTheWholeMailRootAndOnlyIt) {
+  ir::SandboxProfile Profile;
+  Profile.Enabled = true;
+  llvm::SmallString<128> Run;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("sbx-run", Run));
+  std::string R = Run.str().str(), Mail = R + "/mail";
+  ASSERT_FALSE(llvm::sys::fs::create_directories(Mail + "/api/new"));
+  SandboxPaths P{"/tmp/w", false, "/tmp/proj", R, "/usr/bin/agent"};
+  // Sending writes to the other mailboxes' tmp/ and new/.
+  P.Mailbox = true;
+  std::vector<std::string> A = sandboxArgv("/usr/bin/bwrap", Profile, P);
+  long Bind = find(A, {"--bind", Mail.c_str(), Mail.c_str()});
+  EXPECT_GE(Bind, 0);
+  EXPECT_GT(Bind, find(A, {"--ro-bind", R.c_str(), R.c_str()}))
+      << "a later mount covers an earlier one";
+  P.Mailbox = false;
+  EXPECT_EQ(
+      find(sandboxArgv("/usr/bin/bwrap", Profile, P), {"--bind", Mail.c_str()}),
+      -1);
+  llvm::sys::fs::remove_directories(R);
+}
+
 TEST(Sandbox, BwrapIsFoundInSystemDirectoriesAndProbed) {
   ::unsetenv("CONNECTOR_BWRAP");
   llvm::Expected<std::string> B = findBwrap();

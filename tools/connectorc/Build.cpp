@@ -52,11 +52,6 @@ cl::opt<bool> TimePasses("time-passes",
                          cl::desc("Report the time each pass takes"),
                          cl::sub(buildCommand()), cl::cat(Category));
 
-int usage(const llvm::Twine &Message) {
-  llvm::WithColor::error(llvm::errs(), "connectorc build") << Message << '\n';
-  return ExitUsage;
-}
-
 /// `-o DIR`: a backend that writes several files (systemd) writes them into
 /// DIR itself and nothing to its stream; one that writes to the stream has
 /// one file to write, and DIR is no place for it.
@@ -71,8 +66,9 @@ int emitIntoDirectory(const BackendInfo &Backend, const ir::Plan &Plan,
   }
   if (Text.empty())
     return ExitOk;
-  return usage("'" + EO.OutputPath + "' is a directory, and --emit=" +
-               Backend.Flag + " writes one file: name the file");
+  return usage("connectorc build",
+               "'" + EO.OutputPath + "' is a directory, and --emit=" +
+                   Backend.Flag + " writes one file: name the file");
 }
 } // namespace
 
@@ -83,16 +79,17 @@ int driver::runBuild() {
     std::string Kinds = "ir";
     for (const BackendInfo &B : allBackends())
       Kinds += ", " + B.Flag.str();
-    return usage("unknown --emit kind '" + Emit + "' (expected one of: " +
-                 Kinds + ")");
+    return usage("connectorc build", "unknown --emit kind '" + Emit +
+                                         "' (expected one of: " + Kinds + ")");
   }
   for (const std::string &P : PrintAfter)
     if (!findPass(P)) {
       std::string Names;
       for (const PassInfo &Info : allPasses())
         Names += (Names.empty() ? "" : ", ") + Info.Flag.str();
-      return usage("unknown pass '" + P + "' in --print-after (passes: " +
-                   Names + ")");
+      return usage("connectorc build",
+                   "unknown pass '" + P +
+                       "' in --print-after (passes: " + Names + ")");
     }
 
   Driver D;
@@ -112,9 +109,9 @@ int driver::runBuild() {
     PassOptions Opts;
     Opts.Simulate = Simulate;
     if (std::optional<std::string> Bad = parseSimulateFails(Opts.SimulateFail))
-      return usage(*Bad);
+      return usage("connectorc build", *Bad);
     if (!Opts.SimulateFail.empty() && !Simulate)
-      return usage("--simulate-fail needs --simulate");
+      return usage("connectorc build", "--simulate-fail needs --simulate");
     Opts.PrintAfter = PrintAfter;
     Opts.PrintAfterAll = PrintAfterAll;
     Opts.PrintChanged = PrintChanged;

@@ -3,6 +3,9 @@
 #define CONNECTORC_TOOLS_COMMANDS_H
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+
+#include <vector>
 
 namespace connectorc::driver {
 
@@ -11,6 +14,8 @@ enum ExitStatus {
   ExitOk = 0,
   ExitFailure = 1,
   ExitUsage = 2,
+  /// `mail read --wait`: no message came in time.
+  ExitNoMail = 3,
   ExitInterrupted = 130
 };
 
@@ -25,6 +30,10 @@ llvm::cl::SubCommand &simAgentCommand();
 llvm::cl::SubCommand &runCommand();
 llvm::cl::SubCommand &logsCommand();
 llvm::cl::SubCommand &statusCommand();
+llvm::cl::SubCommand &mailCommand();
+llvm::cl::SubCommand &mailSendCommand();
+llvm::cl::SubCommand &mailReadCommand();
+llvm::cl::SubCommand &mailListCommand();
 
 int runLint();
 int runBuild();
@@ -34,6 +43,20 @@ int runSimAgent();
 int runRun();
 int runLogs();
 int runStatus();
+int runMail();
+int runMailSend();
+int runMailRead();
+int runMailList();
+
+/// \p Argv with "mail send" (read, list) as one word, the name of its
+/// subcommand: llvm::cl has no nested subcommands.
+std::vector<const char *> joinNestedCommand(int Argc, char **Argv);
+
+/// Prints "<Tool>: error: <Message>" and returns ExitUsage.
+int usage(llvm::StringRef Tool, const llvm::Twine &Message);
+
+/// Prints "<Tool>: error: <E>" and returns ExitFailure.
+int failure(llvm::StringRef Tool, llvm::Error E);
 
 } // namespace connectorc::driver
 

@@ -101,17 +101,6 @@ cl::opt<std::string> StatusDir(cl::Positional, cl::Required,
                                cl::desc("<run dir>"), cl::sub(statusCommand()),
                                cl::cat(Category));
 
-int usage(llvm::StringRef Tool, const llvm::Twine &Message) {
-  llvm::WithColor::error(llvm::errs(), Tool) << Message << '\n';
-  return ExitUsage;
-}
-
-int failure(llvm::StringRef Tool, llvm::Error E) {
-  llvm::WithColor::error(llvm::errs(), Tool)
-      << llvm::toString(std::move(E)) << '\n';
-  return ExitFailure;
-}
-
 /// "90", "90s", "20m", "2h" -> seconds; std::nullopt when malformed.
 std::optional<double> parseDuration(llvm::StringRef S) {
   double Scale = 1;

@@ -7,6 +7,7 @@
 #include "Commands.h"
 
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 #ifdef CONNECTORC_MIMALLOC
@@ -68,6 +69,18 @@ cl::SubCommand &connectorc::driver::statusCommand() {
   return S;
 }
 
+int connectorc::driver::usage(llvm::StringRef Tool,
+                              const llvm::Twine &Message) {
+  llvm::WithColor::error(llvm::errs(), Tool) << Message << '\n';
+  return ExitUsage;
+}
+
+int connectorc::driver::failure(llvm::StringRef Tool, llvm::Error E) {
+  llvm::WithColor::error(llvm::errs(), Tool)
+      << llvm::toString(std::move(E)) << '\n';
+  return ExitFailure;
+}
+
 static void printVersion(llvm::raw_ostream &OS) {
   OS << "connectorc " << CONNECTORC_VERSION << "\n";
 }
@@ -83,16 +96,24 @@ int main(int Argc, char **Argv) {
   llvm::InitLLVM X(Argc, Argv);
   cl::SetVersionPrinter(printVersion);
   cl::HideUnrelatedOptions(Category);
+  std::vector<const char *> Args = joinNestedCommand(Argc, Argv);
   if (!cl::ParseCommandLineOptions(
-          Argc, Argv,
-          "connectorc — compile connector.json workflows into executable plans\n\n"
+          static_cast<int>(Args.size()), Args.data(),
+          "connectorc — compile connector.json workflows into executable "
+          "plans\n\n"
           "  connectorc lint FILE...   check files and explain every problem\n"
-          "  connectorc build FILE     compile a workflow into a plan (or --emit=KIND)\n"
-          "  connectorc explain FILE   summarise stages, models, machines, cost, schedule\n"
+          "  connectorc build FILE     compile a workflow into a plan (or "
+          "--emit=KIND)\n"
+          "  connectorc explain FILE   summarise stages, models, machines, "
+          "cost, schedule\n"
           "  connectorc schema         print the connector.json JSON Schema\n"
-          "  connectorc run FILE       run a workflow (or a plan), each agent in a terminal\n"
-          "  connectorc logs DIR TASK  print a task's transcript from a run directory\n"
-          "  connectorc status DIR     summarise a run in progress or finished\n\n"
+          "  connectorc run FILE       run a workflow (or a plan), each agent "
+          "in a terminal\n"
+          "  connectorc logs DIR TASK  print a task's transcript from a run "
+          "directory\n"
+          "  connectorc status DIR     summarise a run in progress or "
+          "finished\n"
+          "  connectorc mail send|read|list  message the run's other agents\n\n"
           "Run 'connectorc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return ExitUsage;
@@ -112,6 +133,14 @@ int main(int Argc, char **Argv) {
     return runLogs();
   if (statusCommand())
     return runStatus();
+  if (mailSendCommand())
+    return runMailSend();
+  if (mailReadCommand())
+    return runMailRead();
+  if (mailListCommand())
+    return runMailList();
+  if (mailCommand())
+    return runMail();
   cl::PrintHelpMessage(false, true);
   return ExitUsage;
 }
