@@ -45,10 +45,32 @@ std::vector<std::string> userEnvironment() {
   for (char **E = environ; *E; ++E) {
     llvm::StringRef Var(*E);
     // Ours are set per task; TERM is the PTY's.
-    if (!Var.startswith("CONNECTOR_") && !Var.startswith("TERM="))
+    if (!Var.startswith("CONNECTOR_") && !Var.startswith("CONNECTORC=") &&
+        !Var.startswith("TERM="))
       Env.push_back(Var.str());
   }
   return Env;
+}
+
+/// Agents are told to run `connectorc mail send` or `connectorc run SUB`:
+/// this connectorc's directory goes at the end of PATH (the user's own
+/// programs still come first), and CONNECTORC names it exactly.
+void addSelf(std::vector<std::string> &Env, llvm::StringRef SelfExe) {
+  if (SelfExe.empty())
+    return;
+  std::string Dir = llvm::sys::path::parent_path(SelfExe).str();
+  auto Path = llvm::find_if(Env, [](const std::string &Var) {
+    return llvm::StringRef(Var).startswith("PATH=");
+  });
+  if (Path == Env.end()) {
+    Env.push_back("PATH=/usr/local/bin:/usr/bin:/bin:" + Dir);
+  } else {
+    llvm::SmallVector<llvm::StringRef, 16> Dirs;
+    llvm::StringRef(*Path).drop_front(5).split(Dirs, ':');
+    if (!llvm::is_contained(Dirs, Dir))
+      *Path += ":" + Dir;
+  }
+  Env.push_back(("CONNECTORC=" + SelfExe).str());
 }
 
 unsigned defaultJobs() {
@@ -237,6 +259,7 @@ ExecutorOptions Runner::executorOptions() const {
   for (const auto &F : O.SimulateFail)
     X.SimulateFail[F.getKey()] = F.getValue();
   X.BaseEnv = userEnvironment();
+  addSelf(X.BaseEnv, O.SelfExe);
   if (Trees)
     X.TaskDirs = Trees->taskDirs();
   X.Bwrap = Bwrap;

@@ -9,6 +9,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.connectorc_bin_dir, "..", "test", "lit")
 config.excludes = ["Inputs"]
 
+config.substitutions.append(("%bindir", config.connectorc_bin_dir))
 config.substitutions.append(("%connectorc", os.path.join(config.connectorc_bin_dir, "connectorc")))
 config.substitutions.append(("%examples", os.path.join(config.connectorc_src_root, "examples")))
 config.substitutions.append(("%src", config.connectorc_src_root))
