@@ -30,8 +30,11 @@ namespace {
 
 class Lowerer {
 public:
-  Lowerer(const spec::Workflow &W, DiagnosticEngine &Diags)
-      : W(W), Diags(Diags) {}
+  /// \p Inherited: the defaults of the workflow that runs this one as a
+  /// team, which bind it where its own defaults are silent.
+  Lowerer(const spec::Workflow &W, DiagnosticEngine &Diags,
+          const ir::Agent *Inherited)
+      : W(W), Diags(Diags), Inherited(Inherited) {}
 
   std::shared_ptr<ir::Module> run();
 
@@ -94,6 +97,7 @@ private:
   std::shared_ptr<ir::Module> M;
   unsigned InlineModels = 0;
   ir::Agent Defaults; ///< defaults.session/timeout/retries as an agent
+  const ir::Agent *Inherited;
 };
 
 } // namespace
@@ -108,7 +112,10 @@ std::shared_ptr<ir::Module> Lowerer::run() {
   lowerMachines();
   lowerTools();
   const Value *D = member(W.Root, "defaults");
-  Defaults.TimeoutS = 30 * 60;
+  if (Inherited)
+    Defaults = *Inherited;
+  else
+    Defaults.TimeoutS = 30 * 60;
   applyCommon(Defaults, D);
   if (const Value *FO = member(D, "failover"); FO && FO->IsArray())
     for (const Value &E : FO->GetArray())
@@ -473,7 +480,7 @@ void Lowerer::lowerStage(const spec::Phase &P) {
   case spec::PhaseKind::Team:
     S.Kind = ir::StageKind::Team;
     if (P.Team)
-      S.Team = lowerWorkflow(*P.Team, Diags);
+      S.Team = Lowerer(*P.Team, Diags, &Defaults).run();
     break;
   }
   if (P.Kind == spec::PhaseKind::Dialogue || P.Kind == spec::PhaseKind::Meeting ||
@@ -500,5 +507,5 @@ void Lowerer::lowerStage(const spec::Phase &P) {
 
 std::shared_ptr<ir::Module>
 connectorc::lowerWorkflow(const spec::Workflow &W, DiagnosticEngine &Diags) {
-  return Lowerer(W, Diags).run();
+  return Lowerer(W, Diags, nullptr).run();
 }
