@@ -88,7 +88,7 @@ std::string commandLineSwitch(StringRef Name) {
 constexpr const char *Sandbox = R"MK(
 .PHONY: connector-sandbox
 connector-sandbox:
-	@eval "$$CONNECTOR_RUNNER"; connector_probe_bwrap
+	@eval "$$CONNECTOR_RUNNER"; connector_probe_bwrap NO_SANDBOX=1
 )MK";
 
 /// The worktrees: made before any task (connector-worktrees), finished by

@@ -293,7 +293,7 @@ llvm::Error connectorc::emitSh(llvm::raw_ostream &OS, const ir::Plan &P,
     S.code(Mesh);
   if (anySandboxed(P))
     S.code("\n# The sandbox fails closed: bwrap must work before anything "
-           "starts.\nconnector_probe_bwrap || exit 1\n");
+           "starts.\nconnector_probe_bwrap --no-sandbox || exit 1\n");
   S.code("\n# One function per task.\n");
   for (unsigned T = 0; T < P.Tasks.size(); ++T)
     writeTaskFunction(S, P, T);

@@ -119,34 +119,54 @@ llvm::Error connectorc::checkShellPlan(const ir::Plan &P, StringRef Backend) {
 /// The functions every task uses. Shell code of our own only: untrusted text
 /// reaches it through the connector_* variables and the binding functions.
 static constexpr const char *RunnerFunctions = R"SH(
-# connector_find_bwrap: connector_bwrap is bwrap's absolute path, from the
-# system's own directories only (never PATH, as runtime/Sandbox.cpp).
+# connector_find_bwrap: connector_bwrap is bwrap's absolute path, as
+# runtime/Sandbox.cpp finds it: $CONNECTOR_BWRAP when set (an absolute path
+# to an executable, else none), else from the system's own directories only
+# (never PATH); when there is none, connector_bwrap_why says why.
 connector_find_bwrap() {
+  connector_bwrap=
+  if [ -n "${CONNECTOR_BWRAP+set}" ]; then
+    case $CONNECTOR_BWRAP in
+    /*) ;;
+    *)
+      connector_bwrap_why="CONNECTOR_BWRAP must be an absolute path, not '$CONNECTOR_BWRAP'"
+      return 1
+      ;;
+    esac
+    if [ -d "$CONNECTOR_BWRAP" ] || [ ! -x "$CONNECTOR_BWRAP" ]; then
+      connector_bwrap_why="bubblewrap is not at $CONNECTOR_BWRAP (CONNECTOR_BWRAP): no executable there"
+      return 1
+    fi
+    connector_bwrap=$CONNECTOR_BWRAP
+    return 0
+  fi
   for connector_bwrap in /usr/bin/bwrap /bin/bwrap /usr/local/bin/bwrap \
     /usr/sbin/bwrap; do
-    [ -x "$connector_bwrap" ] && return
+    [ -x "$connector_bwrap" ] && return 0
   done
   connector_bwrap=
+  connector_bwrap_why='bubblewrap (bwrap) is not installed in /usr/bin, /bin, /usr/local/bin or /usr/sbin; install it (apt-get install bubblewrap)'
   return 1
 }
 
-# connector_probe_bwrap: whether bwrap can make a sandbox's namespaces here;
-# fails closed, with bwrap's own message, unless NO_SANDBOX is set.
+# connector_probe_bwrap SWITCH: whether bwrap can make a sandbox's namespaces
+# here (the runtime's probe); fails closed, with bwrap's own message and the
+# runtime's words, unless NO_SANDBOX is set (by SWITCH: --no-sandbox for the
+# script, NO_SANDBOX=1 for make).
 connector_probe_bwrap() {
   if [ -n "$NO_SANDBOX" ]; then
     echo 'connector: the sandbox is disabled: sandboxed tasks run unsandboxed' >&2
     return 0
   fi
   if ! connector_find_bwrap; then
-    echo 'connector: a task asks for a sandbox, but there is no bwrap in /usr/bin, /bin, /usr/local/bin or /usr/sbin (install bubblewrap, or disable the sandbox knowingly)' >&2
+    echo "connector: the plan sandboxes its agents, but $connector_bwrap_why; or pass $1 to run them unsandboxed, knowingly" >&2
     return 1
   fi
-  if ! connector_said=$("$connector_bwrap" --ro-bind / / --dev /dev \
+  connector_said=$("$connector_bwrap" --ro-bind / / --dev /dev \
     --proc /proc --unshare-pid --unshare-net --die-with-parent \
-    --new-session -- /bin/true 2>&1); then
-    echo "connector: $connector_bwrap cannot make its namespaces here: $connector_said (or disable the sandbox knowingly)" >&2
-    return 1
-  fi
+    --new-session -- /bin/true 2>&1 >/dev/null) && return 0
+  echo "connector: the plan sandboxes its agents, but $connector_bwrap cannot make its namespaces here (exit $?): $connector_said; pass $1 to run them unsandboxed, knowingly" >&2
+  return 1
 }
 
 # connector_tmp DIR: whether DIR is /tmp or below it.
