@@ -332,8 +332,7 @@ llvm::Error ci::checkRunnerLabels(const ir::Plan &P, const CiPlan &C,
         "--emit=%s: task '%s' runs on machine '%s', whose name is its job's "
         "runner label and %s; rename the machine",
         Backend.str().c_str(), P.Tasks[J.Task].Id.c_str(),
-        shownName(J.Machine).c_str(),
-        Why.c_str());
+        shownName(J.Machine).c_str(), Why.c_str());
   }
   return llvm::Error::success();
 }
