@@ -185,6 +185,10 @@ llvm::Expected<CiJob> lowerTask(const ir::Plan &P, unsigned T,
   llvm::sort(J.Secrets);
   J.Secrets.erase(std::unique(J.Secrets.begin(), J.Secrets.end()),
                   J.Secrets.end());
+  if (!Task.Machines.empty()) {
+    J.Machine = Task.Machines.front() == "local" ? "" : Task.Machines.front();
+    J.Failover.assign(Task.Machines.begin() + 1, Task.Machines.end());
+  }
   return J;
 }
 
@@ -276,6 +280,77 @@ llvm::Expected<CiPlan> ci::lowerForCi(const ir::Plan &P) {
   Out.Secrets.erase(std::unique(Out.Secrets.begin(), Out.Secrets.end()),
                     Out.Secrets.end());
   return Out;
+}
+
+/// A C0 control character or DEL.
+static bool isControl(char C) {
+  return static_cast<unsigned char>(C) < 0x20 || C == 0x7f;
+}
+
+/// \p S for a message: control characters as `\n` or `\xNN`.
+static std::string shownName(StringRef S) {
+  std::string Out;
+  for (char C : S) {
+    if (C == '\n')
+      Out += "\\n";
+    else if (isControl(C))
+      Out += fmt::format("\\x{:02x}", static_cast<unsigned char>(C));
+    else
+      Out += C;
+  }
+  return Out;
+}
+
+/// Why \p Label cannot be a runner label ("" when it can).
+static std::string labelProblem(StringRef Label,
+                                llvm::ArrayRef<StringRef> Expanded) {
+  if (Label.empty())
+    return "is empty";
+  if (Label.contains(','))
+    return "has a comma, which separates the labels a runner is registered "
+           "with";
+  if (llvm::any_of(Label, isControl))
+    return "has a control character";
+  for (StringRef E : Expanded)
+    if (Label.contains(E))
+      return fmt::format("has '{}', which the service would expand there",
+                         E.str());
+  return "";
+}
+
+llvm::Error ci::checkRunnerLabels(const ir::Plan &P, const CiPlan &C,
+                                  StringRef Backend,
+                                  llvm::ArrayRef<StringRef> Expanded) {
+  for (const CiJob &J : C.Jobs) {
+    if (J.Machine.empty())
+      continue;
+    std::string Why = labelProblem(J.Machine, Expanded);
+    if (Why.empty())
+      continue;
+    return llvm::createStringError(
+        std::errc::not_supported,
+        "--emit=%s: task '%s' runs on machine '%s', whose name is its job's "
+        "runner label and %s; rename the machine",
+        Backend.str().c_str(), P.Tasks[J.Task].Id.c_str(),
+        shownName(J.Machine).c_str(), Why.c_str());
+  }
+  return llvm::Error::success();
+}
+
+std::string ci::placementComment(const CiJob &J) {
+  if (J.Failover.empty())
+    return "";
+  // Only the first machine is named: it is checked as a runner label, while
+  // the others could hold a `${{` that no workflow may carry, not even in a
+  // comment (docs/backends.md, "How prompts are kept out of expressions").
+  size_t Others = J.Failover.size();
+  return fmt::format(
+      "the spec lets this task fail over from machine '{}' to {} other{}; a "
+      "CI job runs on one runner and cannot fail over: this one runs on the "
+      "first machine's{}",
+      J.Machine.empty() ? "local" : commentText(J.Machine), Others,
+      Others == 1 ? "" : "s",
+      J.Machine.empty() ? ", the CI's default runner" : "");
 }
 
 /// The zone's fixed offset from UTC in hours, if it has one: UTC itself and

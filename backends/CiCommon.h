@@ -14,6 +14,7 @@
 
 #include "ir/Plan.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 
 #include <string>
@@ -45,6 +46,12 @@ struct CiJob {
   std::vector<std::string> Secrets;
   /// What puts the CLIs of the task's candidates on the runner.
   std::vector<CiInstall> Installs;
+  /// The machine whose runner takes the job: the task's first machine, whose
+  /// name is the runner label; empty for "local", the CI's default runner.
+  std::string Machine;
+  /// The task's other machines, in failover order. A CI service gives a job
+  /// to one runner and cannot fail over, so a comment only counts them.
+  std::vector<std::string> Failover;
 };
 
 /// A plan lowered for CI.
@@ -60,6 +67,19 @@ struct CiPlan {
 /// Lowers \p P; fails for what a CI job cannot carry (an environment
 /// variable name that is not an identifier).
 llvm::Expected<CiPlan> lowerForCi(const ir::Plan &P);
+
+/// Fails unless every job's machine can be a runner label of \p Backend's
+/// CI service: not empty, no comma (runners are registered with a
+/// comma-separated list) or control character, and none of \p Expanded,
+/// the text the service would evaluate or expand there instead of reading
+/// it as it is.
+llvm::Error checkRunnerLabels(const ir::Plan &P, const CiPlan &C,
+                              llvm::StringRef Backend,
+                              llvm::ArrayRef<llvm::StringRef> Expanded);
+
+/// The comment above a job whose task fails over between machines: it runs
+/// on the first's runner only ("" for a task on one machine).
+std::string placementComment(const CiJob &J);
 
 /// The POSIX shell of a task's step: the attempt loop (failover over the
 /// candidates, retries, timeout) reading the environment of CiJob::Env.

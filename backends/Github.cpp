@@ -5,7 +5,9 @@
 // directory carried from job to job as artifacts. Each task's step runs the
 // shared attempt loop (CiScript.cpp) over an environment of encoded values:
 // the only `${{ }}` in the workflow reads a secret, so no spec string is
-// ever evaluated as an expression or as shell. docs/backends.md, "github".
+// ever evaluated as an expression or as shell. A task on a machine of the
+// spec runs on a self-hosted runner labelled with the machine's name.
+// docs/backends.md, "github".
 //
 //===----------------------------------------------------------------------===//
 #include "backends/Backend.h"
@@ -87,15 +89,25 @@ void emitUploadStep(YAML::Emitter &Out, const CiJob &J) {
   Out << YAML::EndMap << YAML::EndMap;
 }
 
-void emitJob(YAML::Emitter &Out, const ir::Plan &P, const CiJob &J) {
-  const ir::Task &T = P.Tasks[J.Task];
+/// A hosted runner for the machine running the workflow ("local"), else a
+/// self-hosted runner labelled with the machine's name.
+void emitRunsOn(YAML::Emitter &Out, const CiJob &J) {
+  if (J.Machine.empty())
+    return emitYamlString(Out, "ubuntu-latest");
+  std::vector<std::string> Labels = {"self-hosted"};
+  // Labels are case-insensitive: a machine named so adds nothing.
+  if (!llvm::StringRef(J.Machine).equals_insensitive(Labels.front()))
+    Labels.push_back(J.Machine);
+  yamlList(Out, Labels);
+}
+
+void emitJob(YAML::Emitter &Out, const CiJob &J) {
   yamlKey(Out, J.Id);
   Out << YAML::BeginMap;
-  if (!T.Machines.empty() && T.Machines[0] != "local")
-    Out << YAML::Comment("placed on machine " + commentText(T.Machines[0]) +
-                         " in the spec: runner labels TBD, runs-on is a "
-                         "hosted runner");
-  yamlPair(Out, "runs-on", "ubuntu-latest");
+  if (std::string Note = placementComment(J); !Note.empty())
+    Out << YAML::Comment(Note);
+  yamlKey(Out, "runs-on");
+  emitRunsOn(Out, J);
   if (!J.Needs.empty()) {
     yamlKey(Out, "needs");
     yamlList(Out, J.Needs);
@@ -124,6 +136,9 @@ llvm::Error connectorc::emitGithub(llvm::raw_ostream &OS, const ir::Plan &P,
   llvm::Expected<CiPlan> C = lowerForCi(P);
   if (!C)
     return C.takeError();
+  // GitHub evaluates `${{ }}` in runs-on.
+  if (llvm::Error E = checkRunnerLabels(P, *C, "github", {"${{"}))
+    return E;
   YAML::Emitter Out;
   Out << YAML::Comment(banner("GitHub Actions workflow", Opts.InputPath))
       << YAML::Newline << YAML::BeginMap;
@@ -136,7 +151,7 @@ llvm::Error connectorc::emitGithub(llvm::raw_ostream &OS, const ir::Plan &P,
   yamlKey(Out, "jobs");
   Out << YAML::BeginMap;
   for (const CiJob &J : C->Jobs)
-    emitJob(Out, P, J);
+    emitJob(Out, J);
   Out << YAML::EndMap << YAML::EndMap;
   OS << Out.c_str() << "\n";
   return llvm::Error::success();

@@ -4,7 +4,8 @@
 // a job per task with `needs:` from the plan's DAG, the run directory as the
 // jobs' artifacts, the task's values as job variables. Variables are base64
 // or numbers, so GitLab's `$VAR` expansion finds nothing to expand; secrets
-// are the project's CI/CD variables, named in a comment, never written.
+// are the project's CI/CD variables, named in a comment, never written. A
+// task on a machine of the spec runs on a runner tagged with its name.
 // docs/backends.md, "gitlab".
 //
 //===----------------------------------------------------------------------===//
@@ -51,21 +52,24 @@ bool needsOnlyEarlierStages(const CiPlan &C, const CiJob &J) {
       J.Needs, [&](const std::string &N) { return StageOf[N] == J.Stage; });
 }
 
-llvm::Error emitJob(YAML::Emitter &Out, const ir::Plan &P, const CiPlan &C,
-                    const CiJob &J) {
-  const ir::Task &T = P.Tasks[J.Task];
+llvm::Error emitJob(YAML::Emitter &Out, const CiPlan &C, const CiJob &J) {
   bool ByStage = J.Needs.size() > MaxNeeds;
   if (ByStage && !needsOnlyEarlierStages(C, J))
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "job %s needs %zu jobs, some in its own stage; GitLab allows %zu",
         J.Id.c_str(), J.Needs.size(), MaxNeeds);
-  if (!T.Machines.empty() && T.Machines[0] != "local")
-    Out << YAML::Comment("placed on machine " + commentText(T.Machines[0]) +
-                         " in the spec: runner tags TBD");
   yamlKey(Out, J.Id);
   Out << YAML::BeginMap;
+  // Inside the job's map: before its key, yaml-cpp would put the comment at
+  // the end of the previous job's last line.
+  if (std::string Note = placementComment(J); !Note.empty())
+    Out << YAML::Comment(Note);
   yamlPair(Out, "stage", J.Stage);
+  if (!J.Machine.empty()) {
+    yamlKey(Out, "tags");
+    yamlList(Out, {J.Machine});
+  }
   if (!ByStage) {
     yamlKey(Out, "needs");
     yamlList(Out, J.Needs);
@@ -118,6 +122,9 @@ llvm::Error connectorc::emitGitlab(llvm::raw_ostream &OS, const ir::Plan &P,
   llvm::Expected<CiPlan> C = lowerForCi(P);
   if (!C)
     return C.takeError();
+  // GitLab expands `$VAR`, `${VAR}` and `%VAR%` in tags.
+  if (llvm::Error E = checkRunnerLabels(P, *C, "gitlab", {"$", "%"}))
+    return E;
   YAML::Emitter Out;
   emitHeader(Out, P, *C, Opts);
   Out << YAML::BeginMap;
@@ -125,7 +132,7 @@ llvm::Error connectorc::emitGitlab(llvm::raw_ostream &OS, const ir::Plan &P,
   yamlKey(Out, "stages");
   yamlList(Out, C->Stages);
   for (const CiJob &J : C->Jobs)
-    if (llvm::Error E = emitJob(Out, P, *C, J))
+    if (llvm::Error E = emitJob(Out, *C, J))
       return E;
   Out << YAML::EndMap;
   OS << Out.c_str() << "\n";

@@ -1,13 +1,13 @@
 """The gitlab pipeline of every example (with and without --simulate) parses
 as YAML and has a job per task, a stage per phase with tasks in an order the
-phases' dependencies allow, and the needs of the plan's DAG."""
+phases' dependencies allow, the needs of the plan's DAG, and the tags of the
+runner of each task's first machine (none for local)."""
 import argparse
-import base64
 import json
 import os
 import sys
 
-from ci_common import build, examples, load_yaml, name_of
+from ci_common import build, examples, load_yaml, name_of, runner_machine, word
 
 p = argparse.ArgumentParser()
 p.add_argument("--connectorc", required=True)
@@ -21,11 +21,6 @@ KEYWORDS = {"workflow", "stages", "variables", "default", "include", "image",
 
 def fail(msg):
     sys.exit("FAIL: " + msg)
-
-
-def word(w):
-    """The string a word of the task's environment encodes."""
-    return w[1:] if w.startswith("p") else base64.b64decode(w[1:]).decode()
 
 
 def inputs(plan, t):
@@ -62,7 +57,7 @@ def check(spec, flags, tag):
         ['$CI_PIPELINE_SOURCE == "web"']
     if rules != want:
         fail("%s: rules %s" % (tag, rules))
-    edges = 0
+    edges = tagged = 0
     for t, task in enumerate(plan["tasks"]):
         job = jobs[job_of[task["id"]]]
         if not job["stage"].startswith("s%d-" % (task["stage"] + 1)):
@@ -77,9 +72,13 @@ def check(spec, flags, tag):
         elif set(job["needs"]) != needed or len(job["needs"]) != len(needed):
             fail("%s: %s needs %s, want %s" % (tag, task["id"], job["needs"], sorted(needed)))
         edges += len(needed)
+        machine = runner_machine(task)
+        if job.get("tags") != ([machine] if machine else None):
+            fail("%s: %s tags %s, on machine %s" % (tag, task["id"], job.get("tags"), machine))
+        tagged += bool(machine)
         if job["artifacts"]["paths"] != ["connector-run/"]:
             fail("%s: artifacts %s" % (tag, job["artifacts"]))
-    print("%s: %d jobs, %d stages, %d needs" % (tag, len(jobs), len(stages), edges))
+    print("%s: %d jobs, %d stages, %d needs, %d tagged" % (tag, len(jobs), len(stages), edges, tagged))
 
 
 os.makedirs(a.out, exist_ok=True)
