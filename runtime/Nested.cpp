@@ -68,17 +68,18 @@ std::vector<json::Object> runtime::childRuns(llvm::StringRef RunDir,
                   llvm::errorCodeToError(Buf.getError()));
     if (!V) {
       llvm::consumeError(V.takeError());
-      Run["workflow"] = llvm::sys::path::filename(Dir);
+      Run["workflow"] = llvm::sys::path::filename(Dir).str();
       Out.push_back(std::move(Run));
       continue;
     }
     const json::Object *S = V->getAsObject();
     if (!S)
       continue;
+    // Copies: a json::Value made from a StringRef would point into *V.
     if (auto W = S->getString("workflow"))
-      Run["workflow"] = *W;
+      Run["workflow"] = W->str();
     if (auto St = S->getString("status"))
-      Run["status"] = *St;
+      Run["status"] = St->str();
     if (const json::Array *Tasks = S->getArray("tasks"))
       Run["tasks"] = int64_t(Tasks->size());
     if (auto Cost = S->getNumber("estimated_cost_usd"))
