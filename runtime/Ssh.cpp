@@ -116,6 +116,10 @@ std::string runtime::pickControlDir(StringRef XdgRuntimeDir, unsigned Uid) {
 llvm::Expected<std::string> runtime::makeControlDir() {
   const char *Xdg = std::getenv("XDG_RUNTIME_DIR");
   std::string Dir = pickControlDir(Xdg ? Xdg : "", geteuid());
+  // An $XDG_RUNTIME_DIR that is gone (a stale login's) is no reason not to
+  // share connections: /tmp's directory serves.
+  if (::mkdir(Dir.c_str(), 0700) != 0 && errno == ENOENT)
+    Dir = pickControlDir("", geteuid());
   if (::mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST)
     return llvm::createStringError(
         std::error_code(errno, std::generic_category()), "cannot make %s: %s",
