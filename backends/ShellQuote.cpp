@@ -1,21 +1,7 @@
 //===- ShellQuote.cpp - quoting for POSIX sh and GNU Make recipes ---------===//
 #include "backends/ShellQuote.h"
 
-#include <cassert>
-
 using namespace connectorc;
-
-std::string connectorc::shellQuote(llvm::StringRef S) {
-  assert(!S.contains('\0') && "a shell word cannot hold a NUL byte");
-  std::string Out = "'";
-  for (char C : S) {
-    if (C == '\'')
-      Out += "'\\''";
-    else
-      Out += C;
-  }
-  return Out + "'";
-}
 
 std::string connectorc::makeQuotePreamble() {
   // A define holding one empty line is a single newline.

@@ -8,17 +8,15 @@
 #ifndef CONNECTORC_BACKENDS_SHELLQUOTE_H
 #define CONNECTORC_BACKENDS_SHELLQUOTE_H
 
+#include "ir/ShellQuote.h"
+
 #include "llvm/ADT/StringRef.h"
 
 #include <string>
 
 namespace connectorc {
 
-/// \p S as one POSIX shell word that expands to exactly \p S: single-quoted,
-/// each ' written as '\''. Nothing is special inside single quotes, so no
-/// expansion, splitting or globbing can happen. \p S must not hold a NUL
-/// byte (no shell variable or argument can).
-std::string shellQuote(llvm::StringRef S);
+// shellQuote (POSIX sh) lives in ir/ShellQuote.h: the runtime uses it too.
 
 /// The environment variable, holding one newline, that makeQuote's words
 /// refer to; a Makefile using makeQuote starts with makeQuotePreamble().

@@ -2,6 +2,7 @@
 #include "frontend/Checker.h"
 #include "frontend/Suggest.h"
 #include "ir/Mcp.h"
+#include "ir/SshOption.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -184,8 +185,29 @@ std::optional<ModelRef> Checker::modelRefOf(const std::string &Name,
 void Checker::collectMachines() {
   W.Machines = {"localhost", "local"};
   if (const Value *M = member(*W.Root, "machines"); M && M->IsObject())
-    for (auto &E : M->GetObject())
+    for (auto &E : M->GetObject()) {
       W.Machines.push_back(E.name.GetString());
+      checkMachine(E.name.GetString(), E.value);
+    }
+}
+
+void Checker::checkMachine(llvm::StringRef Name, const Value &M) {
+  const Value *Host = M.IsObject() ? member(M, "host") : &M;
+  if (Host && Host->IsString() && Host->GetString()[0] == '-')
+    Diags.report(DiagKind::MachineHostIsOption, Doc.rangeOf(*Host), Name,
+                 Host->GetString());
+  const Value *Options = M.IsObject() ? member(M, "options") : nullptr;
+  if (!Options || !Options->IsArray())
+    return;
+  for (const Value &O : Options->GetArray()) {
+    if (!O.IsString())
+      continue; // the schema's to report
+    if (!ir::parseSshOption(O.GetString()))
+      Diags.report(DiagKind::InvalidSshOption, Doc.rangeOf(O), O.GetString());
+    else if (ir::disablesHostKeyChecking(O.GetString()))
+      Diags.report(DiagKind::HostKeyCheckingDisabled, Doc.rangeOf(O),
+                   O.GetString(), Name);
+  }
 }
 
 void Checker::checkSchedule() {

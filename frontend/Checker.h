@@ -33,6 +33,9 @@ private:
   void resolveAlias(spec::Alias &A, std::vector<std::string> &Chain);
   std::optional<ModelRef> modelRefOf(const std::string &Name, const Value &V);
   void collectMachines();
+  /// Reports a host ssh would read as an option and `options` entries that
+  /// are not one ssh option or that turn off host key verification.
+  void checkMachine(llvm::StringRef Name, const Value &M);
   void checkSchedule();
   void checkTools();
   void checkDefaults();

@@ -27,3 +27,11 @@ config.environment["PATH"] = os.pathsep.join(
 import shutil
 if shutil.which("script"):
     config.available_features.add("script")
+# The SSH tests (test/lit/ssh/) start a real sshd on a loopback port; they
+# are UNSUPPORTED where sshd cannot accept a generated configuration.
+import subprocess
+import sys
+if subprocess.run([sys.executable,
+                   os.path.join(config.test_source_root, "ssh", "Inputs", "sshd.py"),
+                   "can-run"]).returncode == 0:
+    config.available_features.add("sshd")

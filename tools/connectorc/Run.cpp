@@ -8,6 +8,7 @@
 #include "Compile.h"
 
 #include "ir/PlanJson.h"
+#include "runtime/MachineCheck.h"
 #include "runtime/Run.h"
 
 #include "llvm/Support/MemoryBuffer.h"
@@ -71,6 +72,12 @@ cl::opt<std::string>
               cl::desc("Stream the journal's events as JSON lines to a file "
                        "('-' for stdout)"),
               cl::value_desc("file"), cl::sub(runCommand()), cl::cat(Category));
+cl::opt<bool> CheckMachines(
+    "check-machines",
+    cl::desc("Run nothing: connect to every machine the tasks use (ssh, "
+             "never prompting) and check its PATH for the tools they need; "
+             "exit 1 when one is not ready"),
+    cl::sub(runCommand()), cl::cat(Category));
 // For tests and impatient users; not in --help.
 cl::opt<double> KillGrace("kill-grace", cl::Hidden, cl::init(5),
                           cl::desc("Seconds between SIGTERM and SIGKILL"),
@@ -213,6 +220,8 @@ int driver::runRun() {
   std::optional<ir::Plan> Plan = loadPlan(Status);
   if (!Plan)
     return Status;
+  if (CheckMachines)
+    return runtime::checkMachines(*Plan, llvm::outs()) ? ExitOk : ExitFailure;
   std::optional<runtime::StagePlan> Part;
   if (!O.Stage.empty()) {
     llvm::Expected<runtime::StagePlan> S =

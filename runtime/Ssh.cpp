@@ -1,0 +1,141 @@
+//===- Ssh.cpp - reaching a plan's machines with the system ssh -----------===//
+#include "runtime/Ssh.h"
+
+#include "ir/SshOption.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Errc.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+using llvm::StringRef;
+
+namespace {
+/// %C (40) and ssh's temporary suffix while it binds (".XXXXXXXXXXXXXXXX").
+constexpr size_t ControlNameLength = 1 + 40 + 17;
+
+llvm::Error badMachine(const ir::Machine &M, const llvm::Twine &Why) {
+  return llvm::createStringError(llvm::errc::invalid_argument,
+                                 "machine '" + M.Name + "': " + Why);
+}
+
+/// A host ssh takes for a host: not empty, not an option, one word.
+bool isPlainHost(StringRef Host) {
+  return !Host.empty() && Host.front() != '-' &&
+         llvm::none_of(Host, [](char C) {
+           return llvm::isSpace(C) || static_cast<unsigned char>(C) < 0x20;
+         });
+}
+
+/// A directory ssh's option parser reads back as it is.
+bool isPlainDir(StringRef Dir) {
+  return Dir.startswith("/") &&
+         Dir.find_first_of(" \t\n\"'%\\") == StringRef::npos;
+}
+
+void addSettings(std::vector<std::string> &A, const SshSettings &S) {
+  if (S.BatchMode)
+    A.insert(A.end(), {"-o", "BatchMode=yes"});
+  if (S.ConnectTimeoutS)
+    A.insert(A.end(),
+             {"-o", "ConnectTimeout=" + std::to_string(S.ConnectTimeoutS)});
+  if (S.ControlDir.empty())
+    return;
+  A.insert(A.end(), {"-o", "ControlMaster=auto", "-o",
+                     "ControlPath=" + S.ControlDir + "/%C", "-o",
+                     "ControlPersist=" + std::to_string(S.ControlPersistS)});
+}
+} // namespace
+
+llvm::Expected<std::vector<std::string>>
+runtime::sshArgv(const ir::Machine &M, const SshSettings &S) {
+  if (!isPlainHost(M.Host))
+    return badMachine(M, "host '" + M.Host +
+                             "' is not a host name ssh can be given");
+  std::vector<std::string> A = {SshProgram};
+  if (!M.SshConfig.empty())
+    A.insert(A.end(), {"-F", M.SshConfig});
+  if (!M.Identity.empty())
+    A.insert(A.end(), {"-i", M.Identity});
+  if (M.Port)
+    A.insert(A.end(), {"-p", std::to_string(M.Port)});
+  if (!M.User.empty())
+    A.insert(A.end(), {"-l", M.User});
+  // The check's own settings come first: ssh keeps the first value given,
+  // so no option of the spec can make a check wait for a password.
+  addSettings(A, S);
+  for (const std::string &O : M.Options) {
+    if (!ir::parseSshOption(O))
+      return badMachine(M,
+                        "option '" + O + "' is not one 'Keyword=value' line");
+    A.insert(A.end(), {"-o", O});
+  }
+  A.push_back(M.Host);
+  return A;
+}
+
+llvm::Expected<std::vector<std::string>>
+runtime::sshCommandArgv(const ir::Machine &M, const SshSettings &S,
+                        llvm::ArrayRef<std::string> RemoteWords) {
+  llvm::Expected<std::vector<std::string>> A = sshArgv(M, S);
+  if (!A)
+    return A.takeError();
+  // After the host, "--" ends ssh's options: the rest is the command.
+  A->push_back("--");
+  A->insert(A->end(), RemoteWords.begin(), RemoteWords.end());
+  return A;
+}
+
+llvm::Expected<std::vector<std::string>>
+runtime::sshControlCheckArgv(const ir::Machine &M, const SshSettings &S) {
+  llvm::Expected<std::vector<std::string>> A = sshArgv(M, S);
+  if (!A)
+    return A.takeError();
+  A->insert(A->end() - 1, {"-O", "check"});
+  return A;
+}
+
+bool runtime::controlDirFits(StringRef Dir) {
+  return Dir.size() + ControlNameLength < sizeof(sockaddr_un::sun_path);
+}
+
+std::string runtime::pickControlDir(StringRef XdgRuntimeDir, unsigned Uid) {
+  std::string Xdg = (XdgRuntimeDir.rtrim('/') + "/connectorc-ssh").str();
+  if (!XdgRuntimeDir.empty() && isPlainDir(Xdg) && controlDirFits(Xdg))
+    return Xdg;
+  return "/tmp/connectorc-ssh-" + std::to_string(Uid);
+}
+
+llvm::Expected<std::string> runtime::makeControlDir() {
+  const char *Xdg = std::getenv("XDG_RUNTIME_DIR");
+  std::string Dir = pickControlDir(Xdg ? Xdg : "", geteuid());
+  // An $XDG_RUNTIME_DIR that is gone (a stale login's) is no reason not to
+  // share connections: /tmp's directory serves.
+  if (::mkdir(Dir.c_str(), 0700) != 0 && errno == ENOENT)
+    Dir = pickControlDir("", geteuid());
+  if (::mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return llvm::createStringError(
+        std::error_code(errno, std::generic_category()), "cannot make %s: %s",
+        Dir.c_str(), std::strerror(errno));
+  struct stat St;
+  if (::lstat(Dir.c_str(), &St) != 0)
+    return llvm::createStringError(
+        std::error_code(errno, std::generic_category()),
+        "cannot examine %s: %s", Dir.c_str(), std::strerror(errno));
+  bool Private =
+      S_ISDIR(St.st_mode) && St.st_uid == geteuid() && (St.st_mode & 077) == 0;
+  if (!Private)
+    return llvm::createStringError(
+        llvm::errc::permission_denied,
+        "%s, the directory of ssh's shared connections, must be a directory "
+        "of yours that no one else can use (mode 0700)",
+        Dir.c_str());
+  return Dir;
+}
