@@ -11,11 +11,12 @@
 using namespace connectorc;
 using namespace connectorc::runtime;
 
-namespace {
-llvm::Error errnoError(const llvm::Twine &What) {
+llvm::Error runtime::errnoError(const llvm::Twine &What) {
   return llvm::createStringError(
       std::error_code(errno, std::generic_category()), What);
 }
+
+namespace {
 
 llvm::Error writeAll(int FD, llvm::StringRef Data, llvm::StringRef Path) {
   while (!Data.empty()) {

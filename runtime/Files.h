@@ -34,6 +34,9 @@ llvm::Error copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
 llvm::Error linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
                            llvm::StringRef TmpDir);
 
+/// \p What as an error whose code is errno's (after a failed system call).
+llvm::Error errnoError(const llvm::Twine &What);
+
 /// Creates the directory that will hold \p Path.
 llvm::Error createParentDirs(llvm::StringRef Path);
 

@@ -1,5 +1,6 @@
 //===- Journal.cpp - the run's append-only event log ----------------------===//
 #include "runtime/Journal.h"
+#include "runtime/Files.h"
 #include "runtime/JsonText.h"
 
 #include "llvm/Support/CRC.h"
@@ -24,11 +25,6 @@ constexpr size_t CrcTail = CrcKey.size() + 8 + 2;
 
 uint32_t crcOf(llvm::StringRef Body) {
   return llvm::crc32(llvm::arrayRefFromStringRef(Body));
-}
-
-llvm::Error errnoError(const llvm::Twine &What) {
-  return llvm::createStringError(
-      std::error_code(errno, std::generic_category()), What);
 }
 
 /// Cuts \p FD's file after its last newline (a torn record).

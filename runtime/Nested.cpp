@@ -1,5 +1,6 @@
 //===- Nested.cpp - runs started by agents inside another run -------------===//
 #include "runtime/Nested.h"
+#include "runtime/Files.h"
 
 #include "ir/Fmt.h"
 
@@ -94,11 +95,6 @@ JobServer::JobServer(asio::io_context &Io, int Read, int Write)
       Spec(std::to_string(Read) + "," + std::to_string(Write)) {}
 
 JobServer::~JobServer() { ::close(Write); }
-
-static llvm::Error errnoError(const llvm::Twine &What) {
-  return llvm::createStringError(
-      std::error_code(errno, std::generic_category()), What);
-}
 
 static bool isPipeEnd(int FD) {
   struct stat St;
