@@ -65,6 +65,8 @@ StringRef runtime::outcomeName(OutcomeKind K) {
     return "task-failure";
   case OutcomeKind::Timeout:
     return "timeout";
+  case OutcomeKind::Unreachable:
+    return "unreachable";
   case OutcomeKind::Interrupted:
     return "interrupted";
   }
@@ -91,6 +93,7 @@ bool runtime::isProviderFailure(OutcomeKind K) {
   case OutcomeKind::Success:
   case OutcomeKind::TaskFailure:
   case OutcomeKind::Timeout:
+  case OutcomeKind::Unreachable:
   case OutcomeKind::Interrupted:
     return false;
   }

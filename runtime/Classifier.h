@@ -33,6 +33,7 @@ enum class OutcomeKind {
   Empty,
   TaskFailure,
   Timeout,
+  Unreachable, ///< ssh could not reach the task's machine
   Interrupted
 };
 
@@ -60,7 +61,8 @@ bool isProviderFailure(OutcomeKind K);
 bool neverRetrySameModel(OutcomeKind K);
 
 /// "success", "unavailable", "rate-limited", "overloaded", "auth", "context",
-/// "missing-executable", "empty", "task-failure", "timeout", "interrupted".
+/// "missing-executable", "empty", "task-failure", "timeout", "unreachable",
+/// "interrupted".
 llvm::StringRef outcomeName(OutcomeKind K);
 
 /// The kind named \p Name (outcomeName's spelling), if any.

@@ -136,6 +136,12 @@ void Executor::enqueue(unsigned T, bool Front) {
 
 void Executor::start(std::function<void()> OnFinished) {
   Finished = std::move(OnFinished);
+  for (const RemoteTarget &M : Opts.Remotes)
+    if (!M.Down.empty())
+      emit(json::Object{{"event", "machine-down"},
+                        {"machine", M.Name},
+                        {"host", M.Host},
+                        {"reason", M.Down}});
   for (unsigned S = 0; S < P.Stages.size(); ++S)
     if (StageLeft[S] == 0)
       endStage(S);
@@ -286,11 +292,11 @@ void Executor::runSetup(unsigned T, unsigned Binding) {
   TS.StartedAt = C.now();
   TS.State = "setting up";
   emit(event("setup-start", T));
-  LaunchRequest R = request(T, Binding);
   // The spec's own commands, as a CI runner runs them: by the shell, which
   // is the user's to command here. The agent never is.
-  R.Argv = {"/bin/sh", "-c",
-            "set -e\n" + llvm::join(P.Tasks[T].Session.Setup, "\n")};
+  std::vector<std::string> Shell = {
+      "/bin/sh", "-c", "set -e\n" + llvm::join(P.Tasks[T].Session.Setup, "\n")};
+  LaunchRequest R = request(T, Binding, &Shell);
   R.Via = ir::PromptVia::Arg;
   R.Prompt.clear();
   R.ReadyPattern.clear();
@@ -342,9 +348,74 @@ void Executor::onSetupEnd(unsigned T, unsigned Binding, SessionEnd End) {
   checkFinished();
 }
 
+const RemoteTarget *Executor::remoteOf(unsigned T) const {
+  const std::vector<std::string> &Ms = P.Tasks[T].Machines;
+  if (Ms.empty())
+    return nullptr;
+  llvm::StringRef Name = Ms[std::min<size_t>(Tasks[T].Machine, Ms.size() - 1)];
+  for (const RemoteTarget &M : Opts.Remotes)
+    if (M.Name == Name)
+      return &M;
+  return nullptr; // "local"
+}
+
+RemoteTarget *Executor::remoteOf(unsigned T) {
+  return const_cast<RemoteTarget *>(std::as_const(*this).remoteOf(T));
+}
+
+std::string Executor::machineName(unsigned T) const {
+  const RemoteTarget *M = remoteOf(T);
+  if (!M)
+    return P.Tasks[T].Machines.size() > 1 ? "local" : "";
+  return M->Name;
+}
+
+bool Executor::placeTask(unsigned T) {
+  TaskState &TS = Tasks[T];
+  const std::vector<std::string> &Ms = P.Tasks[T].Machines;
+  std::vector<std::string> Tried;
+  for (const RemoteTarget *M = remoteOf(T); M && !M->Down.empty();
+       M = remoteOf(T)) {
+    Tried.push_back(fmt::format("'{}' ({}): {}", M->Name, M->Host, M->Down));
+    if (TS.Machine + 1 >= Ms.size()) {
+      releaseSlot(T);
+      fail(T, fmt::format("cannot reach machine {}",
+                          llvm::join(Tried, "; nor machine ")));
+      return false;
+    }
+    ++TS.Machine;
+    json::Object E = event("machine-failover", T);
+    E["from"] = M->Name;
+    E["to"] = Ms[TS.Machine];
+    E["reason"] = M->Down;
+    emit(std::move(E));
+  }
+  return true;
+}
+
+void Executor::onUnreachable(unsigned T, llvm::StringRef Why) {
+  if (RemoteTarget *M = remoteOf(T)) {
+    if (M->Down.empty()) {
+      M->Down = Why.str();
+      emit(json::Object{{"event", "machine-down"},
+                        {"machine", M->Name},
+                        {"host", M->Host},
+                        {"reason", M->Down}});
+    }
+  }
+  // The model was never tried: the same candidate goes to the next machine.
+  TaskState &TS = Tasks[T];
+  TS.State = "failing over";
+  setStatus(T, TaskStatus::Pending);
+  if (placeTask(T))
+    enqueue(T, /*Front=*/true);
+}
+
 void Executor::launch(unsigned T, unsigned Binding) {
   TaskState &TS = Tasks[T];
   const ir::ModelBinding &B = P.Bindings[Binding];
+  if (!placeTask(T))
+    return;
   if (!TS.SetupDone && !P.Tasks[T].Session.Setup.empty()) {
     runSetup(T, Binding);
     return;
@@ -362,6 +433,8 @@ void Executor::launch(unsigned T, unsigned Binding) {
   E["binding"] = B.Id;
   E["provider"] = B.Provider;
   E["model"] = B.Model;
+  if (std::string M = machineName(T); !M.empty())
+    E["machine"] = M;
   emit(std::move(E));
   LaunchRequest R = request(T, Binding);
   if (llvm::Error Err = createParentDirs(R.AnswerPath)) {
@@ -532,11 +605,21 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
       !B.AnswerJsonField.empty())
     if (std::optional<Outcome> Bad = takeStructuredAnswer(T, B))
       O = std::move(*Bad);
+  // `remote-session` could not reach the task's machine: not the model's
+  // failure, nor the task's.
+  llvm::StringRef Tail = End.OutputTail;
+  size_t Marker = Tail.find(UnreachableMarker);
+  if (End.ExitCode == RemoteUnreachableExit && remoteOf(T) &&
+      Marker != llvm::StringRef::npos) {
+    llvm::StringRef Why = Tail.substr(Marker + strlen(UnreachableMarker));
+    O = {OutcomeKind::Unreachable, std::nullopt,
+         Why.substr(0, Why.find_first_of("\r\n")).str()};
+  }
   if (TS.TimedOut)
     O = {OutcomeKind::Timeout, std::nullopt, "timed out"};
   else if (Stopping && O.Kind != OutcomeKind::Success)
     O = {OutcomeKind::Interrupted, std::nullopt, "interrupted"};
-  AttemptRecord A{B.Id,    B.Provider,   B.Model,
+  AttemptRecord A{B.Id,    B.Provider,   B.Model,      machineName(T),
                   O.Kind,  End.ExitCode, C.now() - TS.StartedAt,
                   O.Detail};
   json::Object E = event("attempt-end", T);
@@ -549,6 +632,8 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   E["duration_s"] = std::round(A.DurationS * 1000) / 1000;
   if (!O.Detail.empty())
     E["detail"] = O.Detail;
+  if (!A.Machine.empty())
+    E["machine"] = A.Machine;
   TS.Attempts.push_back(std::move(A));
   emit(std::move(E));
   if (O.Kind == OutcomeKind::Success)
@@ -557,6 +642,8 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
     fail(T, O.Detail); // The mesh is over: no retry, no failover.
   else if (Stopping)
     finishTask(T, TaskStatus::Interrupted, "interrupted");
+  else if (O.Kind == OutcomeKind::Unreachable)
+    onUnreachable(T, O.Detail);
   else if (isProviderFailure(O.Kind))
     onProviderFailure(T, O);
   else

@@ -17,6 +17,7 @@
 #include "runtime/Classifier.h"
 #include "runtime/Clock.h"
 #include "runtime/Nested.h"
+#include "runtime/Remote.h"
 #include "runtime/Session.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -59,6 +60,11 @@ struct ExecutorOptions {
   /// bwrap's absolute path: sandboxed tasks run under it. Empty: the plan
   /// has none, or the user said --no-sandbox.
   std::string Bwrap;
+  /// The other machines the tasks are placed on, connected (Remote.h): a
+  /// task whose current machine is one of them runs there.
+  std::vector<RemoteTarget> Remotes;
+  /// bwrap on those machines ("" with --no-sandbox).
+  std::string RemoteBwrap;
 };
 
 /// A task's state.
@@ -76,6 +82,7 @@ llvm::StringRef taskStatusName(TaskStatus S);
 /// One attempt as the summary reports it.
 struct AttemptRecord {
   std::string Binding, Provider, Model;
+  std::string Machine; ///< for a task placed on machines: where it ran
   OutcomeKind Kind = OutcomeKind::Success;
   int ExitCode = 0;
   double DurationS = 0;
@@ -156,6 +163,7 @@ private:
     bool HoldsToken = false; ///< one of the job server's slots
     bool Queued = false; ///< in Ready
     bool SetupDone = false; ///< session.setup ran and succeeded
+    unsigned Machine = 0;   ///< index in the task's machine list
     std::string State = "running";
   };
 
@@ -194,6 +202,17 @@ private:
   void tryStart(unsigned T);
   std::optional<unsigned> pickCandidate(unsigned T, double &WaitS);
   void launch(unsigned T, unsigned Binding);
+  /// Task \p T's current machine when it is another one, else nullptr.
+  const RemoteTarget *remoteOf(unsigned T) const;
+  RemoteTarget *remoteOf(unsigned T);
+  /// Moves \p T past the machines found down; false, and the task failed,
+  /// when none of its machines is left.
+  bool placeTask(unsigned T);
+  /// The attempt could not reach its machine: the machine is down for every
+  /// task, and \p T moves to its next one (or fails).
+  void onUnreachable(unsigned T, llvm::StringRef Why);
+  /// The machine an event of \p T names ("" for a task placed here).
+  std::string machineName(unsigned T) const;
   /// session.setup: its commands, in the task's directory and terminal
   /// (output in the transcript), before the task's first attempt.
   void runSetup(unsigned T, unsigned Binding);
@@ -218,8 +237,11 @@ private:
   void flushDone();
   void skipUnreached();
 
-  LaunchRequest request(unsigned T, unsigned Binding) const;
-  std::vector<std::string> inputsOf(unsigned T) const;
+  /// What attempt \p T with \p Binding starts; \p Command, when given,
+  /// runs in place of the binding's program (session.setup's shell). On
+  /// another machine, it is `connectorc remote-session` around the agent.
+  LaunchRequest request(unsigned T, unsigned Binding,
+                        const std::vector<std::string> *Command = nullptr) const;
   std::string path(llvm::StringRef RunRelative) const;
   std::string sessionDir(unsigned T) const;
   llvm::json::Object event(llvm::StringRef Kind, unsigned T) const;

@@ -40,6 +40,7 @@ bool isLocal(StringRef Name) { return Name == "local" || Name == "localhost"; }
 void addTools(const ir::Plan &P, const ir::Task &T, const ir::Machine &M,
               std::set<std::string> &Tools) {
   std::string Connectorc = M.Connectorc.empty() ? "connectorc" : M.Connectorc;
+  Tools.insert("tar"); // Inputs go out, scratchpad files come back.
   if (!T.Session.Worktree.empty())
     Tools.insert("git");
   if (T.Session.Sandbox.Enabled)

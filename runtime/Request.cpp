@@ -11,6 +11,7 @@
 #include "runtime/Sandbox.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
 
 #include <fmt/format.h>
 
@@ -43,25 +44,33 @@ std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
 }
 } // namespace
 
-std::vector<std::string> Executor::inputsOf(unsigned T) const {
-  std::vector<std::string> Out;
-  for (const std::string &F : ir::inputFiles(P, T))
-    Out.push_back(path(F));
-  return Out;
+/// Where a worktree made here under .connector/worktrees/ is on another
+/// machine: the same path under that machine's workdir.
+static std::string remoteWorktreeRel(llvm::StringRef Local) {
+  size_t At = Local.find("/.connector/worktrees/");
+  return At == llvm::StringRef::npos ? llvm::sys::path::filename(Local).str()
+                                     : Local.substr(At + 1).str();
 }
 
-LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
+LaunchRequest Executor::request(unsigned T, unsigned Binding,
+                               const std::vector<std::string> *Command) const {
   const ir::Task &Task = P.Tasks[T];
   const ir::ModelBinding &B = P.Bindings[Binding];
+  // On another machine, every path the agent is told is the remote's.
+  const RemoteTarget *Far = remoteOf(T);
+  std::string Run = Far ? Far->Root : Opts.RunDir;
+  auto At = [&Run](llvm::StringRef Rel) { return Run + "/" + Rel.str(); };
   LaunchRequest R;
-  std::string Prompt = expandPrompt(Task.Prompt, Opts.RunDir);
-  for (std::string Arg : B.Argv) {
-    replaceAll(Arg, "{connectorc}", Opts.SelfExe);
-    if (B.Via == ir::PromptVia::Arg)
+  std::string Prompt = expandPrompt(Task.Prompt, Run);
+  for (std::string Arg : Command ? *Command : B.Argv) {
+    replaceAll(Arg, "{connectorc}", Far ? Far->Connectorc : Opts.SelfExe);
+    if (B.Via == ir::PromptVia::Arg && !Command)
       replaceAll(Arg, "{prompt}", Prompt);
     R.Argv.push_back(std::move(Arg));
   }
-  R.Env = Opts.BaseEnv;
+  // The remote's own login environment stands for the user's there.
+  if (!Far)
+    R.Env = Opts.BaseEnv;
   auto Set = [&R](llvm::StringRef Name, llvm::StringRef Value) {
     R.Env.push_back((Name + "=" + Value).str());
   };
@@ -76,20 +85,25 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
     Set(Name, V);
   }
   Set("TERM", "xterm-256color");
-  Set("CONNECTOR_RUN_DIR", Opts.RunDir);
-  Set("CONNECTOR_SCRATCHPAD", Opts.RunDir + "/scratchpad");
+  Set("CONNECTOR_RUN_DIR", Run);
+  Set("CONNECTOR_SCRATCHPAD", At("scratchpad"));
   Set("CONNECTOR_TASK", Task.Id);
-  Set("CONNECTOR_INPUTS", llvm::join(inputsOf(T), ":"));
-  Set("CONNECTOR_OUTPUT", path(Task.Output));
+  std::vector<std::string> Inputs = ir::inputFiles(P, T);
+  Set("CONNECTOR_INPUTS",
+      llvm::join(llvm::map_range(Inputs, [&At](const std::string &F) {
+                   return At(F);
+                 }),
+                 ":"));
+  Set("CONNECTOR_OUTPUT", At(Task.Output));
   if (!Task.Until.empty())
     Set("CONNECTOR_UNTIL", Task.Until);
-  // For a run the agent starts (runtime/Nested.h).
-  if (Opts.Slots)
+  // For a run the agent starts (runtime/Nested.h); its pipe stays here.
+  if (Opts.Slots && !Far)
     Set("CONNECTOR_JOBSERVER", Opts.Slots->spec());
   if (Opts.BudgetUsd)
     Set("CONNECTOR_BUDGET_LEFT_USD",
         fmt::format("{:.6f}", std::max(*Opts.BudgetUsd - startedCostUsd(), 0.0)));
-  if (Task.Mailbox) {
+  if (Task.Mailbox && !Far) {
     // Its maildir was made before the first task started (runPlan).
     Set("CONNECTOR_MAIL_DIR", Opts.RunDir + "/mail");
     Set("CONNECTOR_MAIL_NAME", ir::mailboxName(P, T));
@@ -101,11 +115,14 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
       Set("CONNECTOR_SIM_FAIL", It->second);
   }
   bool InWorktree = T < Opts.TaskDirs.size() && !Opts.TaskDirs[T].empty();
-  R.Cwd = InWorktree ? Opts.TaskDirs[T] : Opts.WorkDir;
+  if (Far)
+    R.Cwd = InWorktree ? Far->Workdir + "/" + remoteWorktreeRel(Opts.TaskDirs[T]) : Far->Workdir;
+  else
+    R.Cwd = InWorktree ? Opts.TaskDirs[T] : Opts.WorkDir;
   std::string WorkDir = R.Cwd;
   if (!Task.Session.Cwd.empty() && !R.Cwd.empty())
     R.Cwd += "/" + Task.Session.Cwd;
-  if (!P.Tools.empty()) {
+  if (!P.Tools.empty() && !Far) {
     // Written once per run (Runner); how each CLI is pointed at it.
     std::string Config = Opts.RunDir + "/mcp.json";
     Set("CONNECTOR_MCP_CONFIG", Config);
@@ -116,16 +133,16 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
     else if (!B.Simulated && B.Provider == "codex")
       llvm::append_range(R.Argv, ir::codexMcpArgs(P.Tools).Argv);
   }
-  if (Task.Session.Sandbox.Enabled && !Opts.Bwrap.empty()) {
+  const std::string &Bwrap = Far ? Opts.RemoteBwrap : Opts.Bwrap;
+  if (Task.Session.Sandbox.Enabled && !Bwrap.empty()) {
     SandboxPaths SP;
     SP.WorkDirIsProject = !InWorktree;
     SP.WorkDir = WorkDir;
-    SP.ProjectRoot = Opts.WorkDir;
-    SP.RunDir = Opts.RunDir;
+    SP.ProjectRoot = Far ? Far->Workdir : Opts.WorkDir;
+    SP.RunDir = Run;
     SP.Program = R.Argv.empty() ? "" : R.Argv.front();
-    SP.Mailbox = Task.Mailbox;
-    std::vector<std::string> Argv =
-        sandboxArgv(Opts.Bwrap, Task.Session.Sandbox, SP);
+    SP.Mailbox = Task.Mailbox && !Far;
+    std::vector<std::string> Argv = sandboxArgv(Bwrap, Task.Session.Sandbox, SP);
     Argv.insert(Argv.end(), R.Argv.begin(), R.Argv.end());
     R.Argv = std::move(Argv);
   }
@@ -135,6 +152,22 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding) const {
   R.IdlePattern = B.IdlePattern;
   R.TranscriptPath = sessionDir(T) + "/transcript.log";
   R.AnswerPath = sessionDir(T) + "/output.md.tmp";
+  if (!Far)
+    return R;
+  // Here, `connectorc remote-session` runs it there (Remote.h).
+  std::vector<std::string> Here = {Opts.SelfExe, "remote-session",
+                                   "--run",      Opts.RunDir,
+                                   "--remote-run", Run,
+                                   "--task",     Task.Id,
+                                   "--own",      Task.Output};
+  for (const std::string &F : Inputs)
+    Here.insert(Here.end(), {"--input", F});
+  Here.insert(Here.end(),
+              {"--command", remoteAgentCommand(R.Cwd, R.Env, R.Argv), "--"});
+  llvm::append_range(Here, Far->Prefix);
+  R.Argv = std::move(Here);
+  R.Env = Opts.BaseEnv;
+  R.Cwd.clear();
   return R;
 }
 

@@ -25,6 +25,7 @@ AttemptRecord runtime::attemptFromEvent(const json::Object &E) {
   A.ExitCode = eventInteger(E, "exit_code");
   A.DurationS = eventNumber(E, "duration_s");
   A.Detail = eventString(E, "detail").str();
+  A.Machine = eventString(E, "machine").str();
   return A;
 }
 

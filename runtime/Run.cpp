@@ -5,6 +5,7 @@
 #include "runtime/Files.h"
 #include "runtime/Journal.h"
 #include "runtime/JsonText.h"
+#include "runtime/MachineCheck.h"
 #include "runtime/Mailbox.h"
 #include "runtime/Nested.h"
 #include "runtime/PtySession.h"
@@ -13,6 +14,7 @@
 #include "runtime/Workspaces.h"
 
 #include "ir/Mcp.h"
+#include "ir/ShellQuote.h"
 #include "ir/PlanJson.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -149,15 +151,45 @@ llvm::StringRef resultName(RunResult R) {
   return "failed";
 }
 
-/// Says once what the plan asks for that this runtime does not do yet.
-void warnUnsupported(const ir::Plan &P) {
-  bool Remote = false;
-  for (const ir::Task &T : P.Tasks)
-    Remote |= !T.Machines.empty() && T.Machines.front() != "local";
-  if (Remote)
-    llvm::WithColor::warning(llvm::errs(), "connectorc run")
-        << "the plan asks for other machines, which the runtime does not "
-           "implement yet: tasks run here\n";
+/// Connects to every machine a task is placed on (its failover machines
+/// too) and resolves its workdir there. A machine ssh cannot reach is kept,
+/// down, for its tasks to fail over from; a sandboxed task's machine must
+/// have a bwrap that works (it fails closed, as here).
+llvm::Expected<std::vector<RemoteTarget>>
+connectMachines(const ir::Plan &P, llvm::StringRef Dir, const RunOptions &O) {
+  std::vector<RemoteTarget> Out;
+  std::vector<MachineNeeds> Needs = machineNeeds(P);
+  if (Needs.empty())
+    return Out;
+  llvm::Expected<std::string> Control = makeControlDir();
+  if (!Control)
+    return Control.takeError();
+  SshSettings S;
+  S.ControlDir = *Control;
+  S.BatchMode = true; // A password prompt would wait for no one.
+  S.ConnectTimeoutS = 10;
+  std::string RunId = llvm::sys::path::filename(Dir).str();
+  for (const MachineNeeds &N : Needs) {
+    llvm::Expected<RemoteTarget> M = resolveRemote(*N.M, S, RunId);
+    if (!M)
+      return M.takeError();
+    if (!M->Down.empty()) {
+      llvm::WithColor::warning(llvm::errs(), "connectorc run")
+          << "machine '" << M->Name << "' (" << M->Host
+          << ") cannot be reached: " << M->Down << "\n";
+    } else if (!O.NoSandbox && llvm::is_contained(N.Tools, "bwrap")) {
+      std::string Probe;
+      for (const std::string &W : bwrapProbeArgv(RemoteBwrap))
+        Probe += (Probe.empty() ? "" : " ") + shellQuote(W);
+      if (llvm::Expected<std::string> Ok = runRemote(M->Prefix, Probe); !Ok)
+        return fail("the plan sandboxes its agents on machine '" + M->Name +
+                    "', but " + RemoteBwrap + " cannot run there (" +
+                    llvm::toString(Ok.takeError()) +
+                    "); pass --no-sandbox to run them unsandboxed, knowingly");
+    }
+    Out.push_back(std::move(*M));
+  }
+  return Out;
 }
 
 /// Says once per provider whose sessions lack the plan's MCP servers: one
@@ -207,9 +239,10 @@ class Runner {
 public:
   Runner(const ir::Plan &P, const RunOptions &O, std::string Dir,
          std::string Bwrap, std::optional<ParentRun> Parent,
-         std::optional<double> Budget)
+         std::optional<double> Budget, std::vector<RemoteTarget> Remotes)
       : P(P), O(O), Dir(std::move(Dir)), Bwrap(std::move(Bwrap)),
-        Parent(std::move(Parent)), Budget(Budget), Launch(Io),
+        Parent(std::move(Parent)), Budget(Budget),
+        Remotes(std::move(Remotes)), Launch(Io),
         Interrupts(Io, SIGINT, SIGTERM) {}
   llvm::Expected<RunResult> run(Journal J,
                                 const std::vector<json::Object> &Past);
@@ -229,6 +262,7 @@ private:
   std::string Bwrap;
   std::optional<ParentRun> Parent;
   std::optional<double> Budget;
+  std::vector<RemoteTarget> Remotes;
   asio::io_context Io;
   std::unique_ptr<JobServer> Slots;
   PtyLauncher Launch;
@@ -263,6 +297,9 @@ ExecutorOptions Runner::executorOptions() const {
   if (Trees)
     X.TaskDirs = Trees->taskDirs();
   X.Bwrap = Bwrap;
+  X.Remotes = Remotes;
+  if (!O.NoSandbox)
+    X.RemoteBwrap = RemoteBwrap;
   X.Slots = Slots.get();
   X.BudgetUsd = Budget;
   return X;
@@ -483,8 +520,12 @@ execute(const ir::Plan &Whole, const ir::Plan &P,
   }
   if (llvm::Error E = createMailboxes(P, *Dir))
     return E;
-  warnUnsupported(P);
-  Runner R(P, O, *Dir, std::move(*Bwrap), std::move(Parent), Budget);
+  llvm::Expected<std::vector<RemoteTarget>> Remotes =
+      connectMachines(P, *Dir, O);
+  if (!Remotes)
+    return Remotes.takeError();
+  Runner R(P, O, *Dir, std::move(*Bwrap), std::move(Parent), Budget,
+           std::move(*Remotes));
   return R.run(std::move(*J), Given ? *Given : *Past);
 }
 

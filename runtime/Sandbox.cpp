@@ -39,17 +39,21 @@ llvm::Expected<std::string> runtime::findBwrap() {
       "or /usr/sbin; install it (apt-get install bubblewrap)");
 }
 
+std::vector<std::string> runtime::bwrapProbeArgv(StringRef Bwrap) {
+  return {Bwrap.str(), "--ro-bind",       "/",             "/",
+          "--dev",     "/dev",            "--proc",        "/proc",
+          "--unshare-pid", "--unshare-net", "--die-with-parent",
+          "--new-session", "--",          "/bin/true"};
+}
+
 llvm::Error runtime::probeBwrap(StringRef Bwrap) {
   llvm::SmallString<128> Err;
   if (std::error_code EC =
           llvm::sys::fs::createTemporaryFile("connectorc-bwrap", "txt", Err))
     return llvm::createStringError(EC, "cannot probe bwrap: %s",
                                    EC.message().c_str());
-  StringRef Argv[] = {Bwrap,         "--ro-bind",       "/",
-                      "/",           "--dev",           "/dev",
-                      "--proc",      "/proc",           "--unshare-pid",
-                      "--unshare-net", "--die-with-parent", "--new-session",
-                      "--",          "/bin/true"};
+  std::vector<std::string> Words = bwrapProbeArgv(Bwrap);
+  std::vector<StringRef> Argv(Words.begin(), Words.end());
   llvm::Optional<StringRef> Redirects[] = {StringRef(""), StringRef(""),
                                            StringRef(Err)};
   std::string Message;

@@ -34,6 +34,12 @@ llvm::Expected<std::string> findBwrap();
 /// this machine lets it make them; the error carries bwrap's own message.
 llvm::Error probeBwrap(llvm::StringRef Bwrap);
 
+/// The argv of that probe (also run on other machines, over ssh).
+std::vector<std::string> bwrapProbeArgv(llvm::StringRef Bwrap);
+
+/// Where bwrap is on another machine: the system's, never the remote PATH.
+inline constexpr const char *RemoteBwrap = "/usr/bin/bwrap";
+
 /// Where a sandboxed task may write and what it must still see.
 struct SandboxPaths {
   std::string WorkDir;     ///< its worktree, or the project root

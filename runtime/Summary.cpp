@@ -37,8 +37,8 @@ TaskReport baseReport(const ir::Plan &P, unsigned T) {
   R.Id = Task.Id;
   R.Phase = P.Stages[Task.Stage].Name;
   R.Worker = Task.WorkerName;
-  // Every task runs here for now (SSH to other machines is not implemented).
-  R.Machine = "local";
+  // Where it is placed; machineOfAttempts says where it ran.
+  R.Machine = Task.Machines.empty() ? "local" : Task.Machines.front();
   return R;
 }
 
@@ -47,6 +47,9 @@ void addCosts(const ir::Plan &P, RunReport &R) {
     TaskReport &TR = R.Tasks[T];
     if (TR.Attempts.empty())
       continue;
+    // The machine of its last attempt (recorded for remote placements).
+    if (!TR.Attempts.back().Machine.empty())
+      TR.Machine = TR.Attempts.back().Machine;
     if (const ir::ModelBinding *B = bindingById(P, TR.Attempts.back().Binding))
       TR.CostUsd = costOn(P.Tasks[T], *B);
     R.EstimateUsd += TR.CostUsd;
@@ -113,13 +116,17 @@ json::Value runtime::summaryJson(const RunReport &R) {
   for (const TaskReport &T : R.Tasks) {
     ++Counts[T.Status];
     json::Array Attempts;
-    for (const AttemptRecord &A : T.Attempts)
-      Attempts.push_back(json::Object{{"provider", A.Provider},
-                                      {"model", A.Model},
-                                      {"binding", A.Binding},
-                                      {"outcome", outcomeName(A.Kind)},
-                                      {"exit_code", int64_t(A.ExitCode)},
-                                      {"duration_s", round3(A.DurationS)}});
+    for (const AttemptRecord &A : T.Attempts) {
+      json::Object O{{"provider", A.Provider},
+                     {"model", A.Model},
+                     {"binding", A.Binding},
+                     {"outcome", outcomeName(A.Kind)},
+                     {"exit_code", int64_t(A.ExitCode)},
+                     {"duration_s", round3(A.DurationS)}};
+      if (!A.Machine.empty())
+        O["machine"] = A.Machine;
+      Attempts.push_back(std::move(O));
+    }
     json::Object Task{{"id", T.Id},
                       {"phase", T.Phase},
                       {"worker", T.Worker},

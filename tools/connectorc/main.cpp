@@ -51,6 +51,15 @@ cl::SubCommand &connectorc::driver::simAgentCommand() {
   return S;
 }
 
+cl::SubCommand &connectorc::driver::remoteSessionCommand() {
+  static cl::SubCommand S(
+      "remote-session",
+      "What the runtime runs for a task on another machine: sends its "
+      "inputs, runs the agent there in a terminal (ssh -tt), fetches the "
+      "scratchpad's new files (see docs/run.md, Remote tasks)");
+  return S;
+}
+
 cl::SubCommand &connectorc::driver::runCommand() {
   static cl::SubCommand S("run", "Run a workflow: every agent in its own "
                                  "terminal, with failover, resume and live "
@@ -129,6 +138,8 @@ int main(int Argc, char **Argv) {
     return runSimAgent();
   if (runCommand())
     return runRun();
+  if (remoteSessionCommand())
+    return runRemoteSession();
   if (logsCommand())
     return runLogs();
   if (statusCommand())

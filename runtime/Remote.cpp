@@ -1,0 +1,373 @@
+//===- Remote.cpp - tasks on other machines, over ssh ---------------------===//
+#include "runtime/Remote.h"
+
+#include "runtime/Files.h"
+
+#include "ir/ShellQuote.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Errc.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+using namespace connectorc;
+using namespace connectorc::runtime;
+using llvm::StringRef;
+
+namespace {
+/// Temporary files removed when they go out of scope.
+struct TempFile {
+  llvm::SmallString<128> Path;
+  explicit TempFile(StringRef Suffix) {
+    if (llvm::sys::fs::createTemporaryFile("connectorc-remote", Suffix, Path))
+      Path.clear();
+  }
+  ~TempFile() {
+    if (!Path.empty())
+      llvm::sys::fs::remove(Path);
+  }
+  std::string read() const {
+    auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
+                                           /*RequiresNullTerminator=*/false);
+    return Buf ? (*Buf)->getBuffer().str() : "";
+  }
+};
+
+std::string lastLine(StringRef Text) {
+  llvm::SmallVector<StringRef, 16> Lines;
+  Text.split(Lines, '\n', -1, /*KeepEmpty=*/false);
+  for (StringRef L : llvm::reverse(Lines))
+    if (!L.trim().empty())
+      return L.trim().str();
+  return "";
+}
+
+bool isSsh(llvm::ArrayRef<std::string> Prefix) {
+  return !Prefix.empty() && StringRef(Prefix.front()).endswith("/ssh");
+}
+
+/// tar, from the system's own directories (never PATH).
+llvm::Expected<std::string> findTar() {
+  llvm::ErrorOr<std::string> Tar =
+      llvm::sys::findProgramByName("tar", {"/usr/bin", "/bin"});
+  if (!Tar)
+    return llvm::createStringError(llvm::errc::no_such_file_or_directory,
+                                   "tar is not in /usr/bin or /bin");
+  return *Tar;
+}
+
+/// Runs \p Argv (no shell) with \p Out as its standard output; an error
+/// with its standard error's last line unless it exits 0.
+llvm::Error runLocal(llvm::ArrayRef<std::string> Argv, StringRef Out) {
+  TempFile Err("err");
+  std::vector<StringRef> Args(Argv.begin(), Argv.end());
+  llvm::Optional<StringRef> Redirects[] = {StringRef(""), Out,
+                                           StringRef(Err.Path)};
+  std::string Message;
+  int RC = llvm::sys::ExecuteAndWait(Argv.front(), Args, llvm::None, Redirects,
+                                     0, 0, &Message);
+  if (RC == 0)
+    return llvm::Error::success();
+  std::string Why = lastLine(Err.read());
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "%s failed (exit %d): %s",
+                                 Argv.front().c_str(), RC,
+                                 (Why.empty() ? Message : Why).c_str());
+}
+
+/// Starts \p Argv with this process's standard streams (the task's
+/// terminal) and waits; its exit status, or 128+signal.
+int runInTerminal(const std::vector<std::string> &Argv, bool NullStdin) {
+  std::vector<char *> C;
+  for (const std::string &A : Argv)
+    C.push_back(const_cast<char *>(A.c_str()));
+  C.push_back(nullptr);
+  posix_spawn_file_actions_t FA;
+  posix_spawn_file_actions_init(&FA);
+  if (NullStdin)
+    posix_spawn_file_actions_addopen(&FA, 0, "/dev/null", O_RDONLY, 0);
+  pid_t Pid;
+  int Failed = posix_spawn(&Pid, C[0], &FA, nullptr, C.data(), environ);
+  posix_spawn_file_actions_destroy(&FA);
+  if (Failed)
+    return 127;
+  // A signal to the session's process group reaches ssh too; this process
+  // outlives it to report how it ended.
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);
+  int Status = 0;
+  while (waitpid(Pid, &Status, 0) < 0)
+    if (errno != EINTR)
+      return 127;
+  if (WIFSIGNALED(Status))
+    return 128 + WTERMSIG(Status);
+  return WEXITSTATUS(Status);
+}
+
+/// An error's code and message.
+struct Said {
+  std::error_code Code;
+  std::string Why;
+};
+Said said(llvm::Error E) {
+  Said S;
+  S.Code = llvm::errorToErrorCode(llvm::handleErrors(
+      std::move(E), [&S](std::unique_ptr<llvm::ErrorInfoBase> Info) {
+        S.Why = Info->message();
+        return llvm::make_error<llvm::StringError>(S.Why,
+                                                   Info->convertToErrorCode());
+      }));
+  return S;
+}
+} // namespace
+
+llvm::Expected<std::string>
+runtime::runRemote(llvm::ArrayRef<std::string> Prefix, StringRef Command,
+                   StringRef Stdin) {
+  TempFile In("in"), Out("out"), Err("err");
+  if (In.Path.empty() || Out.Path.empty() || Err.Path.empty())
+    return llvm::createStringError(llvm::errc::io_error,
+                                   "cannot make a temporary file");
+  if (llvm::Error E = writeFileAtomic(In.Path, Stdin))
+    return E;
+  std::vector<StringRef> Args(Prefix.begin(), Prefix.end());
+  Args.push_back(Command);
+  // Files, not pipes: a shared connection's master, which ssh leaves
+  // running, keeps them open after ssh exits.
+  llvm::Optional<StringRef> Redirects[] = {StringRef(In.Path),
+                                           StringRef(Out.Path),
+                                           StringRef(Err.Path)};
+  std::string Message;
+  int RC = llvm::sys::ExecuteAndWait(Prefix.front(), Args, llvm::None,
+                                     Redirects, 0, 0, &Message);
+  if (RC == 0)
+    return Out.read();
+  std::string Why = lastLine(Err.read());
+  if (Why.empty())
+    Why = Message.empty() ? "it said nothing" : Message;
+  if (RC == 255 && isSsh(Prefix))
+    return llvm::createStringError(std::make_error_code(std::errc::host_unreachable), "%s",
+                                   Why.c_str());
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "exit %d: %s",
+                                 RC, Why.c_str());
+}
+
+llvm::Expected<RemoteTarget> runtime::resolveRemote(const ir::Machine &M,
+                                                    const SshSettings &S,
+                                                    StringRef RunId) {
+  RemoteTarget T;
+  T.Name = M.Name;
+  T.Host = M.Host;
+  T.Connectorc = M.Connectorc.empty() ? "connectorc" : M.Connectorc;
+  llvm::Expected<std::vector<std::string>> Argv = sshArgv(M, S);
+  if (!Argv)
+    return Argv.takeError();
+  T.Prefix = std::move(*Argv);
+  T.Prefix.push_back("--");
+  // A constant script; $1 is the workdir ("~" and "~/..." are the home).
+  static constexpr const char *Resolve =
+      "d=$1; case $d in '~') d=$HOME ;; '~/'*) d=$HOME/${d#'~/'} ;; esac; "
+      "cd \"${d:-.}\" && pwd -P";
+  std::string Line = "sh -c " + shellQuote(Resolve) + " sh " +
+                     shellQuote(M.Workdir);
+  llvm::Expected<std::string> Out = runRemote(T.Prefix, Line);
+  if (!Out) {
+    Said S = said(Out.takeError());
+    if (S.Code != std::errc::host_unreachable)
+      return llvm::createStringError(llvm::errc::no_such_file_or_directory,
+                                     "machine '%s': workdir '%s': %s",
+                                     M.Name.c_str(), M.Workdir.c_str(),
+                                     S.Why.c_str());
+    T.Down = S.Why;
+    return T;
+  }
+  T.Workdir = StringRef(*Out).trim().str();
+  if (!StringRef(T.Workdir).startswith("/") ||
+      T.Workdir.find('\n') != std::string::npos)
+    return llvm::createStringError(llvm::errc::invalid_argument,
+                                   "machine '%s': its workdir resolved to "
+                                   "'%s', not an absolute path",
+                                   M.Name.c_str(), T.Workdir.c_str());
+  T.Root = T.Workdir + "/.connector/remote/" + RunId.str();
+  return T;
+}
+
+std::string runtime::remoteAgentCommand(StringRef Dir,
+                                        llvm::ArrayRef<std::string> Env,
+                                        llvm::ArrayRef<std::string> Argv) {
+  std::string Line = "cd " + shellQuote(Dir) + " && exec env";
+  for (const std::string &E : Env)
+    Line += " " + shellQuote(E);
+  for (const std::string &A : Argv)
+    Line += " " + shellQuote(A);
+  return Line;
+}
+
+llvm::Expected<std::vector<std::string>>
+runtime::adoptPulledFiles(StringRef Staging, StringRef RunDir) {
+  std::vector<std::string> Moved;
+  std::error_code EC;
+  for (llvm::sys::fs::recursive_directory_iterator
+           It(Staging, EC, /*follow_symlinks=*/false),
+       End;
+       It != End && !EC; It.increment(EC)) {
+    if (It->type() != llvm::sys::fs::file_type::regular_file)
+      continue;
+    StringRef Full = It->path();
+    StringRef Rel = Full.drop_front(Staging.size()).ltrim('/');
+    if (!Rel.startswith("scratchpad/") || Rel.contains("/../") ||
+        Rel.contains("/./"))
+      continue;
+    std::string To = (RunDir + "/" + Rel).str();
+    if (llvm::Error E = createParentDirs(To))
+      return E;
+    if (std::error_code R = llvm::sys::fs::rename(Full, To))
+      return llvm::createStringError(R, "cannot move %s into the run "
+                                        "directory: %s",
+                                     Rel.str().c_str(), R.message().c_str());
+    Moved.push_back(Rel.str());
+  }
+  if (EC)
+    return llvm::createStringError(EC, "cannot read %s: %s",
+                                   Staging.str().c_str(), EC.message().c_str());
+  llvm::sys::fs::remove_directories(Staging);
+  return Moved;
+}
+
+int runtime::runRemoteSession(const RemoteSessionArgs &A,
+                              llvm::raw_ostream &Err) {
+  auto Q = [](StringRef S) { return shellQuote(S); };
+  std::string SessionRel = "sessions/" + A.Task;
+  std::string LocalSession = A.RunDir + "/" + SessionRel;
+  llvm::Expected<std::string> Tar = findTar();
+  if (!Tar) {
+    Err << "connectorc remote-session: " << llvm::toString(Tar.takeError())
+        << "\n";
+    return 1;
+  }
+  auto Unreachable = [&](StringRef Why) {
+    Err << UnreachableMarker << Why << "\n";
+    Err.flush();
+    return RemoteUnreachableExit;
+  };
+
+  // A prompt on standard input (a pipe, not the terminal) goes out as a
+  // file the remote agent reads as its standard input, as it would here: a
+  // remote terminal never passes an end of file on.
+  std::vector<std::string> Files = A.Inputs;
+  std::string Command = A.Command;
+  bool PromptFile = !::isatty(0);
+  if (PromptFile) {
+    std::string Prompt;
+    char Buf[65536];
+    for (ssize_t N; (N = ::read(0, Buf, sizeof Buf)) != 0;) {
+      if (N < 0 && errno == EINTR)
+        continue;
+      if (N < 0)
+        break;
+      Prompt.append(Buf, N);
+    }
+    std::string Rel = SessionRel + "/prompt.txt";
+    if (llvm::Error E = writeFileAtomic(A.RunDir + "/" + Rel, Prompt)) {
+      Err << "connectorc remote-session: " << llvm::toString(std::move(E))
+          << "\n";
+      return 1;
+    }
+    Files.push_back(Rel);
+    Command += " < " + Q(A.RemoteRun + "/" + Rel);
+  }
+
+  // Inputs out, in one call: a tar of them is the remote tar's stdin.
+  std::string Setup = "mkdir -p " + Q(A.RemoteRun + "/" + SessionRel);
+  std::string Archive;
+  if (!Files.empty()) {
+    TempFile Packed("tar");
+    std::vector<std::string> Argv = {*Tar, "-cf", "-", "-C", A.RunDir, "--"};
+    llvm::append_range(Argv, Files);
+    if (llvm::Error E = runLocal(Argv, Packed.Path)) {
+      Err << "connectorc remote-session: cannot pack the inputs: "
+          << llvm::toString(std::move(E)) << "\n";
+      return 1;
+    }
+    Archive = Packed.read();
+    Setup += " && tar -xf - -C " + Q(A.RemoteRun);
+  }
+  Setup += " && touch " + Q(A.RemoteRun + "/" + SessionRel + "/.start");
+  llvm::Expected<std::string> Sent = runRemote(A.Prefix, Setup, Archive);
+  if (!Sent) {
+    Said S = said(Sent.takeError());
+    if (S.Code == std::errc::host_unreachable)
+      return Unreachable(S.Why);
+    Err << "connectorc remote-session: cannot send the inputs: " << S.Why
+        << "\n";
+    return 1;
+  }
+
+  // The agent, in a terminal on the remote that ssh relays to this one.
+  std::vector<std::string> Argv = A.Prefix;
+  Argv.insert(Argv.begin() + 1, {"-tt", "-o", "LogLevel=ERROR"});
+  Argv.push_back(Command);
+  Err.flush();
+  int Status = runInTerminal(Argv, PromptFile);
+  if (Status == 255) {
+    // The agent's own 255, or ssh's: ask the machine.
+    if (llvm::Expected<std::string> Alive = runRemote(A.Prefix, "true");
+        !Alive) {
+      Said S = said(Alive.takeError());
+      if (S.Code == std::errc::host_unreachable)
+        return Unreachable(S.Why);
+    }
+  }
+  if (Status > 128 && Status < 128 + 65 && Status != 255)
+    return Status; // Killed: nothing to fetch.
+
+  // The files it wrote in the remote scratchpad come back.
+  std::string Pull = "cd " + Q(A.RemoteRun) +
+                     " && find scratchpad -type f -newer " +
+                     Q(SessionRel + "/.start");
+  if (!A.Own.empty())
+    Pull += " ! -path " + Q(A.Own);
+  Pull += " | tar -cf - -T -";
+  llvm::Expected<std::string> Pulled = runRemote(A.Prefix, Pull);
+  if (!Pulled) {
+    Err << "connectorc remote-session: cannot fetch the scratchpad's new "
+           "files: "
+        << llvm::toString(Pulled.takeError()) << "\n";
+    return Status ? Status : 1;
+  }
+  std::string Staging = LocalSession + "/pulled";
+  llvm::sys::fs::remove_directories(Staging);
+  std::string Packed = LocalSession + "/pulled.tar";
+  llvm::Error E = writeFileAtomic(Packed, *Pulled);
+  if (std::error_code EC = llvm::sys::fs::create_directories(Staging); !E && EC)
+    E = llvm::createStringError(EC, "cannot make %s: %s", Staging.c_str(),
+                                EC.message().c_str());
+  if (!E)
+    E = runLocal({*Tar, "-xf", Packed, "-C", Staging, "--no-same-owner",
+                  "--no-same-permissions"},
+                 "");
+  llvm::sys::fs::remove(Packed);
+  if (!E)
+    E = adoptPulledFiles(Staging, A.RunDir).takeError();
+  if (E) {
+    Err << "connectorc remote-session: cannot take the scratchpad's new "
+           "files: "
+        << llvm::toString(std::move(E)) << "\n";
+    return Status ? Status : 1;
+  }
+  return Status;
+}
