@@ -31,7 +31,17 @@ if shutil.which("script"):
 # are UNSUPPORTED where sshd cannot accept a generated configuration.
 import subprocess
 import sys
-if subprocess.run([sys.executable,
-                   os.path.join(config.test_source_root, "ssh", "Inputs", "sshd.py"),
-                   "can-run"]).returncode == 0:
+sshd_py = os.path.join(config.test_source_root, "ssh", "Inputs", "sshd.py")
+if subprocess.run([sys.executable, sshd_py, "can-run"]).returncode == 0:
     config.available_features.add("sshd")
+    # A second "host" in its own network namespace (sshd.py start-netns)
+    # where namespaces and veth pairs can be made and sshd runs in one: tried
+    # for real, then removed. Elsewhere (unprivileged, containers) the tests
+    # that need it are UNSUPPORTED.
+    try:
+        if subprocess.run([sys.executable, sshd_py, "can-netns"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=120).returncode == 0:
+            config.available_features.add("sshd-netns")
+    except subprocess.TimeoutExpired:
+        pass
