@@ -129,10 +129,8 @@ llvm::Error context(llvm::Error E, const llvm::Twine &What) {
 /// Runs shLine(\p Script, \p Args); a failure says \p What failed.
 llvm::Expected<std::string> runScript(ArrayRef<std::string> Prefix,
                                       const llvm::Twine &What, StringRef Script,
-                                      ArrayRef<StringRef> Args,
-                                      StringRef Stdin = "") {
-  llvm::Expected<std::string> Out =
-      runRemote(Prefix, shLine(Script, Args), Stdin);
+                                      ArrayRef<StringRef> Args) {
+  llvm::Expected<std::string> Out = runRemote(Prefix, shLine(Script, Args));
   if (!Out)
     return context(Out.takeError(), What);
   return Out;

@@ -1,5 +1,4 @@
-//===- RemoteGit.h - git objects to and from a machine over ssh --*- C++
-//-*-===//
+//===- RemoteGit.h - git objects to and from a machine over ssh -*- C++ -*-===//
 //
 // A remote task may work in a git worktree of the remote machine's own
 // repository, at the local run's base commit; afterwards its branch comes
@@ -11,10 +10,12 @@
 //
 // A "remote shell" is a prefix argv to which one command line for the
 // remote user's shell is appended as the last element: for ssh
-// {"/usr/bin/ssh", ..., "host", "--"}, in tests {"/bin/sh", "-c"}. Every
-// non-constant word of such a line comes from shellQuote (ir/ShellQuote.h);
-// anything with shell control flow runs under `sh -c` with its values as
-// positional parameters, so the remote login shell may be any shell.
+// {"/usr/bin/ssh", ..., "host", "--"} (no -t: a terminal would mangle the
+// packs' bytes), in tests {"/bin/sh", "-c"}; its first element is the
+// program's path, not looked up in PATH. Every non-constant word of such a
+// line comes from shellQuote (ir/ShellQuote.h); anything with shell control
+// flow runs under `sh -c` with its values as positional parameters, so the
+// remote login shell may be any shell.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CONNECTORC_RUNTIME_REMOTEGIT_H

@@ -179,10 +179,16 @@ TEST_F(RemoteGitTest, PushIntoAnEmptyRepositorySendsEverything) {
 }
 
 TEST_F(RemoteGitTest, PushIntoAShallowCloneKeepsItWhole) {
+  // A side branch from the first commit, merged into main: the shallow
+  // clone of main~1 lacks the first commit, which the side commit needs.
+  std::string L = "git -C " + q(Local);
+  sh(L + " checkout -q -b side main~2");
+  commit("side.txt", "side", "side");
+  sh(L + " checkout -q main && " + Git + " -C " + q(Local) +
+     " merge -q --no-edit side");
+  sh(L + " branch old main~1");
   std::string Remote = Root + "/shallow";
-  sh("git -C " + q(Local) + " branch old HEAD~1");
-  sh("git clone -q --depth 1 --no-local -b old " + q("file://" + Local) + " " +
-     q(Remote));
+  sh("git clone -q --depth 1 -b old " + q("file://" + Local) + " " + q(Remote));
   expectPushed(Remote, rev(Local, "main"));
 }
 
@@ -316,6 +322,7 @@ protected:
     ASSERT_FALSE(llvm::sys::fs::set_current_path(Root));
   }
   void TearDown() override {
+    expectNoCanary(); // also after a step failed
     llvm::sys::fs::set_current_path(OldCwd);
     RemoteGitTest::TearDown();
   }
@@ -350,6 +357,5 @@ TEST_F(HostilePathTest, QuotingHoldsForEveryStep) {
   E = removeRemoteWorktree(Sh, Remote, Wt);
   ASSERT_FALSE(bool(E)) << llvm::toString(std::move(E));
   EXPECT_FALSE(llvm::sys::fs::exists(Wt));
-  expectNoCanary();
 }
 } // namespace
