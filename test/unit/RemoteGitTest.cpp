@@ -192,6 +192,28 @@ TEST_F(RemoteGitTest, PushIntoAShallowCloneKeepsItWhole) {
   expectPushed(Remote, rev(Local, "main"));
 }
 
+TEST_F(RemoteGitTest, AnUnreachableHostStaysUnreachable) {
+  // Like ssh that cannot connect: the command never runs, the status is 255.
+  const std::vector<std::string> Down = {"/bin/sh", "-c",
+                                         "echo 'ssh: no route' >&2; exit 255"};
+  std::string Sha = rev(Local, "main");
+  llvm::Error E = pushCommit(Repo->raw(), Down, Root, Sha, "run1");
+  ASSERT_TRUE(bool(E));
+  std::string Text;
+  E = llvm::handleErrors(std::move(E), [&](const RemoteCommandError &R) {
+    EXPECT_EQ(R.convertToErrorCode(), std::errc::host_unreachable);
+    Text = R.message();
+  });
+  EXPECT_FALSE(bool(E));
+  llvm::consumeError(std::move(E));
+  EXPECT_NE(Text.find("ssh: no route"), std::string::npos) << Text;
+  EXPECT_EQ(
+      llvm::errorToErrorCode(fetchRemoteWorktree(Repo->raw(), Down, Root,
+                                                 Root + "/wt", Sha, "b", "m")
+                                 .takeError()),
+      std::errc::host_unreachable);
+}
+
 TEST_F(RemoteGitTest, PushRejectsBadArguments) {
   std::string Sha = rev(Local, "main");
   std::string Remote = Root + "/empty";
