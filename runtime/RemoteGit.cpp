@@ -309,6 +309,7 @@ namespace {
 /// Adds the worktree "$2" on new branch "$3" at "$4"; when the branch
 /// exists, succeeds only if "$2" is already a worktree of "$1" on it.
 constexpr const char *AddWorktreeScript = R"sh(
+unset CDPATH # a relative cd must print nothing
 real() { (cd "$1" 2>/dev/null && pwd -P); }
 common() { (cd "$1" 2>/dev/null && cd "$(git rev-parse --git-common-dir)" && pwd -P); }
 b="refs/heads/$3"
