@@ -93,16 +93,6 @@ SshOutcome runSsh(const std::vector<std::string> &Argv, unsigned TimeoutS) {
   return R;
 }
 
-/// ssh's last non-blank line: its reason, after any banner.
-std::string lastLine(StringRef Text) {
-  llvm::SmallVector<StringRef, 16> Lines;
-  Text.split(Lines, '\n', -1, /*KeepEmpty=*/false);
-  for (StringRef L : llvm::reverse(Lines))
-    if (!L.trim().empty())
-      return L.trim().str();
-  return "ssh said nothing";
-}
-
 /// Prints the probe's findings; true when nothing is missing.
 bool reportProbe(const ir::Machine &M, StringRef Out, llvm::raw_ostream &OS) {
   bool Fine = true;
@@ -139,7 +129,9 @@ bool checkOne(const MachineNeeds &N, const SshSettings &S, unsigned TimeoutS,
   bool Shared = !S.ControlDir.empty() && runSsh(*Check, TimeoutS).Status == 0;
   SshOutcome R = runSsh(*Command, TimeoutS);
   if (R.Status != 0 || !StringRef(R.Out).contains("connectorc-probe-done")) {
-    OS << "unreachable: " << lastLine(R.Err) << "\n";
+    std::string Reason = lastNonBlankLine(R.Err);
+    OS << "unreachable: " << (Reason.empty() ? "ssh said nothing" : Reason)
+       << "\n";
     return false;
   }
   OS << "reachable"

@@ -139,3 +139,12 @@ llvm::Expected<std::string> runtime::makeControlDir() {
         Dir.c_str());
   return Dir;
 }
+
+std::string runtime::lastNonBlankLine(llvm::StringRef Stderr) {
+  llvm::SmallVector<llvm::StringRef, 16> Lines;
+  Stderr.split(Lines, '\n', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef L : llvm::reverse(Lines))
+    if (!L.trim().empty())
+      return L.trim().str();
+  return "";
+}

@@ -57,6 +57,10 @@ sshCommandArgv(const ir::Machine &M, const SshSettings &S,
 llvm::Expected<std::vector<std::string>>
 sshControlCheckArgv(const ir::Machine &M, const SshSettings &S);
 
+/// The last non-blank line of \p Stderr, trimmed ("" when there is none):
+/// ssh's (or a remote command's) reason for a failure, after any banner.
+std::string lastNonBlankLine(llvm::StringRef Stderr);
+
 /// Where the control directory goes: $XDG_RUNTIME_DIR/connectorc-ssh
 /// (\p XdgRuntimeDir) when that path is plain (no blanks, quotes or '%')
 /// and short enough for a socket under it, else /tmp/connectorc-ssh-UID.

@@ -2,6 +2,7 @@
 #include "runtime/Worktree.h"
 
 #include "runtime/Files.h"
+#include "runtime/Libgit2.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
@@ -9,69 +10,16 @@
 #include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/Path.h"
 
-#include <git2.h>
-
 #include <fmt/format.h>
 
 #include <cstdlib>
 
 using namespace connectorc;
 using namespace connectorc::runtime;
+using namespace connectorc::runtime::git;
 using llvm::StringRef;
 
 namespace {
-/// libgit2's global state, set up once per process.
-void initLibgit2() {
-  static const int Init = git_libgit2_init();
-  (void)Init;
-}
-
-/// An error naming what failed and libgit2's own message.
-llvm::Error gitError(const llvm::Twine &What) {
-  const git_error *E = git_error_last();
-  return llvm::createStringError(
-      std::errc::io_error, "%s: %s", What.str().c_str(),
-      E && E->message ? E->message : "unknown libgit2 error");
-}
-
-/// Owns one libgit2 object: `Owned<git_commit, git_commit_free> C;`.
-template <typename T, void (*Free)(T *)> struct Owned {
-  T *Ptr = nullptr;
-  Owned() = default;
-  Owned(const Owned &) = delete;
-  Owned &operator=(const Owned &) = delete;
-  ~Owned() {
-    if (Ptr)
-      Free(Ptr);
-  }
-  T **out() { return &Ptr; }
-  T *get() const { return Ptr; }
-};
-using Commit = Owned<git_commit, git_commit_free>;
-using Reference = Owned<git_reference, git_reference_free>;
-using Object = Owned<git_object, git_object_free>;
-using Tree = Owned<git_tree, git_tree_free>;
-using Index = Owned<git_index, git_index_free>;
-using Repository = Owned<git_repository, git_repository_free>;
-using Signature = Owned<git_signature, git_signature_free>;
-using Worktree = Owned<git_worktree, git_worktree_free>;
-
-std::string hex(const git_oid &Id) {
-  char Buf[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(Buf, sizeof Buf, &Id);
-  return Buf;
-}
-
-llvm::Error lookupCommit(git_repository *R, StringRef Rev, Commit &Out) {
-  Object Obj;
-  if (git_revparse_single(Obj.out(), R, Rev.str().c_str()) < 0)
-    return gitError("cannot resolve '" + Rev + "'");
-  if (git_object_peel(reinterpret_cast<git_object **>(Out.out()), Obj.get(),
-                      GIT_OBJECT_COMMIT) < 0)
-    return gitError("'" + Rev + "' does not name a commit");
-  return llvm::Error::success();
-}
-
 /// Opens the worktree (or any repository) at exactly \p Path.
 llvm::Error openWorktree(StringRef Path, Repository &R) {
   initLibgit2();

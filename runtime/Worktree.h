@@ -50,6 +50,10 @@ public:
   /// The working directory of the main worktree (no trailing slash).
   const std::string &workdir() const { return Workdir; }
 
+  /// The libgit2 repository, for the functions that take one
+  /// (runtime/RemoteGit.h). Owned by this object.
+  git_repository *raw() const { return Repo; }
+
   /// The commit \p Rev names (a branch, tag, "HEAD", a hash), as hex.
   llvm::Expected<std::string> resolve(llvm::StringRef Rev);
 
