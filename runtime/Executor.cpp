@@ -348,15 +348,18 @@ void Executor::onSetupEnd(unsigned T, unsigned Binding, SessionEnd End) {
   checkFinished();
 }
 
+const RemoteTarget *Executor::machine(llvm::StringRef Name) const {
+  for (const RemoteTarget &M : Opts.Remotes)
+    if (M.Name == Name)
+      return &M;
+  return nullptr;
+}
+
 const RemoteTarget *Executor::remoteOf(unsigned T) const {
   const std::vector<std::string> &Ms = P.Tasks[T].Machines;
   if (Ms.empty())
     return nullptr;
-  llvm::StringRef Name = Ms[std::min<size_t>(Tasks[T].Machine, Ms.size() - 1)];
-  for (const RemoteTarget &M : Opts.Remotes)
-    if (M.Name == Name)
-      return &M;
-  return nullptr; // "local"
+  return machine(Ms[std::min<size_t>(Tasks[T].Machine, Ms.size() - 1)]);
 }
 
 RemoteTarget *Executor::remoteOf(unsigned T) {

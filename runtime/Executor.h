@@ -34,6 +34,14 @@
 
 namespace connectorc::runtime {
 
+/// A task's worktree as another machine makes it (remote-session).
+struct RemoteTree {
+  std::string Machine; ///< where it is made; empty: the task has none there
+  std::string Repo;    ///< the local repository (the base commit is in it)
+  std::string Branch, Base;
+  std::string Rel; ///< its path relative to the machine's workdir
+};
+
 /// What the executor needs to know beyond the plan.
 struct ExecutorOptions {
   unsigned Jobs = 1;
@@ -65,6 +73,8 @@ struct ExecutorOptions {
   std::vector<RemoteTarget> Remotes;
   /// bwrap on those machines ("" with --no-sandbox).
   std::string RemoteBwrap;
+  /// Per task (or empty): its worktree when it is made on another machine.
+  std::vector<RemoteTree> RemoteTrees;
 };
 
 /// A task's state.
@@ -142,6 +152,8 @@ public:
   /// Tasks in a final state.
   unsigned finished() const;
   const ir::Plan &plan() const { return P; }
+  /// The machine called \p Name, when a task was placed on it.
+  const RemoteTarget *machine(llvm::StringRef Name) const;
 
 private:
   struct TaskState {

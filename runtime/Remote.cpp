@@ -2,6 +2,7 @@
 #include "runtime/Remote.h"
 
 #include "runtime/Files.h"
+#include "runtime/Worktree.h"
 
 #include "ir/ShellQuote.h"
 
@@ -46,19 +47,6 @@ struct TempFile {
   }
 };
 
-std::string lastLine(StringRef Text) {
-  llvm::SmallVector<StringRef, 16> Lines;
-  Text.split(Lines, '\n', -1, /*KeepEmpty=*/false);
-  for (StringRef L : llvm::reverse(Lines))
-    if (!L.trim().empty())
-      return L.trim().str();
-  return "";
-}
-
-bool isSsh(llvm::ArrayRef<std::string> Prefix) {
-  return !Prefix.empty() && StringRef(Prefix.front()).endswith("/ssh");
-}
-
 /// tar, from the system's own directories (never PATH).
 llvm::Expected<std::string> findTar() {
   llvm::ErrorOr<std::string> Tar =
@@ -81,7 +69,7 @@ llvm::Error runLocal(llvm::ArrayRef<std::string> Argv, StringRef Out) {
                                      0, 0, &Message);
   if (RC == 0)
     return llvm::Error::success();
-  std::string Why = lastLine(Err.read());
+  std::string Why = lastNonBlankLine(Err.read());
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "%s failed (exit %d): %s",
                                  Argv.front().c_str(), RC,
@@ -123,48 +111,23 @@ struct Said {
   std::error_code Code;
   std::string Why;
 };
+/// ssh's own reason when \p E is a remote command's failure (runRemote).
 Said said(llvm::Error E) {
   Said S;
-  S.Code = llvm::errorToErrorCode(llvm::handleErrors(
-      std::move(E), [&S](std::unique_ptr<llvm::ErrorInfoBase> Info) {
-        S.Why = Info->message();
-        return llvm::make_error<llvm::StringError>(S.Why,
-                                                   Info->convertToErrorCode());
-      }));
+  llvm::handleAllErrors(
+      std::move(E),
+      [&S](const RemoteCommandError &R) {
+        S.Code = R.convertToErrorCode();
+        S.Why = R.unreachable() && !R.reason().empty() ? R.reason()
+                                                       : R.message();
+      },
+      [&S](const llvm::ErrorInfoBase &Other) {
+        S.Code = Other.convertToErrorCode();
+        S.Why = Other.message();
+      });
   return S;
 }
 } // namespace
-
-llvm::Expected<std::string>
-runtime::runRemote(llvm::ArrayRef<std::string> Prefix, StringRef Command,
-                   StringRef Stdin) {
-  TempFile In("in"), Out("out"), Err("err");
-  if (In.Path.empty() || Out.Path.empty() || Err.Path.empty())
-    return llvm::createStringError(llvm::errc::io_error,
-                                   "cannot make a temporary file");
-  if (llvm::Error E = writeFileAtomic(In.Path, Stdin))
-    return E;
-  std::vector<StringRef> Args(Prefix.begin(), Prefix.end());
-  Args.push_back(Command);
-  // Files, not pipes: a shared connection's master, which ssh leaves
-  // running, keeps them open after ssh exits.
-  llvm::Optional<StringRef> Redirects[] = {StringRef(In.Path),
-                                           StringRef(Out.Path),
-                                           StringRef(Err.Path)};
-  std::string Message;
-  int RC = llvm::sys::ExecuteAndWait(Prefix.front(), Args, llvm::None,
-                                     Redirects, 0, 0, &Message);
-  if (RC == 0)
-    return Out.read();
-  std::string Why = lastLine(Err.read());
-  if (Why.empty())
-    Why = Message.empty() ? "it said nothing" : Message;
-  if (RC == 255 && isSsh(Prefix))
-    return llvm::createStringError(std::make_error_code(std::errc::host_unreachable), "%s",
-                                   Why.c_str());
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), "exit %d: %s",
-                                 RC, Why.c_str());
-}
 
 llvm::Expected<RemoteTarget> runtime::resolveRemote(const ir::Machine &M,
                                                     const SshSettings &S,
@@ -289,6 +252,26 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
     }
     Files.push_back(Rel);
     Command += " < " + Q(A.RemoteRun + "/" + Rel);
+  }
+
+  // The worktree, from the same base commit as here (sent when missing).
+  if (!A.Worktree.empty()) {
+    llvm::Expected<std::unique_ptr<GitRepo>> Repo = GitRepo::open(A.LocalRepo);
+    llvm::Error E = Repo ? pushCommit((*Repo)->raw(), A.Prefix, A.RemoteRepo,
+                                      A.Base,
+                                      llvm::sys::path::filename(A.RunDir))
+                         : Repo.takeError();
+    if (!E)
+      E = addRemoteWorktree(A.Prefix, A.RemoteRepo, A.Worktree, A.Branch,
+                            A.Base);
+    if (E) {
+      Said S = said(std::move(E));
+      if (S.Code == std::errc::host_unreachable)
+        return Unreachable(S.Why);
+      Err << "connectorc remote-session: worktree " << A.Worktree << ": "
+          << S.Why << "\n";
+      return 1;
+    }
   }
 
   // Inputs out, in one call: a tar of them is the remote tar's stdin.

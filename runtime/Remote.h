@@ -15,6 +15,7 @@
 #define CONNECTORC_RUNTIME_REMOTE_H
 
 #include "ir/Module.h"
+#include "runtime/RemoteGit.h"
 #include "runtime/Ssh.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -24,16 +25,6 @@
 #include <vector>
 
 namespace connectorc::runtime {
-
-/// Runs \p Command, one line for the remote user's shell (every word that
-/// is not a constant from ir::shellQuote), through \p Prefix (ssh's argv up
-/// to and including "--"; in unit tests {"/bin/sh", "-c"}), with \p Stdin as
-/// its standard input, and returns its standard output. The error names
-/// the exit status and standard error's last line; ssh's own failure (exit
-/// 255 through ssh) is llvm::errc::host_unreachable.
-llvm::Expected<std::string> runRemote(llvm::ArrayRef<std::string> Prefix,
-                                      llvm::StringRef Command,
-                                      llvm::StringRef Stdin = "");
 
 /// A machine as one run uses it.
 struct RemoteTarget {
@@ -67,6 +58,10 @@ struct RemoteSessionArgs {
   std::vector<std::string> Inputs; ///< relative to the run directory
   std::string Own;          ///< the task's own answer file, relative
   std::string Command;      ///< remoteAgentCommand's line
+  /// The task's worktree there (made, with its base commit pushed first,
+  /// when missing): its path, the remote repository, the local one, branch
+  /// and base commit. Empty Worktree: none.
+  std::string Worktree, RemoteRepo, LocalRepo, Branch, Base;
   std::vector<std::string> Prefix; ///< ssh up to and including "--"
 };
 

@@ -44,14 +44,6 @@ std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
 }
 } // namespace
 
-/// Where a worktree made here under .connector/worktrees/ is on another
-/// machine: the same path under that machine's workdir.
-static std::string remoteWorktreeRel(llvm::StringRef Local) {
-  size_t At = Local.find("/.connector/worktrees/");
-  return At == llvm::StringRef::npos ? llvm::sys::path::filename(Local).str()
-                                     : Local.substr(At + 1).str();
-}
-
 LaunchRequest Executor::request(unsigned T, unsigned Binding,
                                const std::vector<std::string> *Command) const {
   const ir::Task &Task = P.Tasks[T];
@@ -114,9 +106,14 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
     if (It != Opts.SimulateFail.end())
       Set("CONNECTOR_SIM_FAIL", It->second);
   }
-  bool InWorktree = T < Opts.TaskDirs.size() && !Opts.TaskDirs[T].empty();
+  const RemoteTree *Tree = Far && T < Opts.RemoteTrees.size() &&
+                                   Opts.RemoteTrees[T].Machine == Far->Name
+                               ? &Opts.RemoteTrees[T]
+                               : nullptr;
+  bool InWorktree = Far ? Tree != nullptr
+                        : T < Opts.TaskDirs.size() && !Opts.TaskDirs[T].empty();
   if (Far)
-    R.Cwd = InWorktree ? Far->Workdir + "/" + remoteWorktreeRel(Opts.TaskDirs[T]) : Far->Workdir;
+    R.Cwd = Tree ? Far->Workdir + "/" + Tree->Rel : Far->Workdir;
   else
     R.Cwd = InWorktree ? Opts.TaskDirs[T] : Opts.WorkDir;
   std::string WorkDir = R.Cwd;
@@ -162,6 +159,11 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
                                    "--own",      Task.Output};
   for (const std::string &F : Inputs)
     Here.insert(Here.end(), {"--input", F});
+  if (Tree)
+    Here.insert(Here.end(), {"--worktree", Far->Workdir + "/" + Tree->Rel,
+                             "--remote-repo", Far->Workdir, "--repo",
+                             Tree->Repo, "--branch", Tree->Branch, "--base",
+                             Tree->Base});
   Here.insert(Here.end(),
               {"--command", remoteAgentCommand(R.Cwd, R.Env, R.Argv), "--"});
   llvm::append_range(Here, Far->Prefix);

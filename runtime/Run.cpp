@@ -161,11 +161,13 @@ connectMachines(const ir::Plan &P, llvm::StringRef Dir, const RunOptions &O) {
   std::vector<MachineNeeds> Needs = machineNeeds(P);
   if (Needs.empty())
     return Out;
-  llvm::Expected<std::string> Control = makeControlDir();
-  if (!Control)
-    return Control.takeError();
   SshSettings S;
-  S.ControlDir = *Control;
+  if (!O.NoSshSharing) {
+    llvm::Expected<std::string> Control = makeControlDir();
+    if (!Control)
+      return Control.takeError();
+    S.ControlDir = *Control;
+  }
   S.BatchMode = true; // A password prompt would wait for no one.
   S.ConnectTimeoutS = 10;
   std::string RunId = llvm::sys::path::filename(Dir).str();
@@ -294,8 +296,10 @@ ExecutorOptions Runner::executorOptions() const {
     X.SimulateFail[F.getKey()] = F.getValue();
   X.BaseEnv = userEnvironment();
   addSelf(X.BaseEnv, O.SelfExe);
-  if (Trees)
+  if (Trees) {
     X.TaskDirs = Trees->taskDirs();
+    X.RemoteTrees = Trees->remoteTrees();
+  }
   X.Bwrap = Bwrap;
   X.Remotes = Remotes;
   if (!O.NoSandbox)

@@ -38,6 +38,9 @@ struct RunOptions {
   /// Run sandboxed tasks without the sandbox (recorded in the journal and
   /// the summary). Without it a run that cannot sandbox does not start.
   bool NoSandbox = false;
+  /// Every ssh to another machine makes its own connection (no
+  /// ControlMaster): for an ssh_config that shares connections itself.
+  bool NoSshSharing = false;
   /// --stage: the stage runStage() runs (named in the journal's run-start).
   std::string Stage;
 };

@@ -1,6 +1,7 @@
 //===- Workspaces.cpp - the worktrees of a run ----------------------------===//
 #include "runtime/Workspaces.h"
 
+#include "runtime/RemoteGit.h"
 #include "runtime/Worktree.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -22,6 +23,16 @@ std::string repoDirOf(const ir::Plan &P, const ir::Task &T) {
   if (!T.Session.Repo.empty())
     Dir += "/" + T.Session.Repo;
   return Dir;
+}
+
+/// The machine task \p T is placed on first, when it is another one.
+std::string remoteMachineOf(const ir::Plan &P, const ir::Task &T) {
+  if (T.Machines.empty())
+    return "";
+  const std::string &Name = T.Machines.front();
+  bool Known = llvm::any_of(
+      P.Machines, [&](const ir::Machine &M) { return M.Name == Name; });
+  return Known && Name != "local" && Name != "localhost" ? Name : "";
 }
 
 /// A name libgit2 accepts for .git/worktrees/<name>.
@@ -80,7 +91,9 @@ llvm::Expected<Workspaces> Workspaces::prepare(const ir::Plan &P,
     Workspace WS;
     WS.Name = S.Worktree;
     WS.Repo = R->workdir();
-    WS.Path = WS.Repo + "/.connector/worktrees/" + W.RunId + "/" + S.Worktree;
+    WS.Rel = ".connector/worktrees/" + W.RunId + "/" + S.Worktree;
+    WS.Path = WS.Repo + "/" + WS.Rel;
+    WS.Machine = remoteMachineOf(P, P.Tasks[T]);
     WS.Admin = adminName(W.RunId, S.Worktree);
     WS.Tasks.push_back(T);
     llvm::Expected<std::string> Base = R->resolve(S.Base.empty() ? "HEAD"
@@ -91,7 +104,13 @@ llvm::Expected<Workspaces> Workspaces::prepare(const ir::Plan &P,
           P.Tasks[T].Id.c_str(), llvm::toString(Base.takeError()).c_str());
     WS.Base = *Base;
     bool Made = false;
-    if (Resume && llvm::sys::fs::is_directory(WS.Path)) {
+    if (!WS.Machine.empty()) {
+      // Made there by the first task's remote-session; its branch is made
+      // here when it comes back, so it must not exist here yet.
+      WS.Branch = S.Branch;
+      for (unsigned N = 2; R->hasBranch(WS.Branch); ++N)
+        WS.Branch = fmt::format("{}-{}", S.Branch, N);
+    } else if (Resume && llvm::sys::fs::is_directory(WS.Path)) {
       llvm::Expected<std::string> Branch = GitRepo::currentBranch(WS.Path);
       if (!Branch)
         return Branch.takeError();
@@ -117,16 +136,55 @@ llvm::Expected<Workspaces> Workspaces::prepare(const ir::Plan &P,
     json::Array Copied;
     for (const std::string &C : WS.Copied)
       Copied.push_back(C);
-    Say(json::Object{{"event", Made ? "worktree-add" : "worktree-reuse"},
-                     {"name", WS.Name},
-                     {"branch", WS.Branch},
-                     {"base", WS.Base},
-                     {"path", WS.Path},
-                     {"copied", std::move(Copied)}});
+    json::Object E{{"event", Made ? "worktree-add" : "worktree-reuse"},
+                   {"name", WS.Name},
+                   {"branch", WS.Branch},
+                   {"base", WS.Base},
+                   {"path", WS.Path},
+                   {"copied", std::move(Copied)}};
+    if (!WS.Machine.empty()) {
+      E["event"] = "worktree-remote";
+      E["machine"] = WS.Machine;
+      E["path"] = WS.Rel;
+    }
+    Say(std::move(E));
     W.TaskDirs[T] = WS.Path;
     W.All.push_back(std::move(WS));
   }
   return W;
+}
+
+std::vector<RemoteTree> Workspaces::remoteTrees() const {
+  std::vector<RemoteTree> Out(TaskDirs.size());
+  for (const Workspace &WS : All)
+    if (!WS.Machine.empty())
+      for (unsigned T : WS.Tasks)
+        Out[T] = {WS.Machine, WS.Repo, WS.Branch, WS.Base, WS.Rel};
+  return Out;
+}
+
+/// Brings \p WS's work back from its machine: committed there, its objects
+/// fetched, its branch made here. "" when nothing was done there.
+static llvm::Expected<std::string> fetchBack(const Executor &X,
+                                             const Workspace &WS,
+                                             llvm::StringRef Message,
+                                             GitRepo &Repo) {
+  const RemoteTarget *M = X.machine(WS.Machine);
+  bool Ran = M && M->Down.empty() && llvm::any_of(WS.Tasks, [&](unsigned T) {
+               return llvm::any_of(X.attempts(T), [&](const AttemptRecord &A) {
+                 return A.Machine == WS.Machine &&
+                        A.Kind != OutcomeKind::Unreachable;
+               });
+             });
+  if (!Ran)
+    return "";
+  llvm::Expected<std::string> Head =
+      fetchRemoteWorktree(Repo.raw(), M->Prefix, M->Workdir,
+                          M->Workdir + "/" + WS.Rel, WS.Base, WS.Branch,
+                          Message);
+  if (!Head)
+    return Head.takeError();
+  return *Head == WS.Base ? "" : *Head;
 }
 
 llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
@@ -137,6 +195,7 @@ llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
   // Per repository, in plan order: the branches to merge and a base.
   llvm::StringMap<std::pair<std::vector<std::string>, std::string>> ToMerge;
   std::vector<std::string> RepoOrder;
+  Repos Open;
   for (const Workspace &WS : All) {
     std::vector<std::string> Ids;
     bool AllSucceeded = true;
@@ -149,8 +208,12 @@ llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
                                       P->Workflow, llvm::join(Ids, ", "),
                                       Ids.size() == 1 ? "" : "s",
                                       llvm::join(Ids, ", "), WS.Name);
+    llvm::Expected<GitRepo &> Local = Open.get(WS.Repo);
+    if (!Local)
+      return Local.takeError();
     llvm::Expected<std::string> Commit =
-        GitRepo::commitWorktree(WS.Path, Message, WS.Copied);
+        WS.Machine.empty() ? GitRepo::commitWorktree(WS.Path, Message, WS.Copied)
+                           : fetchBack(X, WS, Message, *Local);
     if (!Commit)
       return Commit.takeError();
     Say(json::Object{{"event", "worktree-commit"},
@@ -161,6 +224,8 @@ llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
     json::Array Tasks;
     for (const std::string &Id : Ids)
       Tasks.push_back(Id);
+    // A remote worktree whose work never came back has no branch here.
+    bool HasBranch = WS.Machine.empty() || Local->hasBranch(WS.Branch);
     Trees.push_back(json::Object{
         {"name", WS.Name},
         {"branch", WS.Branch},
@@ -169,7 +234,7 @@ llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
                                    : json::Value(*Commit)},
         {"path", WS.Path},
         {"kept", Keep || Interrupted}});
-    if (!Interrupted && AllSucceeded) {
+    if (!Interrupted && AllSucceeded && HasBranch) {
       auto [It, New] = ToMerge.try_emplace(WS.Repo);
       if (New) {
         RepoOrder.push_back(WS.Repo);
@@ -179,7 +244,6 @@ llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
     }
   }
   json::Array Merges;
-  Repos Open;
   for (const std::string &Dir : RepoOrder) {
     llvm::Expected<GitRepo &> R = Open.get(Dir);
     if (!R)
@@ -211,6 +275,14 @@ llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
   }
   if (!Keep && !Interrupted) {
     for (const Workspace &WS : All) {
+      if (!WS.Machine.empty()) {
+        const RemoteTarget *M = X.machine(WS.Machine);
+        if (M && M->Down.empty())
+          if (llvm::Error E = removeRemoteWorktree(M->Prefix, M->Workdir,
+                                                   M->Workdir + "/" + WS.Rel))
+            return E;
+        continue;
+      }
       llvm::Expected<GitRepo &> R = Open.get(WS.Repo);
       if (!R)
         return R.takeError();

@@ -34,6 +34,10 @@ struct Workspace {
   std::string Base;
   std::vector<std::string> Copied; ///< session.copy's files, never committed
   std::vector<unsigned> Tasks;     ///< tasks that work in it
+  /// Made on this machine (its tasks' first) by remote-session, not here;
+  /// its branch comes back into Repo at the end.
+  std::string Machine;
+  std::string Rel; ///< relative to the repository's (or workdir's) root
 };
 
 class Workspaces {
@@ -49,6 +53,8 @@ public:
   bool empty() const { return All.empty(); }
   /// Per task: the directory it works in, "" for the project's.
   const std::vector<std::string> &taskDirs() const { return TaskDirs; }
+  /// Per task: its worktree when it is made on another machine.
+  std::vector<RemoteTree> remoteTrees() const;
 
   /// After the run: commits every worktree; unless \p Interrupted, merges
   /// the branches whose tasks all succeeded into connector/<workflow>/result

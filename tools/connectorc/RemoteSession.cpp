@@ -44,6 +44,29 @@ cl::opt<std::string>
             cl::desc("The agent's command line for the remote shell"),
             cl::value_desc("line"), cl::Required,
             cl::sub(driver::remoteSessionCommand()), cl::cat(driver::Category));
+cl::opt<std::string> Worktree("worktree",
+                              cl::desc("The task's worktree on the remote"),
+                              cl::value_desc("path"),
+                              cl::sub(driver::remoteSessionCommand()),
+                              cl::cat(driver::Category));
+cl::opt<std::string> RemoteRepo("remote-repo",
+                                cl::desc("The remote repository"),
+                                cl::value_desc("dir"),
+                                cl::sub(driver::remoteSessionCommand()),
+                                cl::cat(driver::Category));
+cl::opt<std::string> LocalRepo("repo",
+                               cl::desc("The local repository"),
+                               cl::value_desc("dir"),
+                               cl::sub(driver::remoteSessionCommand()),
+                               cl::cat(driver::Category));
+cl::opt<std::string> Branch("branch", cl::desc("The worktree's branch"),
+                            cl::value_desc("name"),
+                            cl::sub(driver::remoteSessionCommand()),
+                            cl::cat(driver::Category));
+cl::opt<std::string> Base("base", cl::desc("The worktree's base commit"),
+                          cl::value_desc("sha"),
+                          cl::sub(driver::remoteSessionCommand()),
+                          cl::cat(driver::Category));
 cl::list<std::string> Ssh(cl::Positional, cl::OneOrMore,
                           cl::desc("-- SSH-ARGV... (up to the host and --)"),
                           cl::sub(driver::remoteSessionCommand()),
@@ -59,5 +82,10 @@ int driver::runRemoteSession() {
   A.Own = Own;
   A.Command = Command;
   A.Prefix.assign(Ssh.begin(), Ssh.end());
+  A.Worktree = Worktree;
+  A.RemoteRepo = RemoteRepo;
+  A.LocalRepo = LocalRepo;
+  A.Branch = Branch;
+  A.Base = Base;
   return runtime::runRemoteSession(A, llvm::errs());
 }

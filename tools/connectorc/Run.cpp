@@ -41,6 +41,11 @@ cl::opt<bool> KeepWorktrees(
     cl::desc("Leave each task's git worktree in place at the end (their "
              "branches are always kept)"),
     cl::sub(runCommand()), cl::cat(Category));
+cl::opt<bool> NoSshSharing(
+    "no-ssh-sharing",
+    cl::desc("Give every ssh to another machine its own connection instead "
+             "of sharing one per machine (ControlMaster)"),
+    cl::sub(runCommand()), cl::cat(Category));
 cl::opt<bool> NoSandbox(
     "no-sandbox",
     cl::desc("Run tasks the plan sandboxes without bwrap (recorded in the "
@@ -204,6 +209,7 @@ int runOptions(runtime::RunOptions &O) {
   O.SelfExe = selfExe();
   O.KeepWorktrees = KeepWorktrees;
   O.NoSandbox = NoSandbox;
+  O.NoSshSharing = NoSshSharing;
   O.Stage = StageName;
   O.KillGraceS = KillGrace;
   O.CoolDownS = CoolDown;
