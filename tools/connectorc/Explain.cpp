@@ -9,6 +9,7 @@
 #include "Compile.h"
 
 #include "ir/Cron.h"
+#include "runtime/MachineCheck.h"
 #include "ir/Fmt.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -27,6 +28,13 @@ namespace {
 cl::opt<std::string> Input(cl::Positional, cl::Required,
                            cl::desc("<file.connector.json>"),
                            cl::sub(explainCommand()), cl::cat(Category));
+cl::opt<bool> CheckMachines(
+    "check-machines",
+    cl::desc("Also connect to every machine the tasks use (ssh, never "
+             "prompting) and check its PATH for the tools they need, as "
+             "`connectorc run --check-machines` does; exit 1 when one is not "
+             "ready"),
+    cl::sub(explainCommand()), cl::cat(Category));
 
 std::string money(double Usd) { return ir::formatUsd(Usd); }
 
@@ -184,5 +192,11 @@ int driver::runExplain() {
                           : 0.0);
   if (!P.Cron.empty())
     explainSchedule(OS, P);
+  if (CheckMachines) {
+    OS << "\nmachines:\n";
+    OS.flush();
+    if (!runtime::checkMachines(P, OS))
+      return ExitFailure;
+  }
   return D.exitStatus();
 }
