@@ -275,7 +275,12 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
   }
 
   // Inputs out, in one call: a tar of them is the remote tar's stdin.
-  std::string Setup = "mkdir -p " + Q(A.RemoteRun + "/" + SessionRel);
+  // The directories the agent is told of exist there, as here.
+  std::string Setup = "mkdir -p " + Q(A.RemoteRun + "/" + SessionRel) + " " +
+                      Q(A.RemoteRun + "/scratchpad");
+  if (!A.Own.empty())
+    Setup += " " + Q(A.RemoteRun + "/" +
+                     llvm::sys::path::parent_path(A.Own, llvm::sys::path::Style::posix).str());
   std::string Archive;
   if (!Files.empty()) {
     TempFile Packed("tar");
