@@ -18,9 +18,9 @@
 
 #include <csignal>
 #include <fcntl.h>
-#include <unistd.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -70,10 +70,9 @@ llvm::Error runLocal(llvm::ArrayRef<std::string> Argv, StringRef Out) {
   if (RC == 0)
     return llvm::Error::success();
   std::string Why = lastNonBlankLine(Err.read());
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "%s failed (exit %d): %s",
-                                 Argv.front().c_str(), RC,
-                                 (Why.empty() ? Message : Why).c_str());
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(), "%s failed (exit %d): %s",
+      Argv.front().c_str(), RC, (Why.empty() ? Message : Why).c_str());
 }
 
 /// Starts \p Argv with this process's standard streams (the task's
@@ -118,8 +117,8 @@ Said said(llvm::Error E) {
       std::move(E),
       [&S](const RemoteCommandError &R) {
         S.Code = R.convertToErrorCode();
-        S.Why = R.unreachable() && !R.reason().empty() ? R.reason()
-                                                       : R.message();
+        S.Why =
+            R.unreachable() && !R.reason().empty() ? R.reason() : R.message();
       },
       [&S](const llvm::ErrorInfoBase &Other) {
         S.Code = Other.convertToErrorCode();
@@ -145,8 +144,8 @@ llvm::Expected<RemoteTarget> runtime::resolveRemote(const ir::Machine &M,
   static constexpr const char *Resolve =
       "d=$1; case $d in '~') d=$HOME ;; '~/'*) d=$HOME/${d#'~/'} ;; esac; "
       "cd \"${d:-.}\" && pwd -P";
-  std::string Line = "sh -c " + shellQuote(Resolve) + " sh " +
-                     shellQuote(M.Workdir);
+  std::string Line =
+      "sh -c " + shellQuote(Resolve) + " sh " + shellQuote(M.Workdir);
   llvm::Expected<std::string> Out = runRemote(T.Prefix, Line);
   if (!Out) {
     Said S = said(Out.takeError());
@@ -199,8 +198,9 @@ runtime::adoptPulledFiles(StringRef Staging, StringRef RunDir) {
     if (llvm::Error E = createParentDirs(To))
       return E;
     if (std::error_code R = llvm::sys::fs::rename(Full, To))
-      return llvm::createStringError(R, "cannot move %s into the run "
-                                        "directory: %s",
+      return llvm::createStringError(R,
+                                     "cannot move %s into the run "
+                                     "directory: %s",
                                      Rel.str().c_str(), R.message().c_str());
     Moved.push_back(Rel.str());
   }
@@ -257,10 +257,10 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
   // The worktree, from the same base commit as here (sent when missing).
   if (!A.Worktree.empty()) {
     llvm::Expected<std::unique_ptr<GitRepo>> Repo = GitRepo::open(A.LocalRepo);
-    llvm::Error E = Repo ? pushCommit((*Repo)->raw(), A.Prefix, A.RemoteRepo,
-                                      A.Base,
-                                      llvm::sys::path::filename(A.RunDir))
-                         : Repo.takeError();
+    llvm::Error E =
+        Repo ? pushCommit((*Repo)->raw(), A.Prefix, A.RemoteRepo, A.Base,
+                          llvm::sys::path::filename(A.RunDir))
+             : Repo.takeError();
     if (!E)
       E = addRemoteWorktree(A.Prefix, A.RemoteRepo, A.Worktree, A.Branch,
                             A.Base);
@@ -280,7 +280,9 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
                       Q(A.RemoteRun + "/scratchpad");
   if (!A.Own.empty())
     Setup += " " + Q(A.RemoteRun + "/" +
-                     llvm::sys::path::parent_path(A.Own, llvm::sys::path::Style::posix).str());
+                     llvm::sys::path::parent_path(A.Own,
+                                                  llvm::sys::path::Style::posix)
+                         .str());
   std::string Archive;
   if (!Files.empty()) {
     TempFile Packed("tar");

@@ -52,12 +52,12 @@ std::string remoteAgentCommand(llvm::StringRef Dir,
 
 /// What `connectorc remote-session` is told.
 struct RemoteSessionArgs {
-  std::string RunDir;       ///< local run directory, absolute
-  std::string RemoteRun;    ///< the remote run directory
-  std::string Task;         ///< task id
+  std::string RunDir;              ///< local run directory, absolute
+  std::string RemoteRun;           ///< the remote run directory
+  std::string Task;                ///< task id
   std::vector<std::string> Inputs; ///< relative to the run directory
-  std::string Own;          ///< the task's own answer file, relative
-  std::string Command;      ///< remoteAgentCommand's line
+  std::string Own;                 ///< the task's own answer file, relative
+  std::string Command;             ///< remoteAgentCommand's line
   /// The task's worktree there (made, with its base commit pushed first,
   /// when missing): its path, the remote repository, the local one, branch
   /// and base commit. Empty Worktree: none.

@@ -45,7 +45,7 @@ std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
 } // namespace
 
 LaunchRequest Executor::request(unsigned T, unsigned Binding,
-                               const std::vector<std::string> *Command) const {
+                                const std::vector<std::string> *Command) const {
   const ir::Task &Task = P.Tasks[T];
   const ir::ModelBinding &B = P.Bindings[Binding];
   // On another machine, every path the agent is told is the remote's.
@@ -82,9 +82,8 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
   Set("CONNECTOR_TASK", Task.Id);
   std::vector<std::string> Inputs = ir::inputFiles(P, T);
   Set("CONNECTOR_INPUTS",
-      llvm::join(llvm::map_range(Inputs, [&At](const std::string &F) {
-                   return At(F);
-                 }),
+      llvm::join(llvm::map_range(Inputs,
+                                 [&At](const std::string &F) { return At(F); }),
                  ":"));
   Set("CONNECTOR_OUTPUT", At(Task.Output));
   if (!Task.Until.empty())
@@ -94,7 +93,8 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
     Set("CONNECTOR_JOBSERVER", Opts.Slots->spec());
   if (Opts.BudgetUsd)
     Set("CONNECTOR_BUDGET_LEFT_USD",
-        fmt::format("{:.6f}", std::max(*Opts.BudgetUsd - startedCostUsd(), 0.0)));
+        fmt::format("{:.6f}",
+                    std::max(*Opts.BudgetUsd - startedCostUsd(), 0.0)));
   if (Task.Mailbox && !Far) {
     // Its maildir was made before the first task started (runPlan).
     Set("CONNECTOR_MAIL_DIR", Opts.RunDir + "/mail");
@@ -139,7 +139,8 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
     SP.RunDir = Run;
     SP.Program = R.Argv.empty() ? "" : R.Argv.front();
     SP.Mailbox = Task.Mailbox && !Far;
-    std::vector<std::string> Argv = sandboxArgv(Bwrap, Task.Session.Sandbox, SP);
+    std::vector<std::string> Argv =
+        sandboxArgv(Bwrap, Task.Session.Sandbox, SP);
     Argv.insert(Argv.end(), R.Argv.begin(), R.Argv.end());
     R.Argv = std::move(Argv);
   }
@@ -152,18 +153,16 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
   if (!Far)
     return R;
   // Here, `connectorc remote-session` runs it there (Remote.h).
-  std::vector<std::string> Here = {Opts.SelfExe, "remote-session",
-                                   "--run",      Opts.RunDir,
-                                   "--remote-run", Run,
-                                   "--task",     Task.Id,
-                                   "--own",      Task.Output};
+  std::vector<std::string> Here = {
+      Opts.SelfExe, "remote-session", "--run", Opts.RunDir, "--remote-run",
+      Run,          "--task",         Task.Id, "--own",     Task.Output};
   for (const std::string &F : Inputs)
     Here.insert(Here.end(), {"--input", F});
   if (Tree)
-    Here.insert(Here.end(), {"--worktree", Far->Workdir + "/" + Tree->Rel,
-                             "--remote-repo", Far->Workdir, "--repo",
-                             Tree->Repo, "--branch", Tree->Branch, "--base",
-                             Tree->Base});
+    Here.insert(Here.end(),
+                {"--worktree", Far->Workdir + "/" + Tree->Rel, "--remote-repo",
+                 Far->Workdir, "--repo", Tree->Repo, "--branch", Tree->Branch,
+                 "--base", Tree->Base});
   Here.insert(Here.end(),
               {"--command", remoteAgentCommand(R.Cwd, R.Env, R.Argv), "--"});
   llvm::append_range(Here, Far->Prefix);

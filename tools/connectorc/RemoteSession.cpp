@@ -35,8 +35,7 @@ cl::list<std::string>
            cl::value_desc("path"), cl::sub(driver::remoteSessionCommand()),
            cl::cat(driver::Category));
 cl::opt<std::string>
-    Own("own",
-        cl::desc("The task's answer file, relative (not fetched back)"),
+    Own("own", cl::desc("The task's answer file, relative (not fetched back)"),
         cl::value_desc("path"), cl::sub(driver::remoteSessionCommand()),
         cl::cat(driver::Category));
 cl::opt<std::string>
@@ -54,8 +53,7 @@ cl::opt<std::string> RemoteRepo("remote-repo",
                                 cl::value_desc("dir"),
                                 cl::sub(driver::remoteSessionCommand()),
                                 cl::cat(driver::Category));
-cl::opt<std::string> LocalRepo("repo",
-                               cl::desc("The local repository"),
+cl::opt<std::string> LocalRepo("repo", cl::desc("The local repository"),
                                cl::value_desc("dir"),
                                cl::sub(driver::remoteSessionCommand()),
                                cl::cat(driver::Category));
