@@ -321,6 +321,7 @@ void Executor::runSetup(unsigned T, unsigned Binding) {
 
 void Executor::onSetupEnd(unsigned T, unsigned Binding, SessionEnd End) {
   TaskState &TS = Tasks[T];
+  releaseLane(T);
   --NumRunning;
   Active.erase(T);
   TS.Timer.reset();
@@ -373,6 +374,29 @@ std::string Executor::machineName(unsigned T) const {
   return M->Name;
 }
 
+void Executor::takeLane(unsigned T) {
+  const RemoteTarget *M = remoteOf(T);
+  if (!M || Tasks[T].Lane >= 0)
+    return;
+  std::vector<unsigned> &Busy = Lanes[M->Name];
+  unsigned L = 0;
+  while (L < Busy.size() && Busy[L] >= TasksPerConnection)
+    ++L;
+  if (L == Busy.size())
+    Busy.push_back(0);
+  ++Busy[L];
+  Tasks[T].Lane = static_cast<int>(L);
+}
+
+void Executor::releaseLane(unsigned T) {
+  TaskState &TS = Tasks[T];
+  if (TS.Lane < 0)
+    return;
+  if (const RemoteTarget *M = remoteOf(T))
+    --Lanes[M->Name][TS.Lane];
+  TS.Lane = -1;
+}
+
 bool Executor::placeTask(unsigned T) {
   TaskState &TS = Tasks[T];
   const std::vector<std::string> &Ms = P.Tasks[T].Machines;
@@ -419,6 +443,7 @@ void Executor::launch(unsigned T, unsigned Binding) {
   const ir::ModelBinding &B = P.Bindings[Binding];
   if (!placeTask(T))
     return;
+  takeLane(T);
   if (!TS.SetupDone && !P.Tasks[T].Session.Setup.empty()) {
     runSetup(T, Binding);
     return;
@@ -589,6 +614,7 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   const ir::ModelBinding &B = P.Bindings[Binding];
   --NumRunning;
   releaseSlot(T);
+  releaseLane(T);
   Active.erase(T);
   TS.Timer.reset();
   TS.Kill.reset();
@@ -790,7 +816,7 @@ void Executor::finishTask(unsigned T, TaskStatus S, llvm::StringRef Why) {
   bool Until = S == TaskStatus::Skipped && Why == "until";
   E["status"] = Until ? "skipped-until" : taskStatusName(S);
   if (!Why.empty() && !Until)
-    E["reason"] = Why;
+    E["reason"] = Why.str(); // A copy: Why may be a temporary.
   if (S == TaskStatus::Succeeded)
     E["output"] = P.Tasks[T].Output;
   bool Counts = S == TaskStatus::Succeeded || Until;

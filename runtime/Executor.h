@@ -176,6 +176,7 @@ private:
     bool Queued = false; ///< in Ready
     bool SetupDone = false; ///< session.setup ran and succeeded
     unsigned Machine = 0;   ///< index in the task's machine list
+    int Lane = -1; ///< its shared connection to that machine, while running
     std::string State = "running";
   };
 
@@ -225,6 +226,12 @@ private:
   void onUnreachable(unsigned T, llvm::StringRef Why);
   /// The machine an event of \p T names ("" for a task placed here).
   std::string machineName(unsigned T) const;
+  /// A shared connection with room for task \p T on its machine (a new
+  /// one when every open one is full); releaseLane gives it back.
+  void takeLane(unsigned T);
+  void releaseLane(unsigned T);
+  /// Per machine: tasks running on each of its shared connections.
+  llvm::StringMap<std::vector<unsigned>> Lanes;
   /// session.setup: its commands, in the task's directory and terminal
   /// (output in the transcript), before the task's first attempt.
   void runSetup(unsigned T, unsigned Binding);

@@ -168,6 +168,16 @@ llvm::Expected<RemoteTarget> runtime::resolveRemote(const ir::Machine &M,
   return T;
 }
 
+std::vector<std::string> RemoteTarget::lanePrefix(unsigned Lane) const {
+  std::vector<std::string> Out = Prefix;
+  if (Lane == 0)
+    return Out;
+  for (std::string &A : Out)
+    if (StringRef(A).startswith("ControlPath=") && StringRef(A).endswith("/%C"))
+      A += "-" + std::to_string(Lane);
+  return Out;
+}
+
 std::string runtime::remoteAgentCommand(StringRef Dir,
                                         llvm::ArrayRef<std::string> Env,
                                         llvm::ArrayRef<std::string> Argv) {

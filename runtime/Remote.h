@@ -35,7 +35,18 @@ struct RemoteTarget {
   std::string Connectorc;          ///< "{connectorc}" there
   /// Why the machine cannot be used (ssh's reason); empty: it can.
   std::string Down;
+
+  /// Prefix for shared connection \p Lane: lane 0 is Prefix itself, lane
+  /// N > 0 another master (its own socket, "%C-N"), so that more sessions
+  /// than one connection allows (sshd's MaxSessions, 10 by default) can
+  /// run at once. Without sharing, every lane is Prefix.
+  std::vector<std::string> lanePrefix(unsigned Lane) const;
 };
+
+/// Sessions a task on another machine holds at once (one); the executor
+/// puts at most this many tasks on one shared connection, below OpenSSH's
+/// default MaxSessions of 10 (a check may need one more).
+inline constexpr unsigned TasksPerConnection = 8;
 
 /// Connects to \p M (starting the shared connection) and resolves its
 /// workdir; the remote run directory is named after \p RunId. When ssh

@@ -165,7 +165,7 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
                  "--base", Tree->Base});
   Here.insert(Here.end(),
               {"--command", remoteAgentCommand(R.Cwd, R.Env, R.Argv), "--"});
-  llvm::append_range(Here, Far->Prefix);
+  llvm::append_range(Here, Far->lanePrefix(std::max(Tasks[T].Lane, 0)));
   R.Argv = std::move(Here);
   R.Env = Opts.BaseEnv;
   R.Cwd.clear();

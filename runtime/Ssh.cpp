@@ -19,7 +19,8 @@ using llvm::StringRef;
 
 namespace {
 /// %C (40) and ssh's temporary suffix while it binds (".XXXXXXXXXXXXXXXX").
-constexpr size_t ControlNameLength = 1 + 40 + 17;
+/// (and a lane's "-NN", Remote.h).
+constexpr size_t ControlNameLength = 1 + 40 + 3 + 17;
 
 llvm::Error badMachine(const ir::Machine &M, const llvm::Twine &Why) {
   return llvm::createStringError(llvm::errc::invalid_argument,

@@ -338,3 +338,113 @@ TEST_F(ExecutorTest, DependantsStartOnlyAfterTheJournalFlush) {
   EXPECT_EQ(LaunchesAtFlush[1], 4u);
   EXPECT_EQ(X->count(TaskStatus::Succeeded), 4u);
 }
+
+/// A machine reached through a shared connection, for the remote tests.
+RemoteTarget farMachine() {
+  RemoteTarget M;
+  M.Name = "far";
+  M.Host = "far.example";
+  M.Prefix = {"/usr/bin/ssh", "-o", "ControlPath=/ctl/%C", "far.example", "--"};
+  M.Workdir = "/w";
+  M.Root = "/w/.connector/remote/run";
+  M.Connectorc = "/opt/connectorc";
+  return M;
+}
+
+/// The value after \p Flag in \p R's argv ("" when absent).
+std::string argAfter(const LaunchRequest &R, llvm::StringRef Flag) {
+  for (size_t I = 0; I + 1 < R.Argv.size(); ++I)
+    if (R.Argv[I] == Flag)
+      return R.Argv[I + 1];
+  return "";
+}
+
+TEST_F(ExecutorTest, RemoteTaskRunsThroughRemoteSessionWithRemotePaths) {
+  ir::Plan P = plan({1, 1});
+  P.Tasks[1].Machines = {"far"};
+  O.SelfExe = "/opt/bin/connectorc";
+  O.Remotes = {farMachine()};
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(L.Requests.size(), 2u);
+  const LaunchRequest &R = L.Requests[1];
+  EXPECT_EQ(R.Argv[0], "/opt/bin/connectorc");
+  EXPECT_EQ(R.Argv[1], "remote-session");
+  EXPECT_EQ(argAfter(R, "--task"), "s1/1");
+  EXPECT_EQ(argAfter(R, "--remote-run"), "/w/.connector/remote/run");
+  EXPECT_EQ(argAfter(R, "--input"), "scratchpad/s0/1.md");
+  EXPECT_EQ(argAfter(R, "--own"), "scratchpad/s1/1.md");
+  // The agent's environment is the remote's, on the command line there;
+  // nothing of the local environment is sent.
+  std::string Line = argAfter(R, "--command");
+  EXPECT_NE(Line.find("cd '/w' && exec env"), std::string::npos) << Line;
+  EXPECT_NE(Line.find("'CONNECTOR_INPUTS=/w/.connector/remote/run/"
+                      "scratchpad/s0/1.md'"),
+            std::string::npos)
+      << Line;
+  EXPECT_NE(Line.find("'alpha-cli' 'do s1/1'"), std::string::npos) << Line;
+  EXPECT_EQ(R.Argv.back(), "--");
+  EXPECT_EQ(X->attempts(1).front().Machine, "far");
+  EXPECT_EQ(X->attempts(0).front().Machine, "");
+}
+
+TEST_F(ExecutorTest, RemoteTasksSpreadOverSharedConnections) {
+  ir::Plan P = plan({20});
+  for (ir::Task &T : P.Tasks)
+    T.Machines = {"far"};
+  O.Remotes = {farMachine()};
+  run(P, /*Jobs=*/20);
+  ASSERT_EQ(L.Requests.size(), 20u);
+  std::map<std::string, unsigned> PerSocket;
+  for (const LaunchRequest &R : L.Requests)
+    for (const std::string &A : R.Argv)
+      if (llvm::StringRef(A).startswith("ControlPath="))
+        ++PerSocket[A];
+  // At most TasksPerConnection sessions on one connection (sshd allows 10).
+  EXPECT_EQ(PerSocket["ControlPath=/ctl/%C"], TasksPerConnection);
+  EXPECT_EQ(PerSocket["ControlPath=/ctl/%C-1"], TasksPerConnection);
+  EXPECT_EQ(PerSocket["ControlPath=/ctl/%C-2"], 20 - 2 * TasksPerConnection);
+}
+
+TEST_F(ExecutorTest, UnreachableMachineFailsOverToTheNextOne) {
+  ir::Plan P = plan({1});
+  P.Tasks[0].Machines = {"far", "local"};
+  O.Remotes = {farMachine()};
+  // A remote session carries no CONNECTOR_TASK here: its script is "".
+  L.Scripts[""] = {{RemoteUnreachableExit,
+                    std::string(UnreachableMarker) +
+                        "ssh: connect to host far.example port 22: "
+                        "Connection refused\n"}};
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(L.Launched.size(), 2u);
+  EXPECT_EQ(L.Launched[1], "s0/1@alpha-cli");
+  ASSERT_EQ(X->attempts(0).size(), 2u);
+  EXPECT_EQ(X->attempts(0)[0].Kind, OutcomeKind::Unreachable);
+  EXPECT_EQ(X->attempts(0)[0].Machine, "far");
+  EXPECT_EQ(X->attempts(0)[1].Machine, "local");
+  EXPECT_EQ(X->status(0), TaskStatus::Succeeded);
+  auto Down = llvm::count_if(Events, [](const json::Object &E) {
+    return E.getString("event") == llvm::StringRef("machine-down");
+  });
+  EXPECT_EQ(Down, 1);
+}
+
+TEST_F(ExecutorTest, MachineDownAtTheStartIsNeverTried) {
+  ir::Plan P = plan({2});
+  P.Tasks[0].Machines = {"far", "local"};
+  P.Tasks[1].Machines = {"far"};
+  RemoteTarget M = farMachine();
+  M.Down = "Connection refused";
+  O.Remotes = {M};
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(L.Launched.size(), 1u);
+  EXPECT_EQ(L.Launched[0], "s0/1@alpha-cli");
+  EXPECT_EQ(X->status(0), TaskStatus::Succeeded);
+  EXPECT_EQ(X->status(1), TaskStatus::Failed);
+  std::string Reason;
+  for (const json::Object &E : Events)
+    if (E.getString("event") == llvm::StringRef("task-done") &&
+        E.getString("task") == llvm::StringRef("s0/2"))
+      Reason = E.getString("reason").getValueOr("").str();
+  EXPECT_EQ(Reason,
+            "cannot reach machine 'far' (far.example): Connection refused");
+}
