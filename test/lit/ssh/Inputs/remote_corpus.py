@@ -12,14 +12,14 @@ file may appear here or on the remote. Prints one line per check; exits 1 at
 the first difference.
 """
 import argparse
-import hashlib
 import json
 import os
 import subprocess
 import sys
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-CORPUS = os.path.join(SRC, "test", "unit", "Inputs", "adversarial-strings.json")
+sys.path.insert(0, os.path.join(SRC, "test", "lit", "backends", "Inputs"))
+import shell_backends  # noqa: E402 (the corpus checks of backends/corpus.test)
 
 
 def fail(message):
@@ -34,7 +34,7 @@ def main():
     p.add_argument("--remote", required=True)
     p.add_argument("--ssh-config", required=True)
     args = p.parse_args()
-    with open(CORPUS, encoding="utf-8") as fh:
+    with open(shell_backends.CORPUS, encoding="utf-8") as fh:
         strings = [s for s in json.load(fh) if "CANARY" in s or "'" in s]
     os.makedirs(args.work, exist_ok=True)
     machine = {"host": "fixture", "ssh_config": args.ssh_config,
@@ -69,14 +69,7 @@ def main():
             with open(os.path.join(run_dir, "scratchpad", "p", "%d.md" % (i + 1)),
                       "rb") as fh:
                 answer = fh.read()
-            data = s.encode("utf-8")
-            if kind == "argv":
-                ok = answer == b"x" + data
-            else:
-                header = "## Prompt (%d bytes, sha256 %s)" % (
-                    len(data), hashlib.sha256(data).hexdigest()[:16])
-                ok = header.encode() in answer
-            if not ok:
+            if not shell_backends.arrived(kind, s, answer):
                 fail("%s prompt %r arrived changed: %r" % (kind, s, answer[:300]))
         for top in (args.work, args.remote):
             for dirpath, _, filenames in os.walk(top):
