@@ -244,6 +244,20 @@ llvm::Error checkMeshWorktrees(const ir::Plan &P) {
   return llvm::Error::success();
 }
 
+/// Remote tasks share one ssh connection per machine (ControlMaster) through
+/// sockets in a directory of this run's own (mktemp -d: mode 0700), and the
+/// connections end with the script (`ssh -O exit`, an EXIT trap).
+void writeSshControl(ShellText &S, const ir::Plan &P) {
+  S.code("\n# The shared ssh connections of the remote tasks, ended at exit.\n"
+         "connector_ctl=$(mktemp -d /tmp/connector-ssh.XXXXXXXX) || exit 1\n"
+         "connector_ssh_close() {\n");
+  for (unsigned N : remoteMachines(P))
+    S.code(fmt::format("  connector_ssh_{} command -Oexit </dev/null "
+                       ">/dev/null 2>&1\n",
+                       N));
+  S.code("  rm -rf \"$connector_ctl\"\n}\ntrap connector_ssh_close EXIT\n");
+}
+
 constexpr const char *Epilogue = R"SH(
 connector_failed=0
 connector_i=0
@@ -276,6 +290,10 @@ llvm::Error connectorc::emitSh(llvm::raw_ostream &OS, const ir::Plan &P,
          "# quotes on purpose, where $ and ` mean nothing (SC2016); a task's\n"
          "# connector_sandbox is called by connector_run (SC2317):\n"
          "# shellcheck disable=SC2016,SC2317\n");
+  if (anyRemote(P))
+    S.code("# A remote command is quoted twice (for the remote shell, then as\n"
+           "# a word of this script), so it holds '\\'' in single quotes "
+           "(SC1003):\n# shellcheck disable=SC1003\n");
   if (llvm::all_of(P.Tasks, [&P](const ir::Task &T) {
         return P.Stages[T.Stage].Kind == ir::StageKind::Mesh;
       }))
@@ -298,6 +316,8 @@ llvm::Error connectorc::emitSh(llvm::raw_ostream &OS, const ir::Plan &P,
   for (unsigned T = 0; T < P.Tasks.size(); ++T)
     writeTaskFunction(S, P, T);
   S.code(Scheduler);
+  if (anyRemote(P))
+    writeSshControl(S, P);
   if (Meshes)
     writePlanFile(S, P);
   bool Trees = !shellWorktrees(P).empty();

@@ -9,6 +9,7 @@
 #include "backends/ShellRunner.h"
 #include "backends/ShellQuote.h"
 #include "ir/SandboxLayout.h"
+#include "ir/SshOption.h"
 #include "ir/Template.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -34,11 +35,11 @@ ShellText &ShellText::word(StringRef Untrusted) {
   return *this;
 }
 
-ShellText &ShellText::runPath(StringRef RunRelative) {
-  return code("\"$RUN_DIR\"/").word(RunRelative);
+ShellText &ShellText::runPath(StringRef RunRelative, StringRef RunVar) {
+  return code("\"$" + RunVar.str() + "\"/").word(RunRelative);
 }
 
-ShellText &ShellText::prompt(StringRef Prompt) {
+ShellText &ShellText::prompt(StringRef Prompt, StringRef RunVar) {
   std::vector<PromptPiece> Pieces = splitPrompt(Prompt);
   if (Pieces.empty())
     return word("");
@@ -48,10 +49,10 @@ ShellText &ShellText::prompt(StringRef Prompt) {
       word(P.Text);
       break;
     case PromptPieceKind::RunDir:
-      code("\"$RUN_DIR\"");
+      code("\"$" + RunVar.str() + "\"");
       break;
     case PromptPieceKind::Scratchpad:
-      code("\"$RUN_DIR/scratchpad\"");
+      code("\"$" + RunVar.str() + "/scratchpad\"");
       break;
     }
   return *this;
@@ -71,9 +72,52 @@ static llvm::Error unsupported(StringRef Backend, const ir::Task &T,
       Backend.str().c_str());
 }
 
-static std::string sessionProblem(const ir::Task &T) {
-  if (!T.Machines.empty() && T.Machines.front() != "local")
-    return "runs on machine '" + T.Machines.front() + "' (over SSH)";
+static bool isRemote(const ir::Task &T) {
+  return llvm::any_of(T.Machines,
+                      [](const std::string &M) { return M != "local"; });
+}
+
+static const ir::Machine *findMachine(const ir::Plan &P, StringRef Name) {
+  auto It = llvm::find_if(P.Machines,
+                          [&](const ir::Machine &M) { return M.Name == Name; });
+  return It == P.Machines.end() ? nullptr : &*It;
+}
+
+/// What the shell backends cannot do with task \p T's machines: make runs
+/// nothing remotely; the sh script runs a task on another machine over ssh
+/// (docs/run.md, "Remote tasks"), but not one that needs a worktree, a
+/// sandbox, session.setup or the runtime (a mesh stage) there.
+static std::string sessionProblem(const ir::Plan &P, const ir::Task &T,
+                                  StringRef Backend) {
+  if (!isRemote(T))
+    return "";
+  // make runs a task on the first machine only when that is this one.
+  if (Backend != "sh")
+    return T.Machines.front() == "local"
+               ? ""
+               : "runs on machine '" + T.Machines.front() + "' (over SSH)";
+  std::string On =
+      "runs on machine '" +
+      *llvm::find_if(T.Machines, [](StringRef M) { return M != "local"; }) +
+      "' (over SSH)";
+  if (P.Stages[T.Stage].Kind == ir::StageKind::Mesh)
+    return On + " in a mesh stage (run by `connectorc run --stage`)";
+  if (!T.Session.Worktree.empty())
+    return On + " in a worktree";
+  if (T.Session.Sandbox.Enabled)
+    return On + " in a sandbox";
+  if (!T.Session.Setup.empty())
+    return On + " with session.setup";
+  for (const std::string &Name : T.Machines) {
+    if (Name == "local")
+      continue;
+    const ir::Machine *M = findMachine(P, Name);
+    if (!M)
+      return "runs on machine '" + Name + "', which the plan does not define";
+    llvm::Expected<std::vector<std::string>> Args = ir::sshMachineArgs(*M);
+    if (!Args)
+      return "runs on " + llvm::toString(Args.takeError());
+  }
   return "";
 }
 
@@ -100,7 +144,7 @@ static bool hasNul(const ir::Task &T) {
 
 llvm::Error connectorc::checkShellPlan(const ir::Plan &P, StringRef Backend) {
   for (const ir::Task &T : P.Tasks) {
-    std::string Why = sessionProblem(T);
+    std::string Why = sessionProblem(P, T, Backend);
     for (unsigned C : T.Candidates)
       if (Why.empty())
         Why = bindingProblem(P.Bindings[C]);
@@ -240,8 +284,13 @@ connector_rule() {
   connector_kind=$1
 }
 
-# connector_attempt BINDING: one attempt on a binding; sets connector_rc.
+# connector_attempt BINDING: one attempt on a binding; sets connector_rc, or
+# connector_gone (why) when the task's machines could not be reached.
 connector_attempt() {
+  connector_gone=
+  if [ "$connector_m" != local ] && ! connector_remote_start; then
+    return
+  fi
   (
     CONNECTOR_RUN_DIR=$connector_run_dir
     CONNECTOR_SCRATCHPAD=$RUN_DIR/scratchpad
@@ -269,6 +318,9 @@ connector_attempt() {
   wait "$connector_pid"
   connector_rc=$?
   connector_pid=
+  if [ "$connector_m" != local ] && ! connector_fetch; then
+    connector_rc=255
+  fi
   cat "$connector_dir/output.md.tmp" "$connector_dir/stderr.tmp" \
     >>"$connector_dir/transcript.log"
 }
@@ -393,6 +445,11 @@ connector_tries() {
       esac
       while :; do
         connector_attempt "$connector_b"
+        if [ -n "$connector_gone" ]; then
+          rm -f "$connector_dir/output.md.tmp"
+          connector_fail "$connector_gone"
+          return
+        fi
         connector_classify "$connector_b"
         connector_binding_name "$connector_b"
         connector_log "$connector_bname: $connector_kind (exit status $connector_rc)"
@@ -487,6 +544,11 @@ connector_task() {
   fi
   if [ -n "$connector_setup" ]; then
     connector_run_setup || return
+  fi
+  connector_m=local
+  if [ -n "${connector_machines-}" ] && ! connector_machine_first; then
+    connector_fail "$connector_gone"
+    return
   fi
   printf '%s' "$connector_prompt" >"$connector_dir/prompt.md" || return
   connector_tries "$@"
@@ -670,6 +732,263 @@ connector_wt_remove() {
 }
 )SH";
 
+/// What a task on another machine needs (docs/run.md, "Remote tasks"): the
+/// script's side of the contract the runtime keeps too. Shell code of our own
+/// only; each machine's connector_machine_N and connector_ssh_N hold its
+/// untrusted text, and every word of a remote command is quoted: at build
+/// time with shellQuote, or, for what only the run knows (the remote
+/// directories, the run id, the prompt), with connector_quote, the same rule.
+static constexpr const char *RemoteFunctions = R"SH(
+# connector_quote WORD: connector_quoted is WORD as one word for the remote
+# shell, by ir::shellQuote's rule: in single quotes, each ' written '\''.
+connector_quote() {
+  connector_qin=$1
+  connector_quoted=
+  while :; do
+    case $connector_qin in
+    *\'*)
+      connector_quoted="$connector_quoted${connector_qin%%\'*}'\\''"
+      connector_qin=${connector_qin#*\'}
+      ;;
+    *) break ;;
+    esac
+  done
+  connector_quoted="'$connector_quoted$connector_qin'"
+}
+
+# connector_qword WORD: appends WORD, quoted, and a blank to connector_renv.
+connector_qword() {
+  connector_quote "$1"
+  connector_renv="$connector_renv$connector_quoted "
+}
+
+# connector_said: connector_sshsaid is the last non-blank line ssh (or the
+# remote command) wrote on its standard error: its reason.
+connector_said() {
+  connector_sshsaid=$(awk 'NF { l = $0 } END { print l }' \
+    "$connector_dir/ssh.err" 2>/dev/null)
+  connector_sshsaid=${connector_sshsaid:-ssh said nothing}
+}
+
+# connector_reach: W, the workdir of machine connector_m resolved on it
+# (`cd WORKDIR && pwd -P`), once per run of the script (kept in the control
+# directory), and R, the task's remote run directory; ssh's status (255: the
+# machine cannot be reached).
+connector_reach() {
+  connector_wf=$connector_ctl/w-$connector_m
+  if [ ! -s "$connector_wf" ]; then
+    "connector_ssh_$connector_m" command -T -- "$connector_mcd" </dev/null \
+      >"$connector_wf.$connector_index" 2>"$connector_dir/ssh.err"
+    connector_src=$?
+    if [ "$connector_src" != 0 ]; then
+      rm -f "$connector_wf.$connector_index"
+      return "$connector_src"
+    fi
+    mv -f "$connector_wf.$connector_index" "$connector_wf" || return 1
+  fi
+  connector_w=$(cat "$connector_wf") || return 1
+  case $connector_w in
+  /*) ;;
+  *)
+    echo "the workdir resolved to '$connector_w', not an absolute path" \
+      >"$connector_dir/ssh.err"
+    return 1
+    ;;
+  esac
+  connector_r=$connector_w/.connector/remote/${RUN_DIR##*/}
+  connector_quote "$connector_r"
+  connector_rq=$connector_quoted
+}
+
+# connector_machine_next: the task moves to the next machine of its list
+# (connector_mrest: machine numbers and 'local') that can be reached, with
+# its prompt and inputs (connector_paths) and prompt.md for it; when none is
+# left, or a machine's workdir cannot be entered, connector_gone says why.
+connector_machine_next() {
+  connector_prun=
+  while [ -n "$connector_mrest" ]; do
+    connector_m=${connector_mrest%% *}
+    connector_mrest=${connector_mrest#"$connector_m"}
+    connector_mrest=${connector_mrest# }
+    if [ "$connector_m" = local ]; then
+      connector_prun=$RUN_DIR
+      break
+    fi
+    "connector_machine_$connector_m"
+    connector_reach
+    connector_src=$?
+    if [ "$connector_src" = 0 ]; then
+      connector_prun=$connector_r
+      connector_log "on machine '$connector_mname' ($connector_mhost)"
+      break
+    fi
+    connector_said
+    if [ "$connector_src" != 255 ]; then
+      connector_gone="machine '$connector_mname' ($connector_mhost): cannot enter its workdir: $connector_sshsaid"
+      return 1
+    fi
+    connector_gone="machine '$connector_mname' ($connector_mhost) could not be reached: $connector_sshsaid"
+    connector_log "$connector_gone"
+  done
+  if [ -z "$connector_prun" ]; then
+    return 1
+  fi
+  connector_paths
+  printf '%s' "$connector_prompt" >"$connector_dir/prompt.md"
+}
+
+# connector_machine_first: the task goes to the first machine of its list
+# that can be reached (connector_machine_next).
+connector_machine_first() {
+  connector_mrest=$connector_machines
+  connector_machine_next
+}
+
+# connector_remote_start: before an attempt on another machine, the answers
+# the task reads go to R in one ssh call (a tar of them is the stdin of
+# `mkdir -p R/sessions/TASK && tar -xf - -C R && touch R/sessions/TASK/.start`);
+# when the machine cannot be reached the task moves on along its list.
+connector_remote_start() {
+  while [ "$connector_m" != local ]; do
+    connector_quote "$connector_r/sessions/$connector_id"
+    connector_rs=$connector_quoted
+    connector_tar_inputs | "connector_ssh_$connector_m" command -T -- \
+      "mkdir -p $connector_rs $connector_rq/scratchpad && tar -xf - -C $connector_rq && touch $connector_rs/.start" \
+      >/dev/null 2>"$connector_dir/ssh.err"
+    connector_src=$?
+    [ "$connector_src" = 0 ] && return 0
+    connector_said
+    if [ "$connector_src" != 255 ]; then
+      connector_gone="cannot send the inputs to machine '$connector_mname' ($connector_mhost): $connector_sshsaid"
+      return 1
+    fi
+    connector_gone="machine '$connector_mname' ($connector_mhost) could not be reached: $connector_sshsaid"
+    connector_log "$connector_gone"
+    connector_machine_next || return 1
+  done
+}
+
+# connector_remote_words: the remote command's words that only the run knows:
+# the CONNECTOR_* environment with remote paths and TERM (connector_renv),
+# the working directory (connector_rdir).
+connector_remote_words() {
+  connector_renv=
+  connector_qword "CONNECTOR_RUN_DIR=$connector_r"
+  connector_qword "CONNECTOR_SCRATCHPAD=$connector_r/scratchpad"
+  connector_qword "CONNECTOR_TASK=$connector_id"
+  connector_qword "CONNECTOR_INPUTS=$connector_inputs"
+  connector_qword "CONNECTOR_OUTPUT=$connector_r/$connector_out"
+  if [ -n "$connector_until" ]; then
+    connector_qword "CONNECTOR_UNTIL=$connector_until"
+  fi
+  if [ -n "${TERM+set}" ]; then
+    connector_qword "TERM=$TERM"
+  fi
+  connector_quote "$connector_w${connector_cwd:+/$connector_cwd}"
+  connector_rdir=$connector_quoted
+}
+
+# connector_agent: the binding's command (connector_rargv, its quoted
+# words) on the task's machine, under the task's timeout: `ssh -T HOST --
+# cd DIR && exec env -- NAME=VALUE... ARGV...`. No terminal (-T): the answer
+# is the agent's standard output, byte for byte, as on this machine.
+connector_agent() {
+  connector_remote_words
+  "connector_ssh_$connector_m" connector_run -T -- \
+    "cd $connector_rdir && exec env -- $connector_renv$connector_rargv"
+}
+
+# connector_fetch: after an attempt on another machine, the files the agent
+# wrote under R/scratchpad (newer than .start, its own answer file left out)
+# come back in one ssh call, are unpacked into a private staging directory
+# and, regular files only, moved into the scratchpad.
+connector_fetch() {
+  connector_quote "sessions/$connector_id/.start"
+  connector_rst=$connector_quoted
+  connector_quote "$connector_outglob"
+  "connector_ssh_$connector_m" command -T -- \
+    "cd $connector_rq && find scratchpad -type f -newer $connector_rst ! -path $connector_quoted | tar -cf - -T -" \
+    </dev/null >"$connector_dir/fetch.tar" 2>"$connector_dir/ssh.err"
+  connector_src=$?
+  connector_stage=$connector_dir/fetch
+  rm -rf "$connector_stage"
+  connector_ok=
+  if [ "$connector_src" = 0 ] && mkdir -m 700 "$connector_stage" &&
+    tar -xof "$connector_dir/fetch.tar" -C "$connector_stage" \
+      2>"$connector_dir/ssh.err"; then
+    connector_ok=1
+    if [ -d "$connector_stage/scratchpad" ]; then
+      (cd "$connector_stage" && find scratchpad -type f -exec sh -c '
+        for f do
+          mkdir -p "$0/${f%/*}" && mv -f "$f" "$0/$f" || exit 1
+        done' "$RUN_DIR" {} +) 2>"$connector_dir/ssh.err" || connector_ok=
+    fi
+  fi
+  if [ -n "$connector_ok" ]; then
+    rm -rf "$connector_stage" "$connector_dir/fetch.tar"
+    return 0
+  fi
+  connector_said
+  connector_log "cannot bring the scratchpad back from machine '$connector_mname' ($connector_mhost): $connector_sshsaid"
+  rm -rf "$connector_stage" "$connector_dir/fetch.tar"
+  return 1
+}
+)SH";
+
+/// connector_machine_N: machine N's name, host, connectorc (a remote word)
+/// and the remote command that prints its W; connector_ssh_N RUNNER OPTION
+/// [-- WORDS]: RUNNER (command, or connector_run for the agent) runs ssh
+/// with OPTION (-T, -Oexit), the shared connection through the control
+/// directory, then the machine's arguments (ir::sshMachineArgs, the
+/// runtime's).
+static void writeMachine(ShellText &S, unsigned N, const ir::Machine &M) {
+  std::string Cd;
+  StringRef Dir = M.Workdir;
+  if (Dir.empty())
+    Cd = "pwd -P";
+  else if (Dir == "~")
+    Cd = "cd ~ && pwd -P";
+  else if (Dir.startswith("~/"))
+    Cd = "cd ~/" + shellQuote(Dir.drop_front(2)) + " && pwd -P";
+  else
+    Cd = "cd " + shellQuote((Dir.startswith("-") ? "./" : "") + Dir.str()) +
+         " && pwd -P";
+  S.code(fmt::format("\nconnector_machine_{}() {{\n  connector_mname=", N))
+      .word(M.Name)
+      .code("\n  connector_mhost=")
+      .word(M.Host)
+      .code("\n  connector_mself=")
+      .word(shellQuote(M.Connectorc.empty() ? "connectorc" : M.Connectorc))
+      .code("\n  connector_mcd=")
+      .word(Cd)
+      .code("\n}\n");
+  S.code(fmt::format("\nconnector_ssh_{}() {{\n", N))
+      .code("  connector_sr=$1\n  connector_so=$2\n  shift 2\n"
+            "  \"$connector_sr\" /usr/bin/ssh \"$connector_so\" -o "
+            "ControlMaster=auto \\\n    -o \"ControlPath=$connector_ctl/%C\" "
+            "-o ControlPersist=60 \\\n   ");
+  llvm::Expected<std::vector<std::string>> Args = ir::sshMachineArgs(M);
+  // checkShellPlan refused a machine whose arguments are not good.
+  assert(Args && "a machine checkShellPlan let through");
+  for (const std::string &A : *Args)
+    S.code(" ").word(A);
+  S.code(" \"$@\"\n}\n");
+}
+
+bool connectorc::anyRemote(const ir::Plan &P) {
+  return llvm::any_of(P.Tasks, isRemote);
+}
+
+std::vector<unsigned> connectorc::remoteMachines(const ir::Plan &P) {
+  std::vector<unsigned> Out;
+  for (unsigned N = 0; N < P.Machines.size(); ++N)
+    if (llvm::any_of(P.Tasks, [&](const ir::Task &T) {
+          return llvm::is_contained(T.Machines, P.Machines[N].Name);
+        }))
+      Out.push_back(N);
+  return Out;
+}
+
 /// connector_rules_<N>: the binding's failure rules, in order. One grep
 /// over every pattern first, so that the usual attempt, which matches none,
 /// costs one process. A pattern that is not a valid POSIX ERE never matches
@@ -705,11 +1024,18 @@ static void writeRules(ShellText &S, unsigned N, const ir::ModelBinding &B) {
   S.code("  :\n}\n");
 }
 
-/// One argv element: "{connectorc}" is the connectorc binary (CONNECTORC
-/// overrides the one that built the script); "{prompt}" the prompt when the
-/// binding takes it as an argument.
-static void writeArg(ShellText &S, StringRef Arg, bool PromptArg) {
-  bool Any = false;
+namespace {
+/// A piece of an argv element: text, "{connectorc}" or "{prompt}".
+struct ArgPiece {
+  enum Kind { Literal, Self, Prompt } K;
+  StringRef Text;
+};
+} // namespace
+
+/// \p Arg's pieces; "{prompt}" is one only when the binding takes the prompt
+/// as an argument (\p PromptArg).
+static std::vector<ArgPiece> splitArg(StringRef Arg, bool PromptArg) {
+  std::vector<ArgPiece> Out;
   while (!Arg.empty()) {
     size_t Self = Arg.find("{connectorc}");
     size_t Prompt = PromptArg ? Arg.find("{prompt}") : StringRef::npos;
@@ -717,22 +1043,92 @@ static void writeArg(ShellText &S, StringRef Arg, bool PromptArg) {
     if (At == StringRef::npos)
       break;
     if (At > 0)
-      S.word(Arg.take_front(At));
+      Out.push_back({ArgPiece::Literal, Arg.take_front(At)});
     bool IsSelf = At == Self;
-    S.code(IsSelf ? "\"${CONNECTORC:-$connector_self}\""
-                  : "\"$connector_prompt\"");
+    Out.push_back({IsSelf ? ArgPiece::Self : ArgPiece::Prompt, {}});
     Arg = Arg.drop_front(At + (IsSelf ? 12 : 8));
-    Any = true;
   }
-  if (!Arg.empty() || !Any)
-    S.word(Arg);
+  if (!Arg.empty() || Out.empty())
+    Out.push_back({ArgPiece::Literal, Arg});
+  return Out;
+}
+
+/// One argv element: "{connectorc}" is the connectorc binary (CONNECTORC
+/// overrides the one that built the script); "{prompt}" the prompt when the
+/// binding takes it as an argument.
+static void writeArg(ShellText &S, StringRef Arg, bool PromptArg) {
+  for (const ArgPiece &P : splitArg(Arg, PromptArg))
+    switch (P.K) {
+    case ArgPiece::Literal:
+      S.word(P.Text);
+      break;
+    case ArgPiece::Self:
+      S.code("\"${CONNECTORC:-$connector_self}\"");
+      break;
+    case ArgPiece::Prompt:
+      S.code("\"$connector_prompt\"");
+      break;
+    }
+}
+
+/// On another machine (connector_m is not local), the binding's part of the
+/// remote command: connector_rargv is its environment (CONNECTOR_SIM_AS for
+/// a simulated binding, the non-secret `env`) and its argv as remote words,
+/// each quoted with shellQuote at build time, "{connectorc}" the machine's
+/// connectorc, "{prompt}" the prompt quoted when the script runs; then
+/// connector_agent runs it (and never returns).
+static void writeRemoteBinding(ShellText &S, const ir::ModelBinding &B) {
+  std::string Pending; // Remote text not yet written as a script word.
+  auto Flush = [&] {
+    if (!Pending.empty())
+      S.word(Pending);
+    Pending.clear();
+  };
+  auto Word = [&](StringRef W) { Pending += shellQuote(W) + " "; };
+  bool PromptArg = B.Via == ir::PromptVia::Arg;
+  S.code("  if [ \"$connector_m\" != local ]; then\n");
+  if (PromptArg && llvm::any_of(B.Argv, [](StringRef A) {
+        return A.contains("{prompt}");
+      }))
+    S.code("    connector_quote \"$connector_prompt\"\n"
+           "    connector_rprompt=$connector_quoted\n");
+  S.code("    connector_rargv=");
+  if (B.Simulated)
+    Word("CONNECTOR_SIM_AS=" + B.Id);
+  for (const auto &[Name, Value] : B.Env) {
+    StringRef V = Value;
+    if (V.startswith("${") && V.endswith("}"))
+      continue; // A secret: the remote's own login environment has it.
+    Word(Name + "=" + Value);
+  }
+  for (unsigned I = 0; I < B.Argv.size(); ++I) {
+    StringRef Arg = B.Argv[I];
+    if (I)
+      Pending += " ";
+    for (const ArgPiece &Piece : splitArg(Arg, PromptArg)) {
+      if (Piece.K == ArgPiece::Literal) {
+        Pending += shellQuote(Piece.Text);
+        continue;
+      }
+      Flush();
+      S.code(Piece.K == ArgPiece::Self ? "\"$connector_mself\""
+                                       : "\"$connector_rprompt\"");
+    }
+  }
+  Flush();
+  S.code(B.Via == ir::PromptVia::Stdin
+             ? "\n    connector_agent <\"$connector_dir/prompt.md\"\n  fi\n"
+             : "\n    connector_agent </dev/null\n  fi\n");
 }
 
 /// connector_binding_<N>: runs the model's command with its environment
 /// (through `env` when the plan sets variables: their names are untrusted
 /// too, and `env NAME=VALUE` takes them as one quoted word).
-static void writeBinding(ShellText &S, unsigned N, const ir::ModelBinding &B) {
+static void writeBinding(ShellText &S, unsigned N, const ir::ModelBinding &B,
+                         bool Remote) {
   S.code(fmt::format("\nconnector_binding_{}() {{\n", N));
+  if (Remote)
+    writeRemoteBinding(S, B);
   if (B.Simulated)
     S.code("  CONNECTOR_SIM_AS=")
         .word(B.Id)
@@ -896,6 +1292,12 @@ void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
     S.code("connector_self=").word(Opts.SelfExe).code("\n");
   S.code("connector_root=").word(P.ProjectRoot).code("\n");
   S.code(RunnerFunctions);
+  bool Remote = S.dialect() == ShellText::Dialect::Sh && anyRemote(P);
+  if (Remote) {
+    S.code(RemoteFunctions);
+    for (unsigned N : remoteMachines(P))
+      writeMachine(S, N, P.Machines[N]);
+  }
   S.code("\nconnector_binding_name() {\n  case $1 in\n");
   for (unsigned N = 0; N < P.Bindings.size(); ++N) {
     S.code(fmt::format("  {}) connector_bname=", N))
@@ -905,7 +1307,7 @@ void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
   S.code("  esac\n}\n");
   for (unsigned N = 0; N < P.Bindings.size(); ++N) {
     writeRules(S, N, P.Bindings[N]);
-    writeBinding(S, N, P.Bindings[N]);
+    writeBinding(S, N, P.Bindings[N], Remote);
   }
   for (unsigned N = 0; N < P.Stages.size(); ++N)
     if (!ir::stageRecordPath(P.Stages[N]).empty())
@@ -991,6 +1393,62 @@ static void writeSandbox(ShellText &S, const ir::TaskSession &Session,
   S.code(" \"$@\"; }; connector_sandboxed=1; ");
 }
 
+/// The ':'-joined answer files \p Files, under the run directory \p RunVar.
+static void writeInputs(ShellText &S, const std::vector<std::string> &Files,
+                        StringRef RunVar) {
+  for (unsigned I = 0; I < Files.size(); ++I) {
+    if (I)
+      S.word(":");
+    S.runPath(Files[I], RunVar);
+  }
+  if (Files.empty())
+    S.word("");
+}
+
+/// '\'-escapes what find's -path would read as a pattern.
+static std::string globLiteral(StringRef Path) {
+  std::string Out;
+  for (char C : Path) {
+    if (C == '*' || C == '?' || C == '[' || C == '\\')
+      Out += '\\';
+    Out += C;
+  }
+  return Out;
+}
+
+/// A task that may run on another machine: its machines in order
+/// (connector_machines: numbers into the plan's table, and 'local'),
+/// connector_paths, which sets its inputs and prompt for the run directory
+/// of the machine it is on (connector_prun: RUN_DIR, or R), the tar of its
+/// inputs (connector_tar_inputs) and its answer as a find pattern.
+static void writeRemoteTask(ShellText &S, const ir::Plan &P,
+                            const ir::Task &Task,
+                            const std::vector<std::string> &Files) {
+  S.code("connector_machines='");
+  for (unsigned I = 0; I < Task.Machines.size(); ++I) {
+    if (I)
+      S.code(" ");
+    if (Task.Machines[I] == "local") {
+      S.code("local");
+      continue;
+    }
+    const ir::Machine *M = findMachine(P, Task.Machines[I]);
+    S.code(std::to_string(M - P.Machines.data()));
+  }
+  S.code("'; connector_paths() { connector_inputs=");
+  writeInputs(S, Files, "connector_prun");
+  S.code("; connector_prompt=").prompt(Task.Prompt, "connector_prun");
+  S.code("; }; connector_tar_inputs() { tar -cf - ");
+  if (Files.empty())
+    S.code("-T /dev/null");
+  else
+    S.code("-C \"$RUN_DIR\"");
+  // "./": a name that starts with '-' is not an option.
+  for (const std::string &F : Files)
+    S.code(" ").word("./" + F);
+  S.code("; }; connector_outglob=").word(globLiteral(Task.Output)).code("; ");
+}
+
 void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
   const ir::Task &Task = P.Tasks[T];
   const ir::PlanStage &Stage = P.Stages[Task.Stage];
@@ -1018,15 +1476,15 @@ void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
     if (llvm::is_contained(Trees[W].Tasks, T))
       S.code(std::to_string(W));
   S.code("; ");
-  S.code("connector_inputs=");
-  for (unsigned I = 0; I < Files.size(); ++I) {
-    if (I)
-      S.word(":");
-    S.runPath(Files[I]);
+  if (S.dialect() == ShellText::Dialect::Sh && isRemote(Task)) {
+    writeRemoteTask(S, P, Task, Files);
+  } else {
+    if (S.dialect() == ShellText::Dialect::Sh)
+      S.code("connector_machines=; ");
+    S.code("connector_inputs=");
+    writeInputs(S, Files, "RUN_DIR");
+    S.code("; connector_prompt=").prompt(Task.Prompt).code("; ");
   }
-  if (Files.empty())
-    S.word("");
-  S.code("; connector_prompt=").prompt(Task.Prompt).code("; ");
   S.code(fmt::format("connector_task {}", T));
   // Make runs a recipe only once its prerequisites' recipes have succeeded
   // (or their answers were there already): only the script checks.

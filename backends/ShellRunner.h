@@ -26,11 +26,14 @@ public:
   ShellText &code(llvm::StringRef Own);
   /// Appends \p Untrusted as one quoted shell word (shellQuote/makeQuote).
   ShellText &word(llvm::StringRef Untrusted);
-  /// Appends a word for "$RUN_DIR/<RunRelative>".
-  ShellText &runPath(llvm::StringRef RunRelative);
+  /// Appends a word for "$RUN_DIR/<RunRelative>" (\p RunVar: the shell
+  /// variable holding the run directory).
+  ShellText &runPath(llvm::StringRef RunRelative,
+                     llvm::StringRef RunVar = "RUN_DIR");
   /// Appends a prompt as one word, with {run} and {scratchpad} expanded at
-  /// run time and {{ }} made single braces, as runtime/Request.cpp does.
-  ShellText &prompt(llvm::StringRef Prompt);
+  /// run time (to the value of the shell variable \p RunVar) and {{ }} made
+  /// single braces, as runtime/Request.cpp does.
+  ShellText &prompt(llvm::StringRef Prompt, llvm::StringRef RunVar = "RUN_DIR");
 
   Dialect dialect() const { return D; }
   const std::string &str() const { return Out; }
@@ -40,9 +43,10 @@ private:
   std::string Out;
 };
 
-/// An error for what a plan asks that the shell backends cannot do
-/// (worktrees, other machines, typed prompts, structured
-/// answers); \p Backend names the --emit kind in the message.
+/// An error for what a plan asks that the shell backends cannot do (typed
+/// prompts, structured answers; other machines for make, and for sh a
+/// remote task with a worktree, sandbox, session.setup or mesh stage);
+/// \p Backend names the --emit kind in the message.
 llvm::Error checkShellPlan(const ir::Plan &P, llvm::StringRef Backend);
 
 /// A distinct worktree of the plan (same name and repository) and the
@@ -53,6 +57,14 @@ struct ShellWorktree {
   std::vector<unsigned> Tasks;
 };
 std::vector<ShellWorktree> shellWorktrees(const ir::Plan &P);
+
+/// Whether a task of \p P may run on another machine (over ssh; the sh
+/// backend only).
+bool anyRemote(const ir::Plan &P);
+
+/// The index in \p P.Machines of each machine a task of \p P may run on,
+/// in table order.
+std::vector<unsigned> remoteMachines(const ir::Plan &P);
 
 /// Whether a task of \p P runs in a sandbox (the script then probes bwrap
 /// before anything starts: connector_probe_bwrap).

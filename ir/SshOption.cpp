@@ -2,6 +2,7 @@
 #include "ir/SshOption.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Errc.h"
 
 using namespace connectorc;
 using namespace connectorc::ir;
@@ -31,4 +32,42 @@ bool ir::disablesHostKeyChecking(llvm::StringRef Line) {
   if (O->Key.equals_insensitive("UserKnownHostsFile"))
     return Value == "/dev/null";
   return false;
+}
+
+static llvm::Error badMachine(const ir::Machine &M, const llvm::Twine &Why) {
+  return llvm::createStringError(llvm::errc::invalid_argument,
+                                 "machine '" + M.Name + "': " + Why);
+}
+
+/// A host ssh takes for a host: not empty, not an option, one word.
+static bool isPlainHost(llvm::StringRef Host) {
+  return !Host.empty() && Host.front() != '-' &&
+         llvm::none_of(Host, [](char C) {
+           return llvm::isSpace(C) || static_cast<unsigned char>(C) < 0x20;
+         });
+}
+
+llvm::Expected<std::vector<std::string>>
+ir::sshMachineArgs(const Machine &M, llvm::ArrayRef<std::string> Settings) {
+  if (!isPlainHost(M.Host))
+    return badMachine(M, "host '" + M.Host +
+                             "' is not a host name ssh can be given");
+  std::vector<std::string> A;
+  if (!M.SshConfig.empty())
+    A.insert(A.end(), {"-F", M.SshConfig});
+  if (!M.Identity.empty())
+    A.insert(A.end(), {"-i", M.Identity});
+  if (M.Port)
+    A.insert(A.end(), {"-p", std::to_string(M.Port)});
+  if (!M.User.empty())
+    A.insert(A.end(), {"-l", M.User});
+  A.insert(A.end(), Settings.begin(), Settings.end());
+  for (const std::string &O : M.Options) {
+    if (!parseSshOption(O))
+      return badMachine(M,
+                        "option '" + O + "' is not one 'Keyword=value' line");
+    A.insert(A.end(), {"-o", O});
+  }
+  A.push_back(M.Host);
+  return A;
 }

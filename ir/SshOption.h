@@ -10,9 +10,15 @@
 #ifndef CONNECTORC_IR_SSHOPTION_H
 #define CONNECTORC_IR_SSHOPTION_H
 
+#include "ir/Module.h"
+
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace connectorc::ir {
 
@@ -30,6 +36,18 @@ std::optional<SshOption> parseSshOption(llvm::StringRef Line);
 /// Whether \p Line stops ssh from verifying the host's key:
 /// StrictHostKeyChecking no/off or UserKnownHostsFile /dev/null.
 bool disablesHostKeyChecking(llvm::StringRef Line);
+
+/// The arguments of ssh (after the program) that reach \p M, up to and
+/// including its host: `-F`, `-i`, `-p`, `-l`, then \p Settings (the
+/// caller's own `-o` options: first, so that ssh, which keeps an option's
+/// first value, lets no option of the spec override them), then each of
+/// \p M's options as `-o`, then the host. An error when the host is empty,
+/// starts with '-' or holds a blank (ssh would read it as something else),
+/// or an option is not one ssh_config line (parseSshOption). The runtime
+/// (runtime::sshArgv) and the sh backend's script both reach a machine with
+/// these arguments.
+llvm::Expected<std::vector<std::string>>
+sshMachineArgs(const Machine &M, llvm::ArrayRef<std::string> Settings = {});
 
 } // namespace connectorc::ir
 

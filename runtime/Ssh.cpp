@@ -22,63 +22,39 @@ namespace {
 /// (and a lane's "-NN", Remote.h).
 constexpr size_t ControlNameLength = 1 + 40 + 3 + 17;
 
-llvm::Error badMachine(const ir::Machine &M, const llvm::Twine &Why) {
-  return llvm::createStringError(llvm::errc::invalid_argument,
-                                 "machine '" + M.Name + "': " + Why);
-}
-
-/// A host ssh takes for a host: not empty, not an option, one word.
-bool isPlainHost(StringRef Host) {
-  return !Host.empty() && Host.front() != '-' &&
-         llvm::none_of(Host, [](char C) {
-           return llvm::isSpace(C) || static_cast<unsigned char>(C) < 0x20;
-         });
-}
-
 /// A directory ssh's option parser reads back as it is.
 bool isPlainDir(StringRef Dir) {
   return Dir.startswith("/") &&
          Dir.find_first_of(" \t\n\"'%\\") == StringRef::npos;
 }
 
-void addSettings(std::vector<std::string> &A, const SshSettings &S) {
+std::vector<std::string> settingsArgs(const SshSettings &S) {
+  std::vector<std::string> A;
   if (S.BatchMode)
     A.insert(A.end(), {"-o", "BatchMode=yes"});
   if (S.ConnectTimeoutS)
     A.insert(A.end(),
              {"-o", "ConnectTimeout=" + std::to_string(S.ConnectTimeoutS)});
   if (S.ControlDir.empty())
-    return;
+    return A;
   A.insert(A.end(), {"-o", "ControlMaster=auto", "-o",
                      "ControlPath=" + S.ControlDir + "/%C", "-o",
                      "ControlPersist=" + std::to_string(S.ControlPersistS)});
+  return A;
 }
 } // namespace
 
 llvm::Expected<std::vector<std::string>>
 runtime::sshArgv(const ir::Machine &M, const SshSettings &S) {
-  if (!isPlainHost(M.Host))
-    return badMachine(M, "host '" + M.Host +
-                             "' is not a host name ssh can be given");
+  // The check's own settings come before the spec's options: ssh keeps the
+  // first value given, so no option of the spec can make a check wait for a
+  // password.
+  llvm::Expected<std::vector<std::string>> Machine =
+      ir::sshMachineArgs(M, settingsArgs(S));
+  if (!Machine)
+    return Machine.takeError();
   std::vector<std::string> A = {SshProgram};
-  if (!M.SshConfig.empty())
-    A.insert(A.end(), {"-F", M.SshConfig});
-  if (!M.Identity.empty())
-    A.insert(A.end(), {"-i", M.Identity});
-  if (M.Port)
-    A.insert(A.end(), {"-p", std::to_string(M.Port)});
-  if (!M.User.empty())
-    A.insert(A.end(), {"-l", M.User});
-  // The check's own settings come first: ssh keeps the first value given,
-  // so no option of the spec can make a check wait for a password.
-  addSettings(A, S);
-  for (const std::string &O : M.Options) {
-    if (!ir::parseSshOption(O))
-      return badMachine(M,
-                        "option '" + O + "' is not one 'Keyword=value' line");
-    A.insert(A.end(), {"-o", O});
-  }
-  A.push_back(M.Host);
+  A.insert(A.end(), Machine->begin(), Machine->end());
   return A;
 }
 

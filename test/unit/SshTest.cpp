@@ -141,6 +141,25 @@ TEST(Ssh, ControlDirIsShortAndPlain) {
   EXPECT_TRUE(controlDirFits("/tmp/connectorc-ssh-4294967295"));
 }
 
+TEST(SshOption, MachineArgsPutTheCallersSettingsBeforeTheSpecs) {
+  // The sh backend's script and sshArgv share these arguments: no program,
+  // the caller's settings after -l and before the entry's options.
+  ir::Machine M = machine();
+  M.User = "ci";
+  M.Options = {"ControlPath=/elsewhere"};
+  auto A = ir::sshMachineArgs(M, {"-o", "ControlPath=/mine/%C"});
+  ASSERT_TRUE(bool(A)) << llvm::toString(A.takeError());
+  std::vector<std::string> Want = {"-l", "ci", "-o", "ControlPath=/mine/%C",
+                                   "-o", "ControlPath=/elsewhere",
+                                   "build.local"};
+  EXPECT_EQ(*A, Want);
+  M.Host = "-oProxyCommand=x";
+  auto Bad = ir::sshMachineArgs(M);
+  ASSERT_FALSE(bool(Bad));
+  EXPECT_NE(llvm::toString(Bad.takeError()).find("machine 'server'"),
+            std::string::npos);
+}
+
 TEST(SshOption, SplitsAsSshDoes) {
   auto O = ir::parseSshOption("ServerAliveInterval = 15");
   ASSERT_TRUE(O.has_value());

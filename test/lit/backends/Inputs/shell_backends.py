@@ -222,6 +222,17 @@ def brace_escaped(s):
     return s.replace("{", "{{").replace("}", "}}")
 
 
+def arrived(kind, prompt, answer):
+    """Whether the answer shows \p prompt arrived whole: printf's ("argv")
+    prints it back after an x, the sim's quotes its size and SHA-256."""
+    data = prompt.encode("utf-8")
+    if kind == "argv":
+        return answer == b"x" + data
+    header = "## Prompt (%d bytes, sha256 %s)" % (
+        len(data), hashlib.sha256(data).hexdigest()[:16])
+    return header.encode() in answer
+
+
 def corpus(args):
     with open(CORPUS, encoding="utf-8") as fh:
         strings = json.load(fh)
@@ -265,14 +276,7 @@ def corpus(args):
                 answer_path = os.path.join(run_dir, "scratchpad", "p", "%d.md" % (i + 1))
                 with open(answer_path, "rb") as fh:
                     answer = fh.read()
-                data = s.encode("utf-8")
-                if kind == "argv":
-                    ok = answer == b"x" + data
-                else:
-                    header = "## Prompt (%d bytes, sha256 %s)" % (
-                        len(data), hashlib.sha256(data).hexdigest()[:16])
-                    ok = header.encode() in answer
-                if not ok:
+                if not arrived(kind, s, answer):
                     fail("%s prompt %d under %s arrived changed: %r" % (
                         kind, i, way, answer[:300]))
             if os.path.exists(os.path.join(project, "CANARY")) or \
