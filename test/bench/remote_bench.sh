@@ -20,9 +20,22 @@ trap 'python3 "$sshd" stop "$out/sshd" >/dev/null 2>&1 || true; rm -rf "$out"' E
 python3 "$sshd" start "$out/sshd"
 mkdir "$out/remote"
 cd "$out"
-python3 - "$tasks" "$out" <<'PY'
+# The remote side logs in as a user whose login shell is plain sh: root's
+# shell here sources a .bashrc (pyenv) that takes seconds per session and
+# would be measured instead of connectorc and ssh.
+user=
+if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null; then
+  user=cc-remote-bench
+  id "$user" >/dev/null 2>&1 || useradd --system --shell /bin/sh --home-dir "$out/remote" "$user"
+  usermod -p '*' "$user" # no password, not locked: sshd lets a key in
+  chmod 755 "$out" "$out/sshd"
+  chmod 644 "$out/sshd/authorized_keys"
+  chown "$user" "$out/remote"
+  trap 'python3 "$sshd" stop "$out/sshd" >/dev/null 2>&1 || true; userdel "$user" 2>/dev/null || true; rm -rf "$out"' EXIT
+fi
+python3 - "$tasks" "$out" "$user" <<'PY'
 import json, sys
-n, out = int(sys.argv[1]), sys.argv[2]
+n, out, user = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 def spec(machine):
     phase = {"name": "w", "model": "echo", "prompt": "p", "parallel": True,
              "workers": n}
@@ -34,6 +47,8 @@ def spec(machine):
         s["machines"] = {"server": {"host": "fixture",
                                     "ssh_config": out + "/sshd/ssh_config",
                                     "workdir": out + "/remote"}}
+        if user:
+            s["machines"]["server"]["user"] = user
     return s
 json.dump(spec(True), open(out + "/remote.json", "w"))
 json.dump(spec(False), open(out + "/local.json", "w"))
