@@ -16,7 +16,10 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <csignal>
+#include <random>
+#include <thread>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -105,6 +108,36 @@ int runInTerminal(const std::vector<std::string> &Argv, bool NullStdin) {
   return WEXITSTATUS(Status);
 }
 
+/// runRemote, tried again (after 0.3, 1 and 2.5 seconds, with jitter) while
+/// ssh cannot get through: a connection an sshd drops under load
+/// (MaxStartups), or masters of one machine started at the same moment,
+/// are not a machine that is down. Only the last failure counts.
+llvm::Expected<std::string> runPatiently(llvm::ArrayRef<std::string> Prefix,
+                                         StringRef Command,
+                                         StringRef Stdin = "") {
+  static constexpr double WaitS[] = {0.3, 1.0, 2.5};
+  std::mt19937 Jitter(std::random_device{}());
+  std::uniform_real_distribution<double> Spread(0.5, 1.5);
+  for (double W : WaitS) {
+    llvm::Expected<std::string> Out = runRemote(Prefix, Command, Stdin);
+    if (Out)
+      return Out;
+    // Every step it runs can run again (mkdir -p, tar -x, find, true).
+    llvm::Error E = llvm::handleErrors(
+        Out.takeError(),
+        [](std::unique_ptr<RemoteCommandError> R) -> llvm::Error {
+          if (R->unreachable())
+            return llvm::Error::success();
+          return llvm::Error(std::move(R));
+        });
+    if (E)
+      return E;
+    std::this_thread::sleep_for(
+        std::chrono::duration<double>(W * Spread(Jitter)));
+  }
+  return runRemote(Prefix, Command, Stdin);
+}
+
 /// An error's code and message.
 struct Said {
   std::error_code Code;
@@ -146,7 +179,7 @@ llvm::Expected<RemoteTarget> runtime::resolveRemote(const ir::Machine &M,
       "cd \"${d:-.}\" && pwd -P";
   std::string Line =
       "sh -c " + shellQuote(Resolve) + " sh " + shellQuote(M.Workdir);
-  llvm::Expected<std::string> Out = runRemote(T.Prefix, Line);
+  llvm::Expected<std::string> Out = runPatiently(T.Prefix, Line);
   if (!Out) {
     Said S = said(Out.takeError());
     if (S.Code != std::errc::host_unreachable)
@@ -264,26 +297,6 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
     Command += " < " + Q(A.RemoteRun + "/" + Rel);
   }
 
-  // The worktree, from the same base commit as here (sent when missing).
-  if (!A.Worktree.empty()) {
-    llvm::Expected<std::unique_ptr<GitRepo>> Repo = GitRepo::open(A.LocalRepo);
-    llvm::Error E =
-        Repo ? pushCommit((*Repo)->raw(), A.Prefix, A.RemoteRepo, A.Base,
-                          llvm::sys::path::filename(A.RunDir))
-             : Repo.takeError();
-    if (!E)
-      E = addRemoteWorktree(A.Prefix, A.RemoteRepo, A.Worktree, A.Branch,
-                            A.Base);
-    if (E) {
-      Said S = said(std::move(E));
-      if (S.Code == std::errc::host_unreachable)
-        return Unreachable(S.Why);
-      Err << "connectorc remote-session: worktree " << A.Worktree << ": "
-          << S.Why << "\n";
-      return 1;
-    }
-  }
-
   // Inputs out, in one call: a tar of them is the remote tar's stdin.
   // The directories the agent is told of exist there, as here.
   std::string Setup = "mkdir -p " + Q(A.RemoteRun + "/" + SessionRel) + " " +
@@ -307,7 +320,7 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
     Setup += " && tar -xf - -C " + Q(A.RemoteRun);
   }
   Setup += " && touch " + Q(A.RemoteRun + "/" + SessionRel + "/.start");
-  llvm::Expected<std::string> Sent = runRemote(A.Prefix, Setup, Archive);
+  llvm::Expected<std::string> Sent = runPatiently(A.Prefix, Setup, Archive);
   if (!Sent) {
     Said S = said(Sent.takeError());
     if (S.Code == std::errc::host_unreachable)
@@ -315,6 +328,26 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
     Err << "connectorc remote-session: cannot send the inputs: " << S.Why
         << "\n";
     return 1;
+  }
+
+  // The worktree, from the same base commit as here (sent when missing).
+  if (!A.Worktree.empty()) {
+    llvm::Expected<std::unique_ptr<GitRepo>> Repo = GitRepo::open(A.LocalRepo);
+    llvm::Error E =
+        Repo ? pushCommit((*Repo)->raw(), A.Prefix, A.RemoteRepo, A.Base,
+                          llvm::sys::path::filename(A.RunDir))
+             : Repo.takeError();
+    if (!E)
+      E = addRemoteWorktree(A.Prefix, A.RemoteRepo, A.Worktree, A.Branch,
+                            A.Base);
+    if (E) {
+      Said S = said(std::move(E));
+      if (S.Code == std::errc::host_unreachable)
+        return Unreachable(S.Why);
+      Err << "connectorc remote-session: worktree " << A.Worktree << ": "
+          << S.Why << "\n";
+      return 1;
+    }
   }
 
   // The agent, in a terminal on the remote that ssh relays to this one.
@@ -325,7 +358,7 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
   int Status = runInTerminal(Argv, PromptFile);
   if (Status == 255) {
     // The agent's own 255, or ssh's: ask the machine.
-    if (llvm::Expected<std::string> Alive = runRemote(A.Prefix, "true");
+    if (llvm::Expected<std::string> Alive = runPatiently(A.Prefix, "true");
         !Alive) {
       Said S = said(Alive.takeError());
       if (S.Code == std::errc::host_unreachable)
@@ -342,7 +375,7 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
   if (!A.Own.empty())
     Pull += " ! -path " + Q(A.Own);
   Pull += " | tar -cf - -T -";
-  llvm::Expected<std::string> Pulled = runRemote(A.Prefix, Pull);
+  llvm::Expected<std::string> Pulled = runPatiently(A.Prefix, Pull);
   if (!Pulled) {
     Err << "connectorc remote-session: cannot fetch the scratchpad's new "
            "files: "
