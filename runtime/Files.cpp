@@ -2,6 +2,7 @@
 #include "runtime/Files.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <cerrno>
@@ -120,4 +121,22 @@ llvm::Error runtime::linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
   if (::rename(Tmp->c_str(), To.str().c_str()) != 0)
     return errnoError("cannot rename " + *Tmp + " to " + To);
   return llvm::Error::success();
+}
+
+TempFile::~TempFile() {
+  if (!Path.empty())
+    llvm::sys::fs::remove(Path);
+}
+
+llvm::Error TempFile::make(llvm::StringRef Suffix) {
+  if (std::error_code EC = llvm::sys::fs::createTemporaryFile("connectorc",
+                                                              Suffix, Path))
+    return llvm::createStringError(EC, "cannot make a temporary file");
+  return llvm::Error::success();
+}
+
+std::string TempFile::read() const {
+  auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  return Buf ? (*Buf)->getBuffer().str() : "";
 }

@@ -3,7 +3,10 @@
 #ifndef CONNECTORC_RUNTIME_FILES_H
 #define CONNECTORC_RUNTIME_FILES_H
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Error.h"
+
+#include <string>
 
 namespace connectorc::runtime {
 
@@ -39,6 +42,25 @@ llvm::Error errnoError(const llvm::Twine &What);
 
 /// Creates the directory that will hold \p Path.
 llvm::Error createParentDirs(llvm::StringRef Path);
+
+/// A temporary file (made by make()), removed when this goes out of scope.
+class TempFile {
+public:
+  TempFile() = default;
+  TempFile(const TempFile &) = delete;
+  TempFile &operator=(const TempFile &) = delete;
+  ~TempFile();
+
+  /// Makes the file, empty, in the system's temporary directory.
+  llvm::Error make(llvm::StringRef Suffix);
+  /// Its path; "" before make().
+  llvm::StringRef path() const { return Path; }
+  /// Its contents ("" when it cannot be read).
+  std::string read() const;
+
+private:
+  llvm::SmallString<128> Path;
+};
 
 } // namespace connectorc::runtime
 

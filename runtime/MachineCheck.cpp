@@ -57,40 +57,17 @@ void addTools(const ir::Plan &P, const ir::Task &T, const ir::Machine &M,
   }
 }
 
-/// What one ssh said.
-struct SshOutcome {
-  int Status = -1;
-  std::string Out, Err;
-};
-
-std::string readAndRemove(StringRef Path) {
-  auto Buf = llvm::MemoryBuffer::getFile(Path);
-  llvm::sys::fs::remove(Path);
-  return Buf ? (*Buf)->getBuffer().str() : "";
-}
-
-/// Runs \p Argv with stdin from /dev/null, its output in temporary files
-/// (a shared connection's master keeps them open after ssh exits, so no
-/// pipe is waited on).
-SshOutcome runSsh(const std::vector<std::string> &Argv, unsigned TimeoutS) {
-  SshOutcome R;
-  llvm::SmallString<128> Out, Err;
-  if (llvm::sys::fs::createTemporaryFile("connectorc-ssh", "out", Out) ||
-      llvm::sys::fs::createTemporaryFile("connectorc-ssh", "err", Err)) {
-    R.Err = "cannot make a temporary file";
-    return R;
+/// What one ssh said, waiting at most \p TimeoutS seconds.
+Captured runSsh(const std::vector<std::string> &Argv, unsigned TimeoutS) {
+  llvm::Expected<Captured> C = runCaptured(Argv, "", TimeoutS);
+  if (!C) {
+    Captured Failed;
+    Failed.Err = llvm::toString(C.takeError());
+    return Failed;
   }
-  std::vector<StringRef> Args(Argv.begin(), Argv.end());
-  llvm::Optional<StringRef> Redirects[] = {StringRef(""), StringRef(Out),
-                                           StringRef(Err)};
-  std::string Message;
-  R.Status = llvm::sys::ExecuteAndWait(SshProgram, Args, llvm::None, Redirects,
-                                       TimeoutS, 0, &Message);
-  R.Out = readAndRemove(Out);
-  R.Err = readAndRemove(Err);
-  if (R.Status < 0 && R.Err.empty())
-    R.Err = Message;
-  return R;
+  if (C->Status < 0 && C->Err.empty())
+    C->Err = C->Message;
+  return std::move(*C);
 }
 
 /// Prints the probe's findings; true when nothing is missing.
@@ -127,8 +104,9 @@ bool checkOne(const MachineNeeds &N, const SshSettings &S, unsigned TimeoutS,
     return false;
   }
   bool Shared = !S.ControlDir.empty() && runSsh(*Check, TimeoutS).Status == 0;
-  SshOutcome R = runSsh(*Command, TimeoutS);
-  if (R.Status != 0 || !StringRef(R.Out).contains("connectorc-probe-done")) {
+  Captured R = runSsh(*Command, TimeoutS);
+  StringRef Out = R.Out ? R.Out->getBuffer() : "";
+  if (R.Status != 0 || !Out.contains("connectorc-probe-done")) {
     std::string Reason = lastNonBlankLine(R.Err);
     OS << "unreachable: " << (Reason.empty() ? "ssh said nothing" : Reason)
        << "\n";
@@ -139,7 +117,7 @@ bool checkOne(const MachineNeeds &N, const SshSettings &S, unsigned TimeoutS,
          : Shared             ? ", through the shared connection"
                               : ", shared connection started")
      << "\n";
-  return reportProbe(M, R.Out, OS);
+  return reportProbe(M, Out, OS);
 }
 } // namespace
 

@@ -32,24 +32,6 @@ using namespace connectorc::runtime;
 using llvm::StringRef;
 
 namespace {
-/// Temporary files removed when they go out of scope.
-struct TempFile {
-  llvm::SmallString<128> Path;
-  explicit TempFile(StringRef Suffix) {
-    if (llvm::sys::fs::createTemporaryFile("connectorc-remote", Suffix, Path))
-      Path.clear();
-  }
-  ~TempFile() {
-    if (!Path.empty())
-      llvm::sys::fs::remove(Path);
-  }
-  std::string read() const {
-    auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
-                                           /*RequiresNullTerminator=*/false);
-    return Buf ? (*Buf)->getBuffer().str() : "";
-  }
-};
-
 /// tar, from the system's own directories (never PATH).
 llvm::Expected<std::string> findTar() {
   llvm::ErrorOr<std::string> Tar =
@@ -60,22 +42,19 @@ llvm::Expected<std::string> findTar() {
   return *Tar;
 }
 
-/// Runs \p Argv (no shell) with \p Out as its standard output; an error
-/// with its standard error's last line unless it exits 0.
-llvm::Error runLocal(llvm::ArrayRef<std::string> Argv, StringRef Out) {
-  TempFile Err("err");
-  std::vector<StringRef> Args(Argv.begin(), Argv.end());
-  llvm::Optional<StringRef> Redirects[] = {StringRef(""), Out,
-                                           StringRef(Err.Path)};
-  std::string Message;
-  int RC = llvm::sys::ExecuteAndWait(Argv.front(), Args, llvm::None, Redirects,
-                                     0, 0, &Message);
-  if (RC == 0)
-    return llvm::Error::success();
-  std::string Why = lastNonBlankLine(Err.read());
+/// Runs \p Argv (no shell) with no input; its standard output, or an
+/// error with its standard error's last line unless it exits 0.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+runLocal(llvm::ArrayRef<std::string> Argv) {
+  llvm::Expected<Captured> C = runCaptured(Argv, "");
+  if (!C)
+    return C.takeError();
+  if (C->Status == 0)
+    return std::move(C->Out);
+  std::string Why = lastNonBlankLine(C->Err);
   return llvm::createStringError(
       llvm::inconvertibleErrorCode(), "%s failed (exit %d): %s",
-      Argv.front().c_str(), RC, (Why.empty() ? Message : Why).c_str());
+      Argv.front().c_str(), C->Status, (Why.empty() ? C->Message : Why).c_str());
 }
 
 /// Starts \p Argv with this process's standard streams (the task's
@@ -308,15 +287,15 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
                          .str());
   std::string Archive;
   if (!Files.empty()) {
-    TempFile Packed("tar");
     std::vector<std::string> Argv = {*Tar, "-cf", "-", "-C", A.RunDir, "--"};
     llvm::append_range(Argv, Files);
-    if (llvm::Error E = runLocal(Argv, Packed.Path)) {
+    auto Packed = runLocal(Argv);
+    if (!Packed) {
       Err << "connectorc remote-session: cannot pack the inputs: "
-          << llvm::toString(std::move(E)) << "\n";
+          << llvm::toString(Packed.takeError()) << "\n";
       return 1;
     }
-    Archive = Packed.read();
+    Archive = (*Packed)->getBuffer().str();
     Setup += " && tar -xf - -C " + Q(A.RemoteRun);
   }
   Setup += " && touch " + Q(A.RemoteRun + "/" + SessionRel + "/.start");
@@ -391,8 +370,8 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
                                 EC.message().c_str());
   if (!E)
     E = runLocal({*Tar, "-xf", Packed, "-C", Staging, "--no-same-owner",
-                  "--no-same-permissions"},
-                 "");
+                  "--no-same-permissions"})
+            .takeError();
   llvm::sys::fs::remove(Packed);
   if (!E)
     E = adoptPulledFiles(Staging, A.RunDir).takeError();

@@ -2,6 +2,7 @@
 #include "runtime/RemoteGit.h"
 
 #include "ir/ShellQuote.h"
+#include "runtime/Files.h"
 #include "runtime/Libgit2.h"
 #include "runtime/Ssh.h"
 
@@ -37,56 +38,24 @@ std::error_code RemoteCommandError::convertToErrorCode() const {
 }
 
 namespace {
-/// A temporary file, removed when this goes.
-struct TempFile {
-  llvm::SmallString<128> Path;
-  TempFile() = default;
-  TempFile(const TempFile &) = delete;
-  TempFile &operator=(const TempFile &) = delete;
-  ~TempFile() {
-    if (!Path.empty())
-      llvm::sys::fs::remove(Path);
-  }
-  llvm::Error make(StringRef Suffix) {
-    if (std::error_code EC = llvm::sys::fs::createTemporaryFile(
-            "connectorc-remote", Suffix, Path))
-      return llvm::createStringError(EC, "cannot make a temporary file");
-    return llvm::Error::success();
-  }
-};
-
 /// Runs \p Command through \p Prefix with standard input from the file
-/// \p StdinPath ("": /dev/null) and returns its standard output. The
-/// outputs go to files, not pipes: a shared ssh connection's master may keep
-/// them open after ssh exits.
+/// \p StdinPath ("": /dev/null) and returns its standard output.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 runWithStdinFile(ArrayRef<std::string> Prefix, StringRef Command,
                  StringRef StdinPath) {
   assert(!Prefix.empty() && "a remote shell needs a program");
-  TempFile Out, Err;
-  if (llvm::Error E = Out.make("out"))
-    return E;
-  if (llvm::Error E = Err.make("err"))
-    return E;
-  std::vector<StringRef> Argv(Prefix.begin(), Prefix.end());
-  Argv.push_back(Command);
-  llvm::Optional<StringRef> Redirects[] = {StdinPath, StringRef(Out.Path),
-                                           StringRef(Err.Path)};
-  std::string Message;
-  int Status = llvm::sys::ExecuteAndWait(Prefix[0], Argv, llvm::None, Redirects,
-                                         0, 0, &Message);
-  auto ErrText = llvm::MemoryBuffer::getFile(Err.Path);
-  std::string Reason = ErrText ? lastNonBlankLine((*ErrText)->getBuffer()) : "";
-  if (Status != 0)
+  std::vector<std::string> Argv(Prefix.begin(), Prefix.end());
+  Argv.push_back(Command.str());
+  llvm::Expected<Captured> C = runCaptured(Argv, StdinPath);
+  if (!C)
+    return C.takeError();
+  if (C->Status != 0) {
+    std::string Reason = lastNonBlankLine(C->Err);
     return llvm::make_error<RemoteCommandError>(
         "remote command through " + Prefix[0] + " failed",
-        Status < 0 ? -1 : Status, Reason.empty() ? Message : Reason);
-  auto Buf = llvm::MemoryBuffer::getFile(Out.Path, /*IsText=*/false,
-                                         /*RequiresNullTerminator=*/false);
-  if (!Buf)
-    return llvm::createStringError(Buf.getError(),
-                                   "cannot read a remote command's output");
-  return std::move(*Buf);
+        C->Status < 0 ? -1 : C->Status, Reason.empty() ? C->Message : Reason);
+  }
+  return std::move(C->Out);
 }
 
 /// runRemote, its output as a buffer (a big pack is mapped, not copied).
@@ -98,14 +67,14 @@ runRemoteBuffer(ArrayRef<std::string> Prefix, StringRef Command,
     if (llvm::Error E = In.make("in"))
       return E;
     std::error_code EC;
-    llvm::raw_fd_ostream OS(In.Path, EC);
+    llvm::raw_fd_ostream OS(In.path(), EC);
     OS << Stdin;
     OS.close();
     if (EC || OS.has_error())
       return llvm::createStringError(EC ? EC : OS.error(),
                                      "cannot write a remote command's input");
   }
-  return runWithStdinFile(Prefix, Command, In.Path);
+  return runWithStdinFile(Prefix, Command, In.path());
 }
 
 /// `sh -c SCRIPT connectorc ARGS…`, one line for any login shell: \p Script
@@ -293,10 +262,10 @@ llvm::Error runtime::pushCommit(git_repository *Local,
   TempFile Pack;
   if (llvm::Error E = Pack.make("pack"))
     return E;
-  if (llvm::Error E = writePack(Local, Id, Known, Pack.Path))
+  if (llvm::Error E = writePack(Local, Id, Known, Pack.path()))
     return E;
   auto Out = runWithStdinFile(
-      Prefix, shLine(IndexPackScript, {RemoteRepo, Sha, Pin}), Pack.Path);
+      Prefix, shLine(IndexPackScript, {RemoteRepo, Sha, Pin}), Pack.path());
   if (!Out)
     return context(Out.takeError(),
                    "cannot send commit " + Sha + " to " + RemoteRepo);

@@ -2,9 +2,11 @@
 #include "runtime/Ssh.h"
 
 #include "ir/SshOption.h"
+#include "runtime/Files.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Errc.h"
+#include "llvm/Support/Program.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -124,4 +126,30 @@ std::string runtime::lastNonBlankLine(llvm::StringRef Stderr) {
     if (!L.trim().empty())
       return L.trim().str();
   return "";
+}
+
+llvm::Expected<Captured> runtime::runCaptured(llvm::ArrayRef<std::string> Argv,
+                                              llvm::StringRef StdinPath,
+                                              unsigned TimeoutS) {
+  assert(!Argv.empty() && "nothing to run");
+  TempFile Out, Err;
+  if (llvm::Error E = Out.make("out"))
+    return E;
+  if (llvm::Error E = Err.make("err"))
+    return E;
+  std::vector<llvm::StringRef> Args(Argv.begin(), Argv.end());
+  llvm::Optional<llvm::StringRef> Redirects[] = {StdinPath, Out.path(),
+                                                 Err.path()};
+  Captured C;
+  C.Status = llvm::sys::ExecuteAndWait(Argv.front(), Args, llvm::None,
+                                       Redirects, TimeoutS, 0, &C.Message);
+  auto Buf = llvm::MemoryBuffer::getFile(Out.path(), /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!Buf)
+    return llvm::createStringError(Buf.getError(),
+                                   "cannot read the output of %s",
+                                   Argv.front().c_str());
+  C.Out = std::move(*Buf);
+  C.Err = Err.read();
+  return C;
 }

@@ -17,6 +17,7 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <string>
 #include <vector>
@@ -60,6 +61,25 @@ sshControlCheckArgv(const ir::Machine &M, const SshSettings &S);
 /// The last non-blank line of \p Stderr, trimmed ("" when there is none):
 /// ssh's (or a remote command's) reason for a failure, after any banner.
 std::string lastNonBlankLine(llvm::StringRef Stderr);
+
+/// How a program run by runCaptured ended.
+struct Captured {
+  /// Its exit status; negative when it could not be started, was killed by
+  /// a signal or ran out of time (Message says which).
+  int Status = -1;
+  std::string Message;
+  std::unique_ptr<llvm::MemoryBuffer> Out; ///< Its standard output.
+  std::string Err;                         ///< Its standard error.
+};
+
+/// Runs \p Argv (no shell) with standard input from the file \p StdinPath
+/// ("": /dev/null) and waits, at most \p TimeoutS seconds (0: no limit).
+/// Its outputs go to temporary files, not pipes: a shared ssh connection's
+/// master may keep them open after ssh exits. An error only when the files
+/// cannot be made or read.
+llvm::Expected<Captured> runCaptured(llvm::ArrayRef<std::string> Argv,
+                                     llvm::StringRef StdinPath,
+                                     unsigned TimeoutS = 0);
 
 /// Where the control directory goes: $XDG_RUNTIME_DIR/connectorc-ssh
 /// (\p XdgRuntimeDir) when that path is plain (no blanks, quotes or '%')
