@@ -443,6 +443,14 @@ void Executor::launch(unsigned T, unsigned Binding) {
   const ir::ModelBinding &B = P.Bindings[Binding];
   if (!placeTask(T))
     return;
+  if (!remoteOf(T) && T < Opts.RemoteTrees.size() &&
+      !Opts.RemoteTrees[T].Machine.empty() && Opts.MakeTreeHere)
+    if (llvm::Error E = Opts.MakeTreeHere(T)) {
+      releaseSlot(T);
+      fail(T, "cannot make its worktree on this machine: " +
+                  llvm::toString(std::move(E)));
+      return;
+    }
   takeLane(T);
   if (!TS.SetupDone && !P.Tasks[T].Session.Setup.empty()) {
     runSetup(T, Binding);

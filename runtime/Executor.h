@@ -75,6 +75,10 @@ struct ExecutorOptions {
   std::string RemoteBwrap;
   /// Per task (or empty): its worktree when it is made on another machine.
   std::vector<RemoteTree> RemoteTrees;
+  /// Called before a task with a RemoteTrees entry starts on this machine
+  /// instead (its machine could not be reached): makes its worktree here,
+  /// at TaskDirs' path (Workspaces::makeHere). An error fails the task.
+  std::function<llvm::Error(unsigned Task)> MakeTreeHere;
 };
 
 /// A task's state.

@@ -404,8 +404,13 @@ llvm::Expected<RunResult> Runner::run(Journal J,
     llvm::WithColor::warning(llvm::errs(), "connectorc run")
         << llvm::toString(Pool.takeError())
         << "; the run's --jobs alone limits its sessions\n";
+  ExecutorOptions XO = executorOptions();
+  XO.MakeTreeHere = [this](unsigned T) {
+    return Trees->makeHere(
+        T, [this](json::Object E) { sink(std::move(E), false); });
+  };
   X = std::make_unique<Executor>(
-      Io, P, Launch, Clock, executorOptions(),
+      Io, P, Launch, Clock, std::move(XO),
       [this](json::Object E, bool Durable) { sink(std::move(E), Durable); },
       [this] { flush(); });
   // A child run's lines go to its agent's terminal, and from there to the

@@ -61,6 +61,40 @@ public:
 private:
   llvm::StringMap<std::unique_ptr<GitRepo>> Open;
 };
+
+/// Makes \p WS's worktree here at WS.Path from WS.Base, on the first of
+/// \p Branch, Branch-2, … that does not exist (a branch from an earlier run
+/// is never reset: this run's gets a suffix, and the summary says which it
+/// is), with session.copy's files; the branch.
+llvm::Expected<std::string> addHere(GitRepo &R, const ir::Task &T,
+                                    Workspace &WS, StringRef Branch) {
+  std::string Name = Branch.str();
+  for (unsigned N = 2; R.hasBranch(Name); ++N)
+    Name = fmt::format("{}-{}", Branch, N);
+  if (llvm::Error E = R.addWorktree(WS.Admin, WS.Path, Name, WS.Base))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(), "task %s: worktree '%s': %s",
+        T.Id.c_str(), WS.Name.c_str(), llvm::toString(std::move(E)).c_str());
+  llvm::Expected<std::vector<std::string>> Copied =
+      copyUntracked(WS.Repo, WS.Path, T.Session.Copy);
+  if (!Copied)
+    return Copied.takeError();
+  WS.Copied = std::move(*Copied);
+  return Name;
+}
+
+/// The event that says \p WS was made (\p Made) or found again here.
+json::Object worktreeEvent(const Workspace &WS, StringRef Branch, bool Made) {
+  json::Array Copied;
+  for (const std::string &C : WS.Copied)
+    Copied.push_back(C);
+  return json::Object{{"event", Made ? "worktree-add" : "worktree-reuse"},
+                      {"name", WS.Name},
+                      {"branch", Branch},
+                      {"base", WS.Base},
+                      {"path", WS.Path},
+                      {"copied", std::move(Copied)}};
+}
 } // namespace
 
 llvm::Expected<Workspaces> Workspaces::prepare(const ir::Plan &P,
@@ -116,32 +150,14 @@ llvm::Expected<Workspaces> Workspaces::prepare(const ir::Plan &P,
         return Branch.takeError();
       WS.Branch = *Branch;
     } else {
-      // A branch from an earlier run is never reset: this run's gets a
-      // suffix, and the summary says which it is.
-      WS.Branch = S.Branch;
-      for (unsigned N = 2; R->hasBranch(WS.Branch); ++N)
-        WS.Branch = fmt::format("{}-{}", S.Branch, N);
-      if (llvm::Error E = R->addWorktree(WS.Admin, WS.Path, WS.Branch, WS.Base))
-        return llvm::createStringError(
-            llvm::inconvertibleErrorCode(), "task %s: worktree '%s': %s",
-            P.Tasks[T].Id.c_str(), S.Worktree.c_str(),
-            llvm::toString(std::move(E)).c_str());
-      llvm::Expected<std::vector<std::string>> Copied =
-          copyUntracked(WS.Repo, WS.Path, S.Copy);
-      if (!Copied)
-        return Copied.takeError();
-      WS.Copied = std::move(*Copied);
+      llvm::Expected<std::string> Branch =
+          addHere(*R, P.Tasks[T], WS, S.Branch);
+      if (!Branch)
+        return Branch.takeError();
+      WS.Branch = *Branch;
       Made = true;
     }
-    json::Array Copied;
-    for (const std::string &C : WS.Copied)
-      Copied.push_back(C);
-    json::Object E{{"event", Made ? "worktree-add" : "worktree-reuse"},
-                   {"name", WS.Name},
-                   {"branch", WS.Branch},
-                   {"base", WS.Base},
-                   {"path", WS.Path},
-                   {"copied", std::move(Copied)}};
+    json::Object E = worktreeEvent(WS, WS.Branch, Made);
     if (!WS.Machine.empty()) {
       E["event"] = "worktree-remote";
       E["machine"] = WS.Machine;
@@ -152,6 +168,37 @@ llvm::Expected<Workspaces> Workspaces::prepare(const ir::Plan &P,
     W.All.push_back(std::move(WS));
   }
   return W;
+}
+
+llvm::Error Workspaces::makeHere(unsigned T, const Note &Say) {
+  auto It = llvm::find_if(All, [&](const Workspace &WS) {
+    return !WS.Machine.empty() && llvm::is_contained(WS.Tasks, T);
+  });
+  if (It == All.end() || !It->HereBranch.empty())
+    return llvm::Error::success();
+  Workspace &WS = *It;
+  bool Made = false;
+  if (llvm::sys::fs::is_directory(WS.Path)) {
+    // Made by the run this one resumes.
+    llvm::Expected<std::string> Branch = GitRepo::currentBranch(WS.Path);
+    if (!Branch)
+      return Branch.takeError();
+    WS.HereBranch = *Branch;
+  } else {
+    llvm::Expected<std::unique_ptr<GitRepo>> R = GitRepo::open(WS.Repo);
+    if (!R)
+      return R.takeError();
+    llvm::Expected<std::string> Branch =
+        addHere(**R, P->Tasks[T], WS, WS.Branch + "-local");
+    if (!Branch)
+      return Branch.takeError();
+    WS.HereBranch = *Branch;
+    Made = true;
+  }
+  json::Object E = worktreeEvent(WS, WS.HereBranch, Made);
+  E["fallback_from"] = WS.Machine;
+  Say(std::move(E));
+  return llvm::Error::success();
 }
 
 std::vector<RemoteTree> Workspaces::remoteTrees() const {
@@ -211,36 +258,50 @@ llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
     llvm::Expected<GitRepo &> Local = Open.get(WS.Repo);
     if (!Local)
       return Local.takeError();
-    llvm::Expected<std::string> Commit =
-        WS.Machine.empty() ? GitRepo::commitWorktree(WS.Path, Message, WS.Copied)
-                           : fetchBack(X, WS, Message, *Local);
-    if (!Commit)
-      return Commit.takeError();
-    Say(json::Object{{"event", "worktree-commit"},
-                     {"name", WS.Name},
-                     {"branch", WS.Branch},
-                     {"commit", Commit->empty() ? json::Value(nullptr)
-                                                : json::Value(*Commit)}});
-    json::Array Tasks;
-    for (const std::string &Id : Ids)
-      Tasks.push_back(Id);
-    // A remote worktree whose work never came back has no branch here.
-    bool HasBranch = WS.Machine.empty() || Local->hasBranch(WS.Branch);
-    Trees.push_back(json::Object{
-        {"name", WS.Name},
-        {"branch", WS.Branch},
-        {"tasks", std::move(Tasks)},
-        {"commit", Commit->empty() ? json::Value(nullptr)
-                                   : json::Value(*Commit)},
-        {"path", WS.Path},
-        {"kept", Keep || Interrupted}});
-    if (!Interrupted && AllSucceeded && HasBranch) {
-      auto [It, New] = ToMerge.try_emplace(WS.Repo);
-      if (New) {
-        RepoOrder.push_back(WS.Repo);
-        It->second.second = WS.Base;
+    // A worktree made on another machine has its work there and, when a
+    // task fell back to this machine, here on HereBranch too.
+    struct Part {
+      const std::string &Branch;
+      bool There;
+    };
+    llvm::SmallVector<Part, 2> Parts;
+    Parts.push_back({WS.Branch, !WS.Machine.empty()});
+    if (!WS.HereBranch.empty())
+      Parts.push_back({WS.HereBranch, false});
+    for (const Part &Pt : Parts) {
+      llvm::Expected<std::string> Commit =
+          Pt.There ? fetchBack(X, WS, Message, *Local)
+                   : GitRepo::commitWorktree(WS.Path, Message, WS.Copied);
+      if (!Commit)
+        return Commit.takeError();
+      // A remote worktree whose work never came back has no branch here.
+      bool HasBranch = !Pt.There || Local->hasBranch(Pt.Branch);
+      if (!HasBranch && !WS.HereBranch.empty())
+        continue; // Its tasks all ran here.
+      Say(json::Object{{"event", "worktree-commit"},
+                       {"name", WS.Name},
+                       {"branch", Pt.Branch},
+                       {"commit", Commit->empty() ? json::Value(nullptr)
+                                                  : json::Value(*Commit)}});
+      json::Array Tasks;
+      for (const std::string &Id : Ids)
+        Tasks.push_back(Id);
+      Trees.push_back(json::Object{
+          {"name", WS.Name},
+          {"branch", Pt.Branch},
+          {"tasks", std::move(Tasks)},
+          {"commit", Commit->empty() ? json::Value(nullptr)
+                                     : json::Value(*Commit)},
+          {"path", WS.Path},
+          {"kept", Keep || Interrupted}});
+      if (!Interrupted && AllSucceeded && HasBranch) {
+        auto [It, New] = ToMerge.try_emplace(WS.Repo);
+        if (New) {
+          RepoOrder.push_back(WS.Repo);
+          It->second.second = WS.Base;
+        }
+        It->second.first.push_back(Pt.Branch);
       }
-      It->second.first.push_back(WS.Branch);
     }
   }
   json::Array Merges;
@@ -281,7 +342,8 @@ llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
           if (llvm::Error E = removeRemoteWorktree(M->Prefix, M->Workdir,
                                                    M->Workdir + "/" + WS.Rel))
             return E;
-        continue;
+        if (WS.HereBranch.empty())
+          continue;
       }
       llvm::Expected<GitRepo &> R = Open.get(WS.Repo);
       if (!R)

@@ -38,6 +38,10 @@ struct Workspace {
   /// its branch comes back into Repo at the end.
   std::string Machine;
   std::string Rel; ///< relative to the repository's (or workdir's) root
+  /// For a worktree made on another machine: made here as well, on this
+  /// branch, because one of its tasks fell back to this machine
+  /// (makeHere); its work is merged with whatever came back from there.
+  std::string HereBranch;
 };
 
 class Workspaces {
@@ -55,6 +59,11 @@ public:
   const std::vector<std::string> &taskDirs() const { return TaskDirs; }
   /// Per task: its worktree when it is made on another machine.
   std::vector<RemoteTree> remoteTrees() const;
+  /// Before task \p T, whose worktree is made on another machine, runs on
+  /// this one (its machine could not be reached): makes that worktree here
+  /// too (once; found again on --resume), on a branch of its own, with
+  /// session.copy's files. \p Say receives its "worktree-add" event.
+  llvm::Error makeHere(unsigned T, const Note &Say);
 
   /// After the run: commits every worktree; unless \p Interrupted, merges
   /// the branches whose tasks all succeeded into connector/<workflow>/result
