@@ -4,7 +4,10 @@
   sshd.py start DIR       host and user keys, sshd_config, sshd, and a client
                           DIR/ssh_config with the hosts `fixture` (this sshd),
                           `wrongkey` (this sshd, but known_hosts holds another
-                          key) and `closed` (a port nobody listens on)
+                          key), `closed` (a port nobody listens on) and
+                          `nobwrap` (this sshd on a second port, where every
+                          command runs as usual but /usr/bin/bwrap fails as
+                          it does without user namespaces)
   sshd.py start-netns DIR a second "host" (after `start`, or doing it first):
                           a network namespace joined to this one by a veth
                           pair in a private /30 (10.231.X.Y, chosen from a hash
@@ -62,7 +65,20 @@ def keygen(path):
         return " ".join(f.read().split()[:2])
 
 
-def write_sshd_config(d, port, address="127.0.0.1", name="sshd"):
+# What the "nobwrap" host runs instead of each command: a host whose bwrap
+# cannot make its namespaces (as on a kernel without unprivileged user
+# namespaces), every other command as usual.
+NOBWRAP = """#!/bin/sh
+case $SSH_ORIGINAL_COMMAND in
+*/usr/bin/bwrap*)
+  echo 'bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces.' >&2
+  exit 1 ;;
+esac
+exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
+"""
+
+
+def write_sshd_config(d, port, address="127.0.0.1", name="sshd", nobwrap=None):
     lines = [
         "ListenAddress " + address,
         "Port %d" % port,
@@ -77,6 +93,13 @@ def write_sshd_config(d, port, address="127.0.0.1", name="sshd"):
     ]
     if os.geteuid() == 0:
         lines.append("PermitRootLogin prohibit-password")
+    if nobwrap:
+        script = os.path.join(d, "nobwrap.sh")
+        with open(script, "w") as f:
+            f.write(NOBWRAP)
+        os.chmod(script, 0o755)
+        lines[2:2] = ["Port %d" % nobwrap]
+        lines += ["Match LocalPort %d" % nobwrap, "  ForceCommand " + script]
     with open(os.path.join(d, name + "_config"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -92,10 +115,10 @@ def client_common(d):
     ]
 
 
-def write_client_config(d, port, closed):
+def write_client_config(d, port, closed, nobwrap):
     common = ["  HostName 127.0.0.1"] + client_common(d)
     hosts = [("fixture", port, "cc-fixture"), ("wrongkey", port, "cc-wrong"),
-             ("closed", closed, "cc-fixture")]
+             ("closed", closed, "cc-fixture"), ("nobwrap", nobwrap, "cc-fixture")]
     out = []
     for name, p, alias in hosts:
         out += ["Host " + name, "  Port %d" % p, "  HostKeyAlias " + alias] + common
@@ -135,9 +158,9 @@ def prepare(d):
 def start(d):
     d = os.path.abspath(d)
     prepare(d)
-    port, closed = free_port(), free_port()
-    write_sshd_config(d, port)
-    write_client_config(d, port, closed)
+    port, closed, nobwrap = free_port(), free_port(), free_port()
+    write_sshd_config(d, port, nobwrap=nobwrap)
+    write_client_config(d, port, closed, nobwrap)
     log = os.path.join(d, "sshd.log")
     proc = subprocess.Popen([SSHD, "-D", "-f", os.path.join(d, "sshd_config"), "-E", log],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
