@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 using namespace connectorc;
@@ -34,11 +35,19 @@ const ProviderRegistry &registry() {
   static const ProviderRegistry R = [] {
     llvm::SourceMgr SM;
     DiagnosticEngine Diags(SM);
-    // An explicit registry file that is the built-in one: no user file is
-    // read from the machine's home directory.
-    std::string Builtin =
-        std::string(CONNECTORC_SOURCE_DIR) + "/passes/providers.json";
-    return *ProviderRegistry::load(Builtin, Diags);
+    // The built-in registry alone: the user's configuration directory is
+    // pointed at one that does not exist, so no file from this machine is
+    // read. (Loading the built-in file as a user file would redirect the
+    // process-wide shorthands, which ModelRefTest checks.)
+    const char *Saved = getenv("XDG_CONFIG_HOME");
+    std::string Old = Saved ? Saved : "";
+    setenv("XDG_CONFIG_HOME", "/nonexistent/connectorc-unit-tests", 1);
+    std::optional<ProviderRegistry> Builtin = ProviderRegistry::load("", Diags);
+    if (Saved)
+      setenv("XDG_CONFIG_HOME", Old.c_str(), 1);
+    else
+      unsetenv("XDG_CONFIG_HOME");
+    return *Builtin;
   }();
   return R;
 }
