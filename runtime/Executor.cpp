@@ -196,6 +196,18 @@ void Executor::pump() {
   }
 }
 
+void Executor::recoverSlots() {
+  if (NumRunning != 0 || !Opts.Slots)
+    return;
+  unsigned Held = unsigned(llvm::count_if(
+      Tasks, [](const TaskState &TS) { return TS.HoldsToken; }));
+  if (unsigned N = Opts.Slots->recoverLost(Held))
+    emit(json::Object{{"event", "job-slots-recovered"},
+                      {"slots", int64_t(N)},
+                      {"reason", "a run an agent started ended without "
+                                 "giving back its job slots"}});
+}
+
 bool Executor::takeSlot(unsigned T) {
   if (!Opts.Slots)
     return true;
@@ -623,6 +635,7 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   --NumRunning;
   releaseSlot(T);
   releaseLane(T);
+  recoverSlots();
   Active.erase(T);
   TS.Timer.reset();
   TS.Kill.reset();

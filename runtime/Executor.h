@@ -225,6 +225,8 @@ private:
   /// Moves \p T past the machines found down; false, and the task failed,
   /// when none of its machines is left.
   bool placeTask(unsigned T);
+  /// With no session running, puts back job slots a killed sub-run kept.
+  void recoverSlots();
   /// The attempt could not reach its machine: the machine is down for every
   /// task, and \p T moves to its next one (or fails).
   void onUnreachable(unsigned T, llvm::StringRef Why);

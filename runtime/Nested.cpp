@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,8 +91,9 @@ std::vector<json::Object> runtime::childRuns(llvm::StringRef RunDir,
   return Out;
 }
 
-JobServer::JobServer(asio::io_context &Io, int Read, int Write)
-    : Reader(Io, Read), Write(Write),
+JobServer::JobServer(asio::io_context &Io, int Read, int Write,
+                     unsigned Tokens)
+    : Reader(Io, Read), Write(Write), Tokens(Tokens),
       Spec(std::to_string(Read) + "," + std::to_string(Write)) {}
 
 JobServer::~JobServer() { ::close(Write); }
@@ -114,7 +116,7 @@ JobServer::join(asio::io_context &Io, llvm::StringRef Spec) {
         "agent close its inherited descriptors?)",
         Spec.str().c_str());
   // Ours from now on: the agents this run starts inherit them again.
-  return std::unique_ptr<JobServer>(new JobServer(Io, Read, Write));
+  return std::unique_ptr<JobServer>(new JobServer(Io, Read, Write, 0));
 }
 
 llvm::Expected<std::unique_ptr<JobServer>>
@@ -124,9 +126,10 @@ JobServer::create(asio::io_context &Io, unsigned Slots) {
   int FD[2];
   if (::pipe2(FD, O_NONBLOCK) != 0)
     return errnoError("cannot make the pipe of job slots");
-  std::unique_ptr<JobServer> J(new JobServer(Io, FD[0], FD[1]));
-  // A pipe holds 64 KiB by default: enough bytes for any sensible --jobs.
   std::string Tokens(Slots > 1 ? Slots - 1 : 0, '+');
+  std::unique_ptr<JobServer> J(
+      new JobServer(Io, FD[0], FD[1], unsigned(Tokens.size())));
+  // A pipe holds 64 KiB by default: enough bytes for any sensible --jobs.
   if (!Tokens.empty() && ::write(FD[1], Tokens.data(), Tokens.size()) !=
                              static_cast<ssize_t>(Tokens.size()))
     return errnoError("cannot fill the pipe of job slots");
@@ -149,6 +152,19 @@ void JobServer::giveBack() {
   char Token = '+';
   while (::write(Write, &Token, 1) < 0 && errno == EINTR)
     ;
+}
+
+unsigned JobServer::recoverLost(unsigned Held) {
+  int Free = 0;
+  if (Tokens == 0 || ::ioctl(Reader.native_handle(), FIONREAD, &Free) != 0 ||
+      Free < 0 || unsigned(Free) + Held >= Tokens)
+    return 0;
+  unsigned Lost = Tokens - unsigned(Free) - Held;
+  std::string Back(Lost, '+');
+  ssize_t N;
+  while ((N = ::write(Write, Back.data(), Back.size())) < 0 && errno == EINTR)
+    ;
+  return N > 0 ? unsigned(N) : 0;
 }
 
 void JobServer::whenFree(std::function<void()> Then) {

@@ -74,15 +74,24 @@ public:
   bool tryTake();
   /// Returns a slot taken with tryTake().
   void giveBack();
+  /// For a root pool (create), when no session of its run is running, so
+  /// no run it started can hold a slot: puts back the slots missing from
+  /// the pipe beyond the \p Held its own tasks hold. A run killed with
+  /// SIGKILL never gives back what it took; without this its parent would
+  /// run with that many fewer slots to the end. The number put back (0 for
+  /// a joined pool).
+  unsigned recoverLost(unsigned Held);
   /// Calls \p Then once a slot may be free (one wait at a time).
   void whenFree(std::function<void()> Then);
   /// "R,W", for CONNECTOR_JOBSERVER.
   const std::string &spec() const { return Spec; }
 
 private:
-  JobServer(boost::asio::io_context &Io, int Read, int Write);
+  JobServer(boost::asio::io_context &Io, int Read, int Write,
+            unsigned Tokens);
   boost::asio::posix::stream_descriptor Reader;
   int Write;
+  unsigned Tokens; ///< the bytes a root pool holds when every slot is free
   std::string Spec;
   bool Waiting = false;
 };

@@ -47,6 +47,8 @@ public:
                                                   SessionDone Done) override {
     std::string Task = envOf(R, "CONNECTOR_TASK");
     Launched.push_back(Task + "@" + R.Argv.front());
+    if (OnLaunch)
+      OnLaunch(Task);
     Requests.push_back(R);
     MaxRunning = std::max(MaxRunning, ++Running);
     Script S;
@@ -76,6 +78,7 @@ public:
   std::vector<std::string> Launched;
   std::vector<LaunchRequest> Requests;
   unsigned Running = 0, MaxRunning = 0;
+  std::function<void(const std::string &Task)> OnLaunch;
 };
 
 ir::ModelBinding binding(llvm::StringRef Provider, llvm::StringRef Exe) {
@@ -447,4 +450,37 @@ TEST_F(ExecutorTest, MachineDownAtTheStartIsNeverTried) {
       Reason = E.getString("reason").getValueOr("").str();
   EXPECT_EQ(Reason,
             "cannot reach machine 'far' (far.example): Connection refused");
+}
+
+TEST_F(ExecutorTest, SlotsKeptByAKilledSubRunComeBack) {
+  // --jobs 3: the implicit slot and two bytes in the pipe. The first task's
+  // agent starts a run that takes both bytes and is SIGKILLed (it never
+  // gives them back); once no session runs, they are put back, so the
+  // three tasks of the next stage run at once.
+  llvm::Expected<std::unique_ptr<JobServer>> Pool = JobServer::create(Io, 3);
+  ASSERT_TRUE(bool(Pool)) << llvm::toString(Pool.takeError());
+  O.Slots = Pool->get();
+  L.OnLaunch = [&](const std::string &Task) {
+    if (Task == "s0/1") {
+      EXPECT_TRUE((*Pool)->tryTake());
+      EXPECT_TRUE((*Pool)->tryTake());
+    } else if (Task == "s1/1") {
+      L.MaxRunning = 0; // Count the second stage alone.
+    }
+  };
+  ir::Plan P = plan({1, 3});
+  std::unique_ptr<Executor> X = run(P, /*Jobs=*/3);
+  EXPECT_EQ(X->count(TaskStatus::Succeeded), 4u);
+  EXPECT_EQ(L.MaxRunning, 3u);
+  auto Recovered = llvm::find_if(Events, [](const json::Object &E) {
+    return E.getString("event").getValueOr("") == "job-slots-recovered";
+  });
+  ASSERT_NE(Recovered, Events.end());
+  EXPECT_EQ(Recovered->getInteger("slots").getValueOr(0), 2);
+  // Every slot is free again at the end, and no more than there were.
+  EXPECT_EQ((*Pool)->recoverLost(0), 0u);
+  unsigned Free = 0;
+  while ((*Pool)->tryTake())
+    ++Free;
+  EXPECT_EQ(Free, 2u);
 }
