@@ -157,8 +157,9 @@ llvm::Error connectorc::emitMake(llvm::raw_ostream &Final, const ir::Plan &P,
   });
   if (Trees)
     OS << commandLineSwitch("KEEP_WORKTREES")
+       // Only a connector-finish that made its own connections ends them.
        << fmt::format(WorktreeTargets, RemoteTrees ? " | connector-ssh" : "",
-                      Remote ? FinishThenClose : "")
+                      RemoteTrees ? FinishThenClose : "")
        << (Boxed ? " | connector-sandbox" : "")
        << "\n\t@eval \"$$CONNECTOR_RUNNER\"; connector_worktrees\n";
   OS << "\n";
