@@ -83,23 +83,37 @@ std::string commandLineSwitch(StringRef Name) {
                      Name.str());
 }
 
-/// The sandbox fails closed: every task waits for a working bwrap, unless
-/// NO_SANDBOX is set.
+/// The sandbox fails closed: every task waits for a working bwrap (here,
+/// and on the machines sandboxed tasks may run on), unless NO_SANDBOX is set.
 constexpr const char *Sandbox = R"MK(
 .PHONY: connector-sandbox
-connector-sandbox:
-	@eval "$$CONNECTOR_RUNNER"; connector_probe_bwrap NO_SANDBOX=1
+connector-sandbox:{}
+	@eval "$$CONNECTOR_RUNNER"; connector_probe_bwrap NO_SANDBOX=1{}
+)MK";
+
+/// The shared ssh connections of the remote tasks: a control directory of
+/// this make's own, made before the first remote task (mktemp -d, its path
+/// in RUN_DIR/.state/ssh for the other recipes), removed by `all` with the
+/// connections.
+constexpr const char *Ssh = R"MK(
+.PHONY: connector-ssh
+connector-ssh:
+	@eval "$$CONNECTOR_RUNNER"; mkdir -p "$$RUN_DIR/.state" && connector_ssh_open && printf '%s\n' "$$connector_ctl" >"$$RUN_DIR/.state/ssh"
 )MK";
 
 /// The worktrees: made before any task (connector-worktrees), finished by
 /// `all` or by hand after a failure (connector-finish). KEEP_WORKTREES=1 on
 /// the command line keeps them.
-constexpr const char *Worktrees = R"MK(
+constexpr const char *WorktreeTargets = R"MK(
 .PHONY: connector-finish
-connector-finish:
-	@eval "$$CONNECTOR_RUNNER"; connector_finish
+connector-finish:{}
+	@eval "$$CONNECTOR_RUNNER"; connector_finish{}
 .PHONY: connector-worktrees
 connector-worktrees:)MK";
+
+/// After connector_finish, the ssh connections end (connector_ssh_close).
+constexpr const char *FinishThenClose =
+    "; connector_frc=$$?; connector_ssh_close; exit $$connector_frc";
 
 std::string target(const ir::Task &T) { return "$(RUN_DIR)/" + T.Output; }
 } // namespace
@@ -121,12 +135,31 @@ llvm::Error connectorc::emitMake(llvm::raw_ostream &Final, const ir::Plan &P,
   writeShellRunner(Runner, P, Opts);
   OS << "\ndefine CONNECTOR_RUNNER\n"
      << Runner.str() << "endef\nexport CONNECTOR_RUNNER\n";
+  bool Remote = anyRemote(P);
+  if (Remote)
+    OS << Ssh;
   bool Boxed = anySandboxed(P);
-  if (Boxed)
-    OS << commandLineSwitch("NO_SANDBOX") << Sandbox;
-  bool Trees = !shellWorktrees(P).empty();
+  std::vector<unsigned> BoxedThere = sandboxMachines(P);
+  if (Boxed) {
+    std::string There;
+    if (!BoxedThere.empty()) {
+      There = " && connector_probe_rbwrap NO_SANDBOX=1";
+      for (unsigned N : BoxedThere)
+        There += fmt::format(" {}", N);
+    }
+    OS << commandLineSwitch("NO_SANDBOX")
+       << fmt::format(Sandbox, There.empty() ? "" : " | connector-ssh", There);
+  }
+  std::vector<ShellWorktree> Worktrees = shellWorktrees(P);
+  bool Trees = !Worktrees.empty();
+  bool RemoteTrees = llvm::any_of(Worktrees, [&P](const ShellWorktree &W) {
+    return worktreeMachine(P, W) >= 0;
+  });
   if (Trees)
-    OS << commandLineSwitch("KEEP_WORKTREES") << Worktrees
+    OS << commandLineSwitch("KEEP_WORKTREES")
+       // Only a connector-finish that made its own connections ends them.
+       << fmt::format(WorktreeTargets, RemoteTrees ? " | connector-ssh" : "",
+                      RemoteTrees ? FinishThenClose : "")
        << (Boxed ? " | connector-sandbox" : "")
        << "\n\t@eval \"$$CONNECTOR_RUNNER\"; connector_worktrees\n";
   OS << "\n";
@@ -139,7 +172,10 @@ llvm::Error connectorc::emitMake(llvm::raw_ostream &Final, const ir::Plan &P,
     OS << " phase-" << S.Name;
   OS << "\n";
   if (Trees)
-    OS << "\t@eval \"$$CONNECTOR_RUNNER\"; connector_finish\n";
+    OS << "\t@eval \"$$CONNECTOR_RUNNER\"; connector_finish"
+       << (Remote ? FinishThenClose : "") << "\n";
+  else if (Remote)
+    OS << "\t@eval \"$$CONNECTOR_RUNNER\"; connector_ssh_close\n";
   for (unsigned I = 0; I < P.Stages.size(); ++I) {
     OS << "\nphase-" << P.Stages[I].Name << ":";
     for (unsigned D : P.Stages[I].DependsOn)
@@ -152,9 +188,12 @@ llvm::Error connectorc::emitMake(llvm::raw_ostream &Final, const ir::Plan &P,
     OS << "\n" << target(P.Tasks[T]) << ":";
     for (unsigned D : ir::taskInputs(P, T))
       OS << " " << target(P.Tasks[D]);
-    if (Boxed || Trees)
+    bool Far = llvm::any_of(P.Tasks[T].Machines,
+                            [](StringRef M) { return M != "local"; });
+    if (Boxed || Trees || Far)
       OS << " |" << (Boxed ? " connector-sandbox" : "")
-         << (Trees ? " connector-worktrees" : "");
+         << (Trees ? " connector-worktrees" : "")
+         << (Far ? " connector-ssh" : "");
     ShellText Call(ShellText::Dialect::Make);
     Call.code("@eval \"$CONNECTOR_RUNNER\"; ");
     writeTaskCall(Call, P, T);

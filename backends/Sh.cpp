@@ -245,17 +245,20 @@ llvm::Error checkMeshWorktrees(const ir::Plan &P) {
 }
 
 /// Remote tasks share one ssh connection per machine (ControlMaster) through
-/// sockets in a directory of this run's own (mktemp -d: mode 0700), and the
-/// connections end with the script (`ssh -O exit`, an EXIT trap).
+/// sockets in a directory of this run's own (connector_ssh_open), and the
+/// connections end with the script (connector_ssh_close, an EXIT trap).
+/// A sandboxed task's machines are probed then (connector_probe_rbwrap).
 void writeSshControl(ShellText &S, const ir::Plan &P) {
   S.code("\n# The shared ssh connections of the remote tasks, ended at exit.\n"
-         "connector_ctl=$(mktemp -d /tmp/connector-ssh.XXXXXXXX) || exit 1\n"
-         "connector_ssh_close() {\n");
-  for (unsigned N : remoteMachines(P))
-    S.code(fmt::format("  connector_ssh_{} command -Oexit </dev/null "
-                       ">/dev/null 2>&1\n",
-                       N));
-  S.code("  rm -rf \"$connector_ctl\"\n}\ntrap connector_ssh_close EXIT\n");
+         "connector_ssh_open || exit 1\ntrap connector_ssh_close EXIT\n");
+  std::vector<unsigned> Boxed = sandboxMachines(P);
+  if (Boxed.empty())
+    return;
+  S.code("\n# The sandbox fails closed on other machines too.\n"
+         "connector_probe_rbwrap --no-sandbox");
+  for (unsigned N : Boxed)
+    S.code(fmt::format(" {}", N));
+  S.code(" || exit 1\n");
 }
 
 constexpr const char *Epilogue = R"SH(

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/ShellRunner.h"
 #include "backends/ShellQuote.h"
+#include "ir/RemoteGitScripts.h"
 #include "ir/SandboxLayout.h"
 #include "ir/SshOption.h"
 #include "ir/Template.h"
@@ -83,31 +84,18 @@ static const ir::Machine *findMachine(const ir::Plan &P, StringRef Name) {
   return It == P.Machines.end() ? nullptr : &*It;
 }
 
-/// What the shell backends cannot do with task \p T's machines: make runs
-/// nothing remotely; the sh script runs a task on another machine over ssh
-/// (docs/run.md, "Remote tasks"), but not one that needs a worktree, a
-/// sandbox, session.setup or the runtime (a mesh stage) there.
-static std::string sessionProblem(const ir::Plan &P, const ir::Task &T,
-                                  StringRef Backend) {
+/// What the shell backends cannot do with task \p T's machines: they run a
+/// task on another machine over ssh (docs/run.md, "Remote tasks"), in its
+/// worktree and sandbox there, but not a mesh stage's (the sh script runs
+/// it with `connectorc run --stage`; make refuses meshes anyway).
+static std::string sessionProblem(const ir::Plan &P, const ir::Task &T) {
   if (!isRemote(T))
     return "";
-  // make runs a task on the first machine only when that is this one.
-  if (Backend != "sh")
-    return T.Machines.front() == "local"
-               ? ""
-               : "runs on machine '" + T.Machines.front() + "' (over SSH)";
-  std::string On =
-      "runs on machine '" +
-      *llvm::find_if(T.Machines, [](StringRef M) { return M != "local"; }) +
-      "' (over SSH)";
   if (P.Stages[T.Stage].Kind == ir::StageKind::Mesh)
-    return On + " in a mesh stage (run by `connectorc run --stage`)";
-  if (!T.Session.Worktree.empty())
-    return On + " in a worktree";
-  if (T.Session.Sandbox.Enabled)
-    return On + " in a sandbox";
-  if (!T.Session.Setup.empty())
-    return On + " with session.setup";
+    return "runs on machine '" +
+           *llvm::find_if(T.Machines,
+                          [](StringRef M) { return M != "local"; }) +
+           "' (over SSH) in a mesh stage (run by `connectorc run --stage`)";
   for (const std::string &Name : T.Machines) {
     if (Name == "local")
       continue;
@@ -144,7 +132,7 @@ static bool hasNul(const ir::Task &T) {
 
 llvm::Error connectorc::checkShellPlan(const ir::Plan &P, StringRef Backend) {
   for (const ir::Task &T : P.Tasks) {
-    std::string Why = sessionProblem(P, T, Backend);
+    std::string Why = sessionProblem(P, T);
     for (unsigned C : T.Candidates)
       if (Why.empty())
         Why = bindingProblem(P.Bindings[C]);
@@ -291,6 +279,10 @@ connector_attempt() {
   if [ "$connector_m" != local ] && ! connector_remote_start; then
     return
   fi
+  if [ -n "$connector_setup" ] && [ -z "$connector_setup_done" ]; then
+    connector_run_setup || return
+    connector_setup_done=1
+  fi
   (
     CONNECTOR_RUN_DIR=$connector_run_dir
     CONNECTOR_SCRATCHPAD=$RUN_DIR/scratchpad
@@ -305,6 +297,8 @@ connector_attempt() {
       export CONNECTOR_UNTIL
     fi
     # What the sh or make backend itself uses stays out of the agent's.
+    # (connector_agent reads connector_nobox in this subshell.)
+    # shellcheck disable=SC2030
     connector_nobox=$NO_SANDBOX
     unset CONNECTOR_SIM_AS CONNECTOR_SIM_FAIL CONNECTOR_RUNNER CONNECTOR_NL \
       RUN_DIR NO_SANDBOX KEEP_WORKTREES
@@ -542,9 +536,7 @@ connector_task() {
     fi
     connector_workdir=$connector_wt_path
   fi
-  if [ -n "$connector_setup" ]; then
-    connector_run_setup || return
-  fi
+  connector_setup_done=
   connector_m=local
   if [ -n "${connector_machines-}" ] && ! connector_machine_first; then
     connector_fail "$connector_gone"
@@ -555,27 +547,33 @@ connector_task() {
 }
 
 # connector_run_setup: session.setup, by /bin/sh with set -e in the task's
-# working directory, outside the sandbox, before the first attempt; its
-# output goes to the transcript.
+# working directory on its machine (connector_remote_setup), outside the
+# sandbox, before the first attempt; its output goes to the transcript.
+# When it fails, connector_gone says why.
 connector_run_setup() {
-  (
-    cd "$connector_workdir/$connector_cwd" || exit 127
-    if [ "$connector_timeout" = 0 ]; then
-      exec /bin/sh -c "set -e
+  if [ "$connector_m" != local ]; then
+    connector_remote_setup
+  else
+    (
+      cd "$connector_workdir/$connector_cwd" || exit 127
+      if [ "$connector_timeout" = 0 ]; then
+        exec /bin/sh -c "set -e
 $connector_setup"
-    fi
-    exec timeout -k 5 "$connector_timeout" /bin/sh -c "set -e
+      fi
+      exec timeout -k 5 "$connector_timeout" /bin/sh -c "set -e
 $connector_setup"
-  ) </dev/null >"$connector_dir/setup.log" 2>&1
+    ) </dev/null >"$connector_dir/setup.log" 2>&1
+  fi
   connector_rc=$?
   cat "$connector_dir/setup.log" >>"$connector_dir/transcript.log"
   [ "$connector_rc" = 0 ] && return
   connector_last=$(awk 'NF { l = $0 } END { print l }' "$connector_dir/setup.log")
   if [ "$connector_timeout" != 0 ] && [ "$connector_rc" = 124 ]; then
-    connector_fail 'session.setup timed out'
-    return
+    connector_gone='session.setup timed out'
+    return 1
   fi
-  connector_fail "session.setup failed (exit $connector_rc)${connector_last:+: $connector_last}"
+  connector_gone="session.setup failed (exit $connector_rc)${connector_last:+: $connector_last}"
+  return 1
 }
 
 # connector_git DIR ARG...: git in DIR, as connectorc (never the user's
@@ -796,6 +794,7 @@ connector_reach() {
     ;;
   esac
   connector_r=$connector_w/.connector/remote/${RUN_DIR##*/}
+  connector_rwork=$connector_w
   connector_quote "$connector_r"
   connector_rq=$connector_quoted
 }
@@ -846,8 +845,9 @@ connector_machine_first() {
 
 # connector_remote_start: before an attempt on another machine, the answers
 # the task reads go to R in one ssh call (a tar of them is the stdin of
-# `mkdir -p R/sessions/TASK && tar -xf - -C R && touch R/sessions/TASK/.start`);
-# when the machine cannot be reached the task moves on along its list.
+# `mkdir -p R/sessions/TASK && tar -xf - -C R && touch R/sessions/TASK/.start`),
+# and its worktree there is made when missing (connector_rwt); when the
+# machine cannot be reached the task moves on along its list.
 connector_remote_start() {
   while [ "$connector_m" != local ]; do
     connector_quote "$connector_r/sessions/$connector_id"
@@ -856,10 +856,16 @@ connector_remote_start() {
       "mkdir -p $connector_rs $connector_rq/scratchpad && tar -xf - -C $connector_rq && touch $connector_rs/.start" \
       >/dev/null 2>"$connector_dir/ssh.err"
     connector_src=$?
+    connector_what='cannot send the inputs to'
+    if [ "$connector_src" = 0 ]; then
+      connector_rwt
+      connector_src=$?
+      connector_what="cannot make worktree $connector_rwork on"
+    fi
     [ "$connector_src" = 0 ] && return 0
     connector_said
     if [ "$connector_src" != 255 ]; then
-      connector_gone="cannot send the inputs to machine '$connector_mname' ($connector_mhost): $connector_sshsaid"
+      connector_gone="$connector_what machine '$connector_mname' ($connector_mhost): $connector_sshsaid"
       return 1
     fi
     connector_gone="machine '$connector_mname' ($connector_mhost) could not be reached: $connector_sshsaid"
@@ -884,18 +890,223 @@ connector_remote_words() {
   if [ -n "${TERM+set}" ]; then
     connector_qword "TERM=$TERM"
   fi
-  connector_quote "$connector_w${connector_cwd:+/$connector_cwd}"
+  connector_quote "$connector_rwork${connector_cwd:+/$connector_cwd}"
   connector_rdir=$connector_quoted
 }
 
-# connector_agent: the binding's command (connector_rargv, its quoted
-# words) on the task's machine, under the task's timeout: `ssh -T HOST --
-# cd DIR && exec env -- NAME=VALUE... ARGV...`. No terminal (-T): the answer
-# is the agent's standard output, byte for byte, as on this machine.
+# connector_agent: the binding's command (connector_rbenv, its environment,
+# and connector_rargv, its argv, as quoted words) on the task's machine, in
+# the task's sandbox there (connector_rsandbox: the remote's /usr/bin/bwrap),
+# under the task's timeout: `ssh -T HOST -- cd DIR && exec env --
+# NAME=VALUE... [BWRAP...] ARGV...`. No terminal (-T): the answer is the
+# agent's standard output, byte for byte, as on this machine.
 connector_agent() {
   connector_remote_words
+  connector_rbox=
+  # In the attempt's subshell, which set connector_nobox.
+  # shellcheck disable=SC2031
+  if [ -n "$connector_sandboxed" ] && [ -z "$connector_nobox" ]; then
+    connector_rsandbox
+  fi
+  # ssh itself runs here, unsandboxed.
+  connector_sandboxed=
   "connector_ssh_$connector_m" connector_run -T -- \
-    "cd $connector_rdir && exec env -- $connector_renv$connector_rargv"
+    "cd $connector_rdir && exec env -- $connector_renv$connector_rbenv$connector_rbox$connector_rargv"
+}
+
+# connector_remote_setup: session.setup on the task's machine, in its
+# directory there (its remote worktree), under the task's timeout.
+connector_remote_setup() {
+  connector_remote_words
+  connector_quote "set -e
+$connector_setup"
+  (
+    connector_sandboxed=
+    "connector_ssh_$connector_m" connector_run -T -- \
+      "cd $connector_rdir && exec /bin/sh -c $connector_quoted"
+  ) </dev/null >"$connector_dir/setup.log" 2>&1
+}
+
+# connector_rbind OPTION DIR SUB: appends bwrap's `OPTION DIR/SUB DIR/SUB`
+# (DIR alone when SUB is empty), quoted for the remote shell, to
+# connector_rbox; nothing when DIR is empty.
+connector_rbind() {
+  [ -n "$2" ] || return 0
+  connector_quote "$2${3:+/$3}"
+  connector_rbox="$connector_rbox$1 $connector_quoted $connector_quoted "
+}
+
+# connector_probe_rbwrap SWITCH N...: whether /usr/bin/bwrap can make a
+# sandbox's namespaces on each machine N (the runtime's probe, over ssh),
+# before anything starts. It fails closed, unless NO_SANDBOX (SWITCH says
+# how to set it). A machine ssh cannot reach is not probed: its tasks move
+# on along their lists when they start (and are sandboxed wherever they run).
+connector_probe_rbwrap() {
+  [ -z "$NO_SANDBOX" ] || return 0
+  connector_sw=$1
+  shift
+  connector_dir=$connector_ctl
+  for connector_m in "$@"; do
+    "connector_machine_$connector_m"
+    "connector_ssh_$connector_m" command -T -- "$connector_rprobe" \
+      </dev/null >/dev/null 2>"$connector_dir/ssh.err"
+    connector_src=$?
+    [ "$connector_src" = 0 ] && continue
+    connector_said
+    if [ "$connector_src" = 255 ]; then
+      echo "connector: machine '$connector_mname' ($connector_mhost) could not be reached: $connector_sshsaid" >&2
+      continue
+    fi
+    echo "connector: the plan sandboxes its agents on machine '$connector_mname', but /usr/bin/bwrap cannot run there (exit status $connector_src): $connector_sshsaid; pass $connector_sw to run them unsandboxed, knowingly" >&2
+    return 1
+  done
+}
+
+# connector_rsh SCRIPT ARG...: the constant sh script SCRIPT (a word for the
+# remote shell) runs on machine connector_m as `sh -c SCRIPT connectorc
+# ARG...`, every ARG quoted here, as the runtime runs it
+# (ir/RemoteGitScripts.h); standard input and output are the caller's,
+# standard error goes to ssh.err.
+connector_rsh() {
+  connector_line="sh -c $1 connectorc"
+  shift
+  for connector_a in "$@"; do
+    connector_quote "$connector_a"
+    connector_line="$connector_line $connector_quoted"
+  done
+  "connector_ssh_$connector_m" command -T -- "$connector_line" \
+    2>"$connector_dir/ssh.err"
+}
+
+# connector_rwt: the directory the task works in on machine connector_m
+# (connector_rwork): when its worktree lives there (connector_wt_m, the
+# machine of the worktree's first task), a worktree of W's repository at
+# W/.connector/worktrees/RUN-ID/NAME on the local worktree's branch and
+# base, made once (reused when there: a re-run), its base commit sent first
+# when missing (connector_rwt_base); else W. Its .state/wt-N.remote says
+# where it is, for connector_finish. ssh's status (255: unreachable).
+connector_rwt() {
+  connector_rwork=$connector_w
+  [ -n "$connector_wt" ] && [ "$connector_wt_m" = "$connector_m" ] || return 0
+  connector_wt_load "$connector_wt" || return 1
+  connector_rwork=$connector_w/${connector_wt_path#"$connector_wt_top"/}
+  [ ! -e "$connector_ctl/wt-$connector_wt" ] || return 0
+  connector_rwt_base || return
+  connector_rsh "$connector_rgit_add" "$connector_w" "$connector_rwork" \
+    "$connector_wt_branch" "$connector_wt_base" </dev/null >/dev/null || return
+  printf '%s\n' "$connector_m" "$connector_w" "$connector_rwork" \
+    >"$RUN_DIR/.state/wt-$connector_wt.remote" &&
+    : >"$connector_ctl/wt-$connector_wt"
+}
+
+# connector_rwt_base: the worktree's base commit is in W's repository,
+# pinned there as refs/connector/base/RUN-ID (the runtime's probe script);
+# when the remote lacks it, `git pack-objects --revs` of its history minus
+# what the remote's refs reach (all of it when the remote is shallow) is the
+# stdin of the remote's `git index-pack --stdin --fix-thin`.
+connector_rwt_base() {
+  connector_pin=refs/connector/base/${RUN_DIR##*/}
+  connector_rsh "$connector_rgit_probe" "$connector_w" "$connector_wt_base" \
+    "$connector_pin" </dev/null >"$connector_dir/probe.out" || return
+  connector_first=
+  read -r connector_first <"$connector_dir/probe.out"
+  [ "$connector_first" != present ] || return 0
+  {
+    printf '%s\n' "$connector_wt_base"
+    # The commits of the remote's refs that this repository has too.
+    if [ "$connector_first" != true ]; then
+      sed -e 1d -e 's/$/^{commit}/' "$connector_dir/probe.out" |
+        git -C "$connector_wt_top" cat-file \
+          --batch-check='%(objectname) %(objecttype)' |
+        awk '$2 == "commit" { print "^" $1 }'
+    fi
+  } >"$connector_dir/revs" 2>"$connector_dir/ssh.err" &&
+    git -C "$connector_wt_top" pack-objects --stdout --revs -q \
+      <"$connector_dir/revs" >"$connector_dir/base.pack" \
+      2>"$connector_dir/ssh.err" || return 1
+  connector_rsh "$connector_rgit_index" "$connector_w" "$connector_wt_base" \
+    "$connector_pin" <"$connector_dir/base.pack" >/dev/null
+  connector_src=$?
+  rm -f "$connector_dir/probe.out" "$connector_dir/revs" \
+    "$connector_dir/base.pack"
+  return "$connector_src"
+}
+
+# connector_rwt_load N: connector_m, connector_w and connector_rwork of
+# worktree N's remote worktree, when it was made (connector_rwt), and its
+# machine's details; connector_dir a private directory of the run's state
+# for ssh's messages.
+connector_rwt_load() {
+  [ -e "$RUN_DIR/.state/wt-$1.remote" ] || return 1
+  {
+    IFS= read -r connector_m && IFS= read -r connector_w &&
+      IFS= read -r connector_rwork
+  } <"$RUN_DIR/.state/wt-$1.remote" || return 1
+  "connector_machine_$connector_m"
+  connector_dir=$RUN_DIR/.state/remote-$1
+  mkdir -p "$connector_dir"
+}
+
+# connector_rwt_fail N WHAT: says that WHAT failed for worktree N's remote
+# worktree, with ssh's (or git's) reason.
+connector_rwt_fail() {
+  connector_said
+  echo "connector: worktree $connector_rwork on machine '$connector_mname' ($connector_mhost): $2: $connector_sshsaid" >&2
+  return 1
+}
+
+# connector_wt_fetch N MESSAGE: the work of worktree N on another machine
+# comes back: committed there as connectorc with MESSAGE (the runtime's
+# script), the objects of its HEAD that the base lacks packed there (`git
+# pack-objects --revs`) and indexed here (`git index-pack --stdin
+# --fix-thin`), and HEAD merged into the local worktree's branch (a
+# fast-forward, unless a task worked here too), which connector_merge then
+# merges into the result. A merge that conflicts is aborted and said.
+connector_wt_fetch() {
+  connector_rwt_load "$1" || return 0
+  if ! connector_wt_load "$1" || [ ! -d "$connector_wt_path" ]; then
+    echo "connector: worktree $1: its local worktree is gone; the work stays on machine '$connector_mname' in $connector_rwork" >&2
+    return 1
+  fi
+  connector_rsh "$connector_rgit_commit" "$connector_rwork" "$2" \
+    </dev/null >"$connector_dir/head" ||
+    connector_rwt_fail "$1" 'cannot commit there' || return
+  connector_head=$(awk 'NF { l = $0 } END { print l }' "$connector_dir/head")
+  case $connector_head in
+  '' | *[!0-9a-f]*)
+    echo "connector: worktree $connector_rwork on machine '$connector_mname': its HEAD is not a commit id: '$connector_head'" >&2
+    return 1
+    ;;
+  esac
+  if [ "$connector_head" != "$connector_wt_base" ]; then
+    printf '%s\n^%s\n' "$connector_head" "$connector_wt_base" |
+      connector_rsh "$connector_rgit_pack" "$connector_w" \
+        >"$connector_dir/fetch.pack" ||
+      connector_rwt_fail "$1" 'cannot pack its work' || return
+    git -C "$connector_wt_top" index-pack --stdin --fix-thin \
+      <"$connector_dir/fetch.pack" >/dev/null 2>"$connector_dir/ssh.err" ||
+      connector_rwt_fail "$1" 'cannot store its pack here' || return
+    if ! connector_git "$connector_wt_path" merge -q --no-edit --no-verify \
+      -m "connectorc: merge the work of machine '$connector_mname' into $connector_wt_branch" \
+      "$connector_head" >/dev/null 2>"$connector_dir/ssh.err"; then
+      git -C "$connector_wt_path" merge --abort 2>/dev/null
+      connector_rwt_fail "$1" "its work conflicts with $connector_wt_branch here"
+      return
+    fi
+    echo "connector: worktree $connector_rwork on machine '$connector_mname': brought back into $connector_wt_branch" >&2
+  fi
+  rm -rf "$connector_dir"
+}
+
+# connector_wt_rremove N: removes worktree N's remote worktree there, when
+# it was made (its branch and the base's pin stay, as the runtime leaves
+# them).
+connector_wt_rremove() {
+  connector_rwt_load "$1" || return 0
+  connector_rsh "$connector_rgit_remove" "$connector_w" "$connector_rwork" \
+    </dev/null >/dev/null ||
+    connector_rwt_fail "$1" 'cannot remove it' || return
+  rm -rf "$connector_dir" "$RUN_DIR/.state/wt-$1.remote"
 }
 
 # connector_fetch: after an attempt on another machine, the files the agent
@@ -941,7 +1152,8 @@ connector_fetch() {
 /// with OPTION (-T, -Oexit), the shared connection through the control
 /// directory, then the machine's arguments (ir::sshMachineArgs, the
 /// runtime's).
-static void writeMachine(ShellText &S, unsigned N, const ir::Machine &M) {
+static void writeMachine(ShellText &S, unsigned N, const ir::Machine &M,
+                         bool Boxed) {
   std::string Cd;
   StringRef Dir = M.Workdir;
   if (Dir.empty())
@@ -958,8 +1170,12 @@ static void writeMachine(ShellText &S, unsigned N, const ir::Machine &M) {
       .code("\n  connector_mhost=")
       .word(M.Host)
       .code("\n  connector_mself=")
-      .word(shellQuote(M.Connectorc.empty() ? "connectorc" : M.Connectorc))
-      .code("\n  connector_mcd=")
+      .word(shellQuote(M.Connectorc.empty() ? "connectorc" : M.Connectorc));
+  // The program itself, for a remote sandbox (connector_rsandbox).
+  if (Boxed)
+    S.code("\n  connector_mprog=")
+        .word(M.Connectorc.empty() ? "connectorc" : M.Connectorc);
+  S.code("\n  connector_mcd=")
       .word(Cd)
       .code("\n}\n");
   S.code(fmt::format("\nconnector_ssh_{}() {{\n", N))
@@ -973,6 +1189,59 @@ static void writeMachine(ShellText &S, unsigned N, const ir::Machine &M) {
   for (const std::string &A : *Args)
     S.code(" ").word(A);
   S.code(" \"$@\"\n}\n");
+}
+
+/// The remote side of the runner: RemoteFunctions, the git scripts of
+/// ir/RemoteGitScripts.h and bwrap's probe as remote words, each machine's
+/// functions, and connector_ssh_open/_close, which make and end the shared
+/// connections' control directory (mktemp -d: mode 0700). A Makefile's
+/// recipes are shells of their own: they find the directory that
+/// `connector-ssh` made in RUN_DIR/.state/ssh.
+static void writeRemoteRunner(ShellText &S, const ir::Plan &P) {
+  S.code(RemoteFunctions);
+  S.code("\n# The git scripts a remote worktree needs (ir/RemoteGitScripts.h).\n");
+  std::pair<const char *, const char *> Scripts[] = {
+      {"probe", ir::RemoteProbeScript},
+      {"index", ir::RemoteIndexPackScript},
+      {"add", ir::RemoteAddWorktreeScript},
+      {"commit", ir::RemoteCommitScript},
+      {"pack", ir::RemotePackObjectsScript},
+      {"remove", ir::RemoteRemoveWorktreeScript}};
+  for (const auto &[Name, Script] : Scripts)
+    S.code("connector_rgit_" + std::string(Name) + "=")
+        .word(shellQuote(Script))
+        .code("\n");
+  std::vector<std::string> Probe = ir::bwrapProbeArgv(ir::RemoteBwrap);
+  S.code("connector_rprobe=")
+      .word(llvm::join(llvm::map_range(Probe, shellQuote), " "))
+      .code("\n");
+  std::vector<unsigned> Machines = remoteMachines(P);
+  bool Boxed = !sandboxMachines(P).empty();
+  for (unsigned N : Machines)
+    writeMachine(S, N, P.Machines[N], Boxed);
+  S.code("\nconnector_ssh_open() {\n"
+         "  connector_ctl=$(mktemp -d /tmp/connector-ssh.XXXXXXXX)\n}\n"
+         "\nconnector_ssh_close() {\n"
+         "  [ -n \"$connector_ctl\" ] && [ -d \"$connector_ctl\" ] || return 0\n");
+  for (unsigned N : Machines)
+    S.code(fmt::format("  connector_ssh_{} command -Oexit </dev/null "
+                       ">/dev/null 2>&1\n",
+                       N));
+  S.code("  rm -rf \"$connector_ctl\"\n}\n");
+  if (S.dialect() == ShellText::Dialect::Make)
+    S.code("\nconnector_ctl=\n[ ! -r \"$RUN_DIR/.state/ssh\" ] ||\n"
+           "  read -r connector_ctl <\"$RUN_DIR/.state/ssh\"\n");
+}
+
+std::vector<unsigned> connectorc::sandboxMachines(const ir::Plan &P) {
+  std::vector<unsigned> Out;
+  for (unsigned N : remoteMachines(P))
+    if (llvm::any_of(P.Tasks, [&](const ir::Task &T) {
+          return T.Session.Sandbox.Enabled &&
+                 llvm::is_contained(T.Machines, P.Machines[N].Name);
+        }))
+      Out.push_back(N);
+  return Out;
 }
 
 bool connectorc::anyRemote(const ir::Plan &P) {
@@ -1072,12 +1341,15 @@ static void writeArg(ShellText &S, StringRef Arg, bool PromptArg) {
 }
 
 /// On another machine (connector_m is not local), the binding's part of the
-/// remote command: connector_rargv is its environment (CONNECTOR_SIM_AS for
-/// a simulated binding, the non-secret `env`) and its argv as remote words,
-/// each quoted with shellQuote at build time, "{connectorc}" the machine's
-/// connectorc, "{prompt}" the prompt quoted when the script runs; then
-/// connector_agent runs it (and never returns).
-static void writeRemoteBinding(ShellText &S, const ir::ModelBinding &B) {
+/// remote command: connector_rbenv is its environment (CONNECTOR_SIM_AS for
+/// a simulated binding, the non-secret `env`) and connector_rargv its argv,
+/// as remote words, each quoted with shellQuote at build time,
+/// "{connectorc}" the machine's connectorc, "{prompt}" the prompt quoted
+/// when the script runs; connector_rprog is the program (unquoted: the
+/// remote sandbox binds its directory); then connector_agent runs it (and
+/// never returns).
+static void writeRemoteBinding(ShellText &S, const ir::ModelBinding &B,
+                               bool Boxed) {
   std::string Pending; // Remote text not yet written as a script word.
   auto Flush = [&] {
     if (!Pending.empty())
@@ -1092,7 +1364,6 @@ static void writeRemoteBinding(ShellText &S, const ir::ModelBinding &B) {
       }))
     S.code("    connector_quote \"$connector_prompt\"\n"
            "    connector_rprompt=$connector_quoted\n");
-  S.code("    connector_rargv=");
   if (B.Simulated)
     Word("CONNECTOR_SIM_AS=" + B.Id);
   for (const auto &[Name, Value] : B.Env) {
@@ -1101,6 +1372,21 @@ static void writeRemoteBinding(ShellText &S, const ir::ModelBinding &B) {
       continue; // A secret: the remote's own login environment has it.
     Word(Name + "=" + Value);
   }
+  S.code("    connector_rbenv=");
+  if (Pending.empty())
+    S.word("");
+  Flush();
+  // Only a remote sandbox (connector_rsandbox) needs the program.
+  if (Boxed) {
+    S.code("\n    connector_rprog=");
+    for (const ArgPiece &Piece : splitArg(B.Argv.front(), PromptArg))
+      if (Piece.K == ArgPiece::Literal)
+        S.word(Piece.Text);
+      else
+        S.code(Piece.K == ArgPiece::Self ? "\"$connector_mprog\""
+                                         : "\"$connector_prompt\"");
+  }
+  S.code("\n    connector_rargv=");
   for (unsigned I = 0; I < B.Argv.size(); ++I) {
     StringRef Arg = B.Argv[I];
     if (I)
@@ -1125,10 +1411,10 @@ static void writeRemoteBinding(ShellText &S, const ir::ModelBinding &B) {
 /// (through `env` when the plan sets variables: their names are untrusted
 /// too, and `env NAME=VALUE` takes them as one quoted word).
 static void writeBinding(ShellText &S, unsigned N, const ir::ModelBinding &B,
-                         bool Remote) {
+                         bool Remote, bool RemoteBoxed) {
   S.code(fmt::format("\nconnector_binding_{}() {{\n", N));
   if (Remote)
-    writeRemoteBinding(S, B);
+    writeRemoteBinding(S, B, RemoteBoxed);
   if (B.Simulated)
     S.code("  CONNECTOR_SIM_AS=")
         .word(B.Id)
@@ -1168,6 +1454,14 @@ std::vector<ShellWorktree> connectorc::shellWorktrees(const ir::Plan &P) {
       It->Tasks.push_back(T);
   }
   return Out;
+}
+
+int connectorc::worktreeMachine(const ir::Plan &P, const ShellWorktree &W) {
+  const std::vector<std::string> &Ms = P.Tasks[W.Tasks.front()].Machines;
+  if (Ms.empty() || Ms.front() == "local")
+    return -1;
+  const ir::Machine *M = findMachine(P, Ms.front());
+  return M ? static_cast<int>(M - P.Machines.data()) : -1;
 }
 
 /// The word of the directory a worktree's repository is found from.
@@ -1222,6 +1516,11 @@ static void writeWorktrees(ShellText &S, const ir::Plan &P) {
       S.code(fmt::format("  connector_wt_commit {} ", W))
           .word(Message)
           .code(" || connector_frc=1\n  ");
+      // Work on another machine comes back on top of any done here.
+      if (worktreeMachine(P, Trees[W]) >= 0)
+        S.code(fmt::format("connector_wt_fetch {} ", W))
+            .word(Message)
+            .code(" || connector_frc=1\n  ");
       for (unsigned T : Trees[W].Tasks)
         S.code(fmt::format("connector_done {} && ", T));
       S.code(fmt::format("connector_ok=\"$connector_ok {}\"\n", W));
@@ -1232,8 +1531,12 @@ static void writeWorktrees(ShellText &S, const ir::Plan &P) {
         .code(" $connector_ok || connector_frc=1\n");
   }
   S.code("  if [ -z \"$KEEP_WORKTREES\" ]; then\n");
-  for (unsigned W = 0; W < Trees.size(); ++W)
+  for (unsigned W = 0; W < Trees.size(); ++W) {
+    if (worktreeMachine(P, Trees[W]) >= 0)
+      S.code(fmt::format("    connector_wt_rremove {} || connector_frc=1\n",
+                         W));
     S.code(fmt::format("    connector_wt_remove {}\n", W));
+  }
   S.code("  fi\n  connector_i=0\n"
          "  while [ \"$connector_i\" -lt " +
          std::to_string(P.Tasks.size()) +
@@ -1292,12 +1595,9 @@ void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
     S.code("connector_self=").word(Opts.SelfExe).code("\n");
   S.code("connector_root=").word(P.ProjectRoot).code("\n");
   S.code(RunnerFunctions);
-  bool Remote = S.dialect() == ShellText::Dialect::Sh && anyRemote(P);
-  if (Remote) {
-    S.code(RemoteFunctions);
-    for (unsigned N : remoteMachines(P))
-      writeMachine(S, N, P.Machines[N]);
-  }
+  bool Remote = anyRemote(P);
+  if (Remote)
+    writeRemoteRunner(S, P);
   S.code("\nconnector_binding_name() {\n  case $1 in\n");
   for (unsigned N = 0; N < P.Bindings.size(); ++N) {
     S.code(fmt::format("  {}) connector_bname=", N))
@@ -1307,7 +1607,7 @@ void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
   S.code("  esac\n}\n");
   for (unsigned N = 0; N < P.Bindings.size(); ++N) {
     writeRules(S, N, P.Bindings[N]);
-    writeBinding(S, N, P.Bindings[N], Remote);
+    writeBinding(S, N, P.Bindings[N], Remote, !sandboxMachines(P).empty());
   }
   for (unsigned N = 0; N < P.Stages.size(); ++N)
     if (!ir::stageRecordPath(P.Stages[N]).empty())
@@ -1325,17 +1625,19 @@ static std::string seconds(double S) {
   return S <= 0 ? "0" : fmt::format("{}", S);
 }
 
-/// The shell word of a sandbox directory, resolved when the script runs.
-static const char *dirWord(ir::SandboxDir D) {
+/// The shell word of a sandbox directory, resolved when the script runs:
+/// here, or on another machine (\p Remote: the task's remote worktree or
+/// W, W, the remote run directory, the remote program's directory).
+static const char *dirWord(ir::SandboxDir D, bool Remote = false) {
   switch (D) {
   case ir::SandboxDir::WorkDir:
-    return "\"$connector_workdir\"";
+    return Remote ? "\"$connector_rwork\"" : "\"$connector_workdir\"";
   case ir::SandboxDir::ProjectRoot:
-    return "\"$connector_root\"";
+    return Remote ? "\"$connector_w\"" : "\"$connector_root\"";
   case ir::SandboxDir::RunDir:
-    return "\"$connector_run_dir\"";
+    return Remote ? "\"$connector_r\"" : "\"$connector_run_dir\"";
   case ir::SandboxDir::ProgramDir:
-    return "\"$connector_progdir\"";
+    return Remote ? "\"$connector_rprogdir\"" : "\"$connector_progdir\"";
   }
   return "";
 }
@@ -1393,6 +1695,63 @@ static void writeSandbox(ShellText &S, const ir::TaskSession &Session,
   S.code(" \"$@\"; }; connector_sandboxed=1; ");
 }
 
+/// Appends to connector_rbox the remote words of one layout of bwrap's
+/// argv (ir/SandboxLayout.h, as runtime/Request.cpp resolves it for another
+/// machine): /usr/bin/bwrap, then the layout's words, its binds through
+/// connector_rbind (bwrap's --bind-try for a path that may not exist there,
+/// connector_tmp for one that matters only under /tmp).
+static void writeRemoteLayout(ShellText &S,
+                              const std::vector<ir::SandboxArg> &Layout) {
+  using ir::SandboxArg;
+  std::string Pending = shellQuote(ir::RemoteBwrap) + " ";
+  auto Flush = [&] {
+    if (Pending.empty())
+      return;
+    S.code("connector_rbox=$connector_rbox").word(Pending).code("; ");
+    Pending.clear();
+  };
+  for (const SandboxArg &A : Layout) {
+    if (A.K == SandboxArg::Kind::Literal) {
+      Pending += shellQuote(A.Text) + " ";
+      continue;
+    }
+    Flush();
+    bool Bind = A.K == SandboxArg::Kind::Bind;
+    bool Try = A.Cond == SandboxArg::When::IfExists;
+    if (A.Cond == SandboxArg::When::IfInTmp)
+      S.code("! connector_tmp ").code(dirWord(A.Dir, /*Remote=*/true)).code(" || ");
+    S.code(Bind ? "connector_rbind --bind" : "connector_rbind --ro-bind")
+        .code(Try ? "-try " : " ")
+        .code(dirWord(A.Dir, /*Remote=*/true))
+        .code(" ")
+        .word(A.Sub)
+        .code("; ");
+  }
+  Flush();
+}
+
+/// connector_rsandbox: connector_rbox, the remote words of the task's
+/// sandbox on the machine it is on (connector_agent). Without a worktree
+/// there the task works in W, which is then the project.
+static void writeRemoteSandbox(ShellText &S, const ir::TaskSession &Session) {
+  S.code("connector_rsandbox() { connector_rprogdir=; case $connector_rprog "
+         "in */*) connector_rprogdir=${connector_rprog%/*} ;; esac; ");
+  auto Layout = [&](bool InProject) {
+    writeRemoteLayout(S, ir::sandboxLayout(Session.Sandbox, InProject,
+                                           /*Mailbox=*/false));
+  };
+  if (Session.Worktree.empty()) {
+    Layout(true);
+  } else {
+    S.code("if [ \"$connector_rwork\" = \"$connector_w\" ]; then ");
+    Layout(true);
+    S.code("else ");
+    Layout(false);
+    S.code("fi; ");
+  }
+  S.code("}; ");
+}
+
 /// The ':'-joined answer files \p Files, under the run directory \p RunVar.
 static void writeInputs(ShellText &S, const std::vector<std::string> &Files,
                         StringRef RunVar) {
@@ -1423,8 +1782,13 @@ static std::string globLiteral(StringRef Path) {
 /// inputs (connector_tar_inputs) and its answer as a find pattern.
 static void writeRemoteTask(ShellText &S, const ir::Plan &P,
                             const ir::Task &Task,
-                            const std::vector<std::string> &Files) {
-  S.code("connector_machines='");
+                            const std::vector<std::string> &Files,
+                            int TreeMachine) {
+  if (Task.Session.Sandbox.Enabled)
+    writeRemoteSandbox(S, Task.Session);
+  S.code("connector_wt_m=" +
+         (TreeMachine < 0 ? std::string() : std::to_string(TreeMachine)) +
+         "; connector_machines='");
   for (unsigned I = 0; I < Task.Machines.size(); ++I) {
     if (I)
       S.code(" ");
@@ -1472,12 +1836,15 @@ void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
   assign(S, "connector_setup", llvm::join(Task.Session.Setup, "\n"));
   std::vector<ShellWorktree> Trees = shellWorktrees(P);
   S.code("connector_wt=");
+  int TreeMachine = -1;
   for (unsigned W = 0; W < Trees.size(); ++W)
-    if (llvm::is_contained(Trees[W].Tasks, T))
+    if (llvm::is_contained(Trees[W].Tasks, T)) {
       S.code(std::to_string(W));
+      TreeMachine = worktreeMachine(P, Trees[W]);
+    }
   S.code("; ");
-  if (S.dialect() == ShellText::Dialect::Sh && isRemote(Task)) {
-    writeRemoteTask(S, P, Task, Files);
+  if (isRemote(Task)) {
+    writeRemoteTask(S, P, Task, Files, TreeMachine);
   } else {
     if (S.dialect() == ShellText::Dialect::Sh)
       S.code("connector_machines=; ");

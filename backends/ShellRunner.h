@@ -44,8 +44,7 @@ private:
 };
 
 /// An error for what a plan asks that the shell backends cannot do (typed
-/// prompts, structured answers; other machines for make, and for sh a
-/// remote task with a worktree, sandbox, session.setup or mesh stage);
+/// prompts, structured answers, a mesh stage's task on another machine);
 /// \p Backend names the --emit kind in the message.
 llvm::Error checkShellPlan(const ir::Plan &P, llvm::StringRef Backend);
 
@@ -58,9 +57,18 @@ struct ShellWorktree {
 };
 std::vector<ShellWorktree> shellWorktrees(const ir::Plan &P);
 
-/// Whether a task of \p P may run on another machine (over ssh; the sh
-/// backend only).
+/// The index in \p P.Machines of the machine worktree \p W lives on (that
+/// of its first task's first machine, as the runtime places it), or -1 for
+/// this one. Its tasks work in it there; on this machine, in the local
+/// worktree, made for every worktree so that a task can fail over here.
+int worktreeMachine(const ir::Plan &P, const ShellWorktree &W);
+
+/// Whether a task of \p P may run on another machine (over ssh).
 bool anyRemote(const ir::Plan &P);
+
+/// The index in \p P.Machines of each machine a sandboxed task may run on
+/// (probed before anything starts: connector_probe_rbwrap).
+std::vector<unsigned> sandboxMachines(const ir::Plan &P);
 
 /// The index in \p P.Machines of each machine a task of \p P may run on,
 /// in table order.

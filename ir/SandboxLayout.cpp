@@ -10,6 +10,14 @@ bool ir::inTmp(llvm::StringRef Path) {
   return Path == "/tmp" || Path.startswith("/tmp/");
 }
 
+std::vector<std::string> ir::bwrapProbeArgv(llvm::StringRef Bwrap) {
+  return {Bwrap.str(),     "--ro-bind",     "/",
+          "/",             "--dev",         "/dev",
+          "--proc",        "/proc",         "--unshare-pid",
+          "--unshare-net", "--die-with-parent", "--new-session",
+          "--",            "/bin/true"};
+}
+
 std::vector<SandboxArg> ir::sandboxLayout(const SandboxProfile &Profile,
                                           bool WorkDirIsProject, bool Mailbox) {
   std::vector<SandboxArg> A;

@@ -56,6 +56,13 @@ std::vector<SandboxArg> sandboxLayout(const SandboxProfile &Profile,
 /// Whether \p Path is /tmp or below it.
 bool inTmp(llvm::StringRef Path);
 
+/// The argv of the probe that finds out whether \p Bwrap can make a
+/// sandbox's namespaces on a machine (run here, or over ssh).
+std::vector<std::string> bwrapProbeArgv(llvm::StringRef Bwrap);
+
+/// Where bwrap is on another machine: the system's, never the remote PATH.
+inline constexpr const char *RemoteBwrap = "/usr/bin/bwrap";
+
 } // namespace connectorc::ir
 
 #endif

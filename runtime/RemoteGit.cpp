@@ -1,6 +1,7 @@
 //===- RemoteGit.cpp - git objects to and from a machine over ssh --------===//
 #include "runtime/RemoteGit.h"
 
+#include "ir/RemoteGitScripts.h"
 #include "ir/ShellQuote.h"
 #include "runtime/Files.h"
 #include "runtime/Libgit2.h"
@@ -147,21 +148,6 @@ llvm::Error checkBranchName(StringRef Branch) {
 
 //===-- Pushing a commit --------------------------------------------------===//
 
-/// Pins the commit when the remote has it ("present"); otherwise prints
-/// whether the remote is shallow, then the objects its refs name.
-constexpr const char *ProbeScript = R"sh(
-if git -C "$1" cat-file -e "$2^{commit}" 2>/dev/null; then
-  git -C "$1" update-ref "$3" "$2" && echo present
-else
-  git -C "$1" rev-parse --is-shallow-repository &&
-  git -C "$1" for-each-ref --format='%(objectname)'
-fi)sh";
-
-/// Stores the pack on stdin and pins the commit it brought.
-constexpr const char *IndexPackScript = R"sh(
-git -C "$1" index-pack --stdin --fix-thin >/dev/null &&
-git -C "$1" update-ref "$3" "$2")sh";
-
 /// Hides from \p Walk the commit object \p Hex names in \p R, when \p R has
 /// it: the remote has that commit and all it reaches.
 llvm::Error hideIfKnown(git_repository *R, git_odb *Db, git_revwalk *Walk,
@@ -248,7 +234,7 @@ llvm::Error runtime::pushCommit(git_repository *Local,
     return gitError("no commit " + Sha + " in the local repository");
   llvm::Expected<std::string> Probe =
       runScript(Prefix, "cannot ask " + RemoteRepo + " for commit " + Sha,
-                ProbeScript, {RemoteRepo, Sha, Pin});
+                ir::RemoteProbeScript, {RemoteRepo, Sha, Pin});
   if (!Probe)
     return Probe.takeError();
   llvm::SmallVector<StringRef, 64> Lines;
@@ -265,7 +251,7 @@ llvm::Error runtime::pushCommit(git_repository *Local,
   if (llvm::Error E = writePack(Local, Id, Known, Pack.path()))
     return E;
   auto Out = runWithStdinFile(
-      Prefix, shLine(IndexPackScript, {RemoteRepo, Sha, Pin}), Pack.path());
+      Prefix, shLine(ir::RemoteIndexPackScript, {RemoteRepo, Sha, Pin}), Pack.path());
   if (!Out)
     return context(Out.takeError(),
                    "cannot send commit " + Sha + " to " + RemoteRepo);
@@ -275,45 +261,6 @@ llvm::Error runtime::pushCommit(git_repository *Local,
 //===-- Remote worktrees --------------------------------------------------===//
 
 namespace {
-/// Adds the worktree "$2" on new branch "$3" at "$4"; when the branch
-/// exists, succeeds only if "$2" is already a worktree of "$1" on it.
-constexpr const char *AddWorktreeScript = R"sh(
-unset CDPATH # a relative cd must print nothing
-real() { (cd "$1" 2>/dev/null && pwd -P); }
-common() { (cd "$1" 2>/dev/null && cd "$(git rev-parse --git-common-dir)" && pwd -P); }
-b="refs/heads/$3"
-if ! git -C "$1" rev-parse -q --verify "$b" >/dev/null; then
-  exec git -C "$1" worktree add -q -b "$3" "$2" "$4"
-fi
-top=$(git -C "$2" rev-parse --show-toplevel 2>/dev/null) && test -n "$top" &&
-test "$(git -C "$2" symbolic-ref -q HEAD)" = "$b" &&
-test "$(real "$top")" = "$(real "$2")" &&
-test "$(common "$2")" = "$(common "$1")" && exit 0
-at=$(git -C "$1" worktree list --porcelain | while IFS= read -r l; do
-  case $l in "worktree "*) w=${l#worktree };; "branch $b") printf %s "$w";; esac
-done)
-echo "branch '$3' already exists in $1${at:+ (checked out at $at)}; it is not reset for a new worktree at $2" >&2
-exit 3)sh";
-
-/// Commits everything in worktree "$1" with message "$2" when anything
-/// changed, then prints HEAD.
-constexpr const char *CommitScript = R"sh(
-cd "$1" && git add -A || exit
-if ! git diff --cached --quiet; then
-  git -c user.name=connectorc -c user.email=connectorc@localhost \
-    -c commit.gpgsign=false commit -q --no-verify -m "$2" || exit
-fi
-git rev-parse --verify HEAD)sh";
-
-/// A pack of the objects the revisions on stdin name, from repository "$1".
-constexpr const char *PackObjectsScript =
-    R"sh(git -C "$1" pack-objects --stdout --revs -q)sh";
-
-/// Removes worktree "$2" of "$1" when it is there, then prunes.
-constexpr const char *RemoveWorktreeScript = R"sh(
-if test -e "$2"; then git -C "$1" worktree remove --force "$2" || exit; fi
-git -C "$1" worktree prune)sh";
-
 /// Objects in a pack (its header's count): 0 for a pack-objects output
 /// that holds nothing, which libgit2's indexer need not see.
 uint32_t packObjectCount(StringRef Pack) {
@@ -387,7 +334,7 @@ llvm::Error runtime::addRemoteWorktree(ArrayRef<std::string> Prefix,
   if (llvm::Error E = checkBranchName(Branch))
     return E;
   return runScript(Prefix, "cannot make remote worktree " + Path,
-                   AddWorktreeScript, {RemoteRepo, Path, Branch, Sha})
+                   ir::RemoteAddWorktreeScript, {RemoteRepo, Path, Branch, Sha})
       .takeError();
 }
 
@@ -406,14 +353,14 @@ runtime::fetchRemoteWorktree(git_repository *Local,
     return E;
   llvm::Expected<std::string> Out =
       runScript(Prefix, "cannot commit in remote worktree " + Path,
-                CommitScript, {Path, Message});
+                ir::RemoteCommitScript, {Path, Message});
   if (!Out)
     return Out.takeError();
   std::string HeadHex = lastNonBlankLine(*Out);
   if (llvm::Error E = parseSha(HeadHex, Head))
     return E;
   if (!git_oid_equal(&Head, &Base)) {
-    auto Pack = runRemoteBuffer(Prefix, shLine(PackObjectsScript, {RemoteRepo}),
+    auto Pack = runRemoteBuffer(Prefix, shLine(ir::RemotePackObjectsScript, {RemoteRepo}),
                                 HeadHex + "\n^" + BaseSha.str() + "\n");
     if (!Pack)
       return context(Pack.takeError(),
@@ -432,6 +379,6 @@ llvm::Error runtime::removeRemoteWorktree(ArrayRef<std::string> Prefix,
   if (llvm::Error E = checkWorktreePaths(RemoteRepo, Path))
     return E;
   return runScript(Prefix, "cannot remove remote worktree " + Path,
-                   RemoveWorktreeScript, {RemoteRepo, Path})
+                   ir::RemoteRemoveWorktreeScript, {RemoteRepo, Path})
       .takeError();
 }

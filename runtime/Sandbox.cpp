@@ -39,13 +39,6 @@ llvm::Expected<std::string> runtime::findBwrap() {
       "or /usr/sbin; install it (apt-get install bubblewrap)");
 }
 
-std::vector<std::string> runtime::bwrapProbeArgv(StringRef Bwrap) {
-  return {Bwrap.str(), "--ro-bind",       "/",             "/",
-          "--dev",     "/dev",            "--proc",        "/proc",
-          "--unshare-pid", "--unshare-net", "--die-with-parent",
-          "--new-session", "--",          "/bin/true"};
-}
-
 llvm::Error runtime::probeBwrap(StringRef Bwrap) {
   llvm::SmallString<128> Err;
   if (std::error_code EC =

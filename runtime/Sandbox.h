@@ -13,6 +13,7 @@
 #define CONNECTORC_RUNTIME_SANDBOX_H
 
 #include "ir/Plan.h"
+#include "ir/SandboxLayout.h"
 
 #include "llvm/Support/Error.h"
 
@@ -34,11 +35,10 @@ llvm::Expected<std::string> findBwrap();
 /// this machine lets it make them; the error carries bwrap's own message.
 llvm::Error probeBwrap(llvm::StringRef Bwrap);
 
-/// The argv of that probe (also run on other machines, over ssh).
-std::vector<std::string> bwrapProbeArgv(llvm::StringRef Bwrap);
-
-/// Where bwrap is on another machine: the system's, never the remote PATH.
-inline constexpr const char *RemoteBwrap = "/usr/bin/bwrap";
+/// The argv of that probe (also run on other machines, over ssh), and
+/// where bwrap is there: ir/SandboxLayout.h, which the shell backends share.
+using ir::bwrapProbeArgv;
+using ir::RemoteBwrap;
 
 /// Where a sandboxed task may write and what it must still see.
 struct SandboxPaths {
