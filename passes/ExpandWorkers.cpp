@@ -110,7 +110,7 @@ unsigned connectorc::addTask(Compilation &C, unsigned Module,
                              TaskPrompt Prompt) {
   const ir::Module &M = *C.Modules[Module];
   ir::PlanStage &PS = C.Plan.Stages[PlanStage];
-  ir::Task T;
+  ir::Task &T = C.Plan.Tasks.emplace_back(); // in place: a Task is 760 bytes
   T.Id = PS.Name + "/" + WorkerName;
   T.Stage = PlanStage;
   T.Worker = Worker;
@@ -137,7 +137,6 @@ unsigned connectorc::addTask(Compilation &C, unsigned Module,
         ir::originOf(C.Diags.getSourceMgr(), C.Diags.resolve(A.Loc));
   }
   T.Origin = C.OriginCache.Text;
-  C.Plan.Tasks.push_back(std::move(T));
   C.TaskModule.push_back(Module);
   C.TaskAgent.push_back(&A);
   C.PromptBytes.push_back(Prompt.Size);
