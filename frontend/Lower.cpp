@@ -437,6 +437,7 @@ void Lowerer::lowerStage(const spec::Phase &P) {
     S.Output = str(O);
     S.OutputLoc = range(O);
   }
+  S.Agents.reserve(P.Workers.size()); // an Agent is 552 bytes to move
   switch (P.Kind) {
   case spec::PhaseKind::Workers: {
     S.Kind = ir::StageKind::Workers;

@@ -47,6 +47,15 @@ expandTemplate(llvm::StringRef Text,
                    Lookup,
                llvm::SmallVectorImpl<TemplateProblem> &Problems);
 
+/// The size of expandTemplate(Text, Lookup, Problems) without building it,
+/// with the same problems appended: lint needs a task's prompt only for its
+/// size (the cost estimate).
+size_t
+expandedSize(llvm::StringRef Text,
+             llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)>
+                 Lookup,
+             llvm::SmallVectorImpl<TemplateProblem> &Problems);
+
 /// Replaces each `{var}` of \p Text that \p Lookup knows and unescapes
 /// braces: the final text an agent reads.
 std::string

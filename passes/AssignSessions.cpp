@@ -10,10 +10,9 @@
 #include "passes/PassManager.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
-
-#include <set>
 
 using namespace connectorc;
 namespace fs = llvm::sys::fs;
@@ -23,14 +22,18 @@ namespace path = llvm::sys::path;
 /// \p OnDisk, existing symlinks along the way are followed.
 static std::optional<std::string> escapes(llvm::StringRef Root,
                                           llvm::StringRef Rel, bool OnDisk) {
-  if (path::is_absolute(Rel) || Rel.startswith("~"))
+  // POSIX paths, read as path::is_absolute and path::begin read them, whose
+  // parsing was 35 M of lint's instructions on the benchmark spec
+  // (callgrind), every task's worktree name being checked.
+  if (Rel.startswith("/") || Rel.startswith("~"))
     return std::string("is an absolute path");
   int Depth = 0;
-  for (auto It = path::begin(Rel), E = path::end(Rel); It != E; ++It) {
-    if (*It == "..")
-      --Depth;
-    else if (*It != ".")
-      ++Depth;
+  for (llvm::StringRef Rest = Rel; !Rest.empty();) {
+    auto [Part, Tail] = Rest.split('/');
+    Rest = Tail;
+    if (Part.empty() || Part == ".")
+      continue;
+    Depth += Part == ".." ? -1 : 1;
     if (Depth < 0)
       return std::string("climbs out with '..'");
   }
@@ -69,32 +72,50 @@ public:
 private:
   void checkPath(llvm::StringRef What, llvm::StringRef Rel, llvm::SMRange Loc,
                  bool OnDisk = true) {
-    // Tasks of one phase share their paths: each spec value is checked
-    // once (on the lint benchmark, per-task checks were 60% of the passes,
-    // nearly all of it in the file system).
-    if (Rel.empty() || !Checked.insert({Loc.Start.getPointer(), Rel.str()}).second)
+    if (Rel.empty())
       return;
-    std::optional<std::string> Why = escapes(P.ProjectRoot, Rel, OnDisk);
-    if (!Why || !Reported.insert({Loc.Start.getPointer(), Rel.str()}).second)
+    std::optional<std::string> Why =
+        OnDisk ? onDisk(Rel) : escapes(P.ProjectRoot, Rel, /*OnDisk=*/false);
+    if (!Why || !Reported.insert(key(Loc.Start.getPointer(), Rel)).second)
       return;
     C.Diags.report(DiagKind::PathEscapesProject, Loc, What, Rel, *Why,
                    P.ProjectRoot);
+  }
+  /// escapes(Root, Rel, OnDisk=true), asked of the file system once per
+  /// value: tasks share their paths (every phase of the benchmark spec
+  /// names "build"), and a check is several system calls.
+  const std::optional<std::string> &onDisk(llvm::StringRef Rel) {
+    auto [It, New] = DiskVerdicts.try_emplace(Rel);
+    if (New)
+      It->second = escapes(P.ProjectRoot, Rel, /*OnDisk=*/true);
+    return It->second;
+  }
+  /// A (spec position, value) pair as one key: a std::set of pairs was
+  /// 15 M of lint's instructions on the benchmark spec (callgrind).
+  static llvm::SmallString<64> key(const char *At, llvm::StringRef Value) {
+    llvm::SmallString<64> Key(llvm::StringRef(
+        reinterpret_cast<const char *>(&At), sizeof At));
+    Key += Value;
+    return Key;
   }
   void nameWorktrees();
 
   Compilation &C;
   ir::Plan &P;
-  std::set<std::pair<const char *, std::string>> Reported, Checked;
+  llvm::StringSet<> Reported;
+  llvm::StringMap<std::optional<std::string>> DiskVerdicts;
 };
 
 } // namespace
 
 void SessionAssigner::nameWorktrees() {
-  llvm::StringMap<unsigned> Uses;
+  struct Count {
+    unsigned Total = 0, Seen = 0;
+  };
+  llvm::StringMap<Count> Uses(static_cast<unsigned>(P.Tasks.size()));
   for (const ir::Task &T : P.Tasks)
     if (!T.Session.Worktree.empty())
-      ++Uses[T.Session.Worktree];
-  llvm::StringMap<unsigned> Seen;
+      ++Uses[T.Session.Worktree].Total;
   llvm::StringMap<bool> HasGit;
   for (unsigned I = 0; I < P.Tasks.size(); ++I) {
     ir::TaskSession &S = P.Tasks[I].Session;
@@ -103,8 +124,9 @@ void SessionAssigner::nameWorktrees() {
     const ir::Agent &A = *C.TaskAgent[I];
     std::string Name = S.Worktree;
     checkPath("worktree name", Name, A.Session.WorktreeLoc, /*OnDisk=*/false);
-    unsigned N = ++Seen[Name];
-    unsigned Total = Uses[Name];
+    Count &Of = Uses[Name];
+    unsigned N = ++Of.Seen;
+    unsigned Total = Of.Total;
     if (Total > 1 && N == 1)
       C.Diags.report(DiagKind::SharedWorktree, A.Session.WorktreeLoc, Name,
                      Total, Name, Name);
@@ -114,23 +136,28 @@ void SessionAssigner::nameWorktrees() {
       while (Uses.count(fmt::format("{}-{}", Name, K)))
         ++K;
       S.Worktree = fmt::format("{}-{}", Name, K);
-      Uses[S.Worktree] = 1;
+      Uses[S.Worktree].Total = 1;
     }
-    S.Branch = fmt::format("connector/{}/{}", P.Workflow, S.Worktree);
+    if (!C.Opts.LintOnly)
+      S.Branch = fmt::format("connector/{}/{}", P.Workflow, S.Worktree);
     // A session.repo outside the project is reported by run(), once.
     if (!S.Repo.empty() && escapes(P.ProjectRoot, S.Repo, /*OnDisk=*/false))
       continue;
     // A worktree needs a repository: session.repo, else the project's.
-    llvm::SmallString<256> Repo(P.ProjectRoot);
-    if (!S.Repo.empty())
-      path::append(Repo, S.Repo);
+    llvm::SmallString<256> Joined;
+    llvm::StringRef Repo = P.ProjectRoot;
+    if (!S.Repo.empty()) {
+      Joined = P.ProjectRoot;
+      path::append(Joined, S.Repo);
+      Repo = Joined;
+    }
     auto [It, New] = HasGit.try_emplace(Repo, false);
     if (New)
       It->second = ir::enclosingGitRepo(Repo).has_value();
     // Once per repository: every worktree of a spec outside git says the same.
-    if (!It->second && Reported.insert({nullptr, std::string(Repo)}).second)
+    if (!It->second && Reported.insert(key(nullptr, Repo)).second)
       C.Diags.report(DiagKind::WorktreeOutsideGit, A.Session.WorktreeLoc,
-                     Repo.str());
+                     Repo);
   }
 }
 

@@ -98,12 +98,13 @@ void CostRouter::estimateTokens() {
   for (unsigned S = 0; S < P.Stages.size(); ++S)
     for (unsigned D : P.Stages[S].DependsOn)
       Upstream[S] += stageOutput(D);
-  for (ir::Task &T : P.Tasks) {
+  for (unsigned I = 0; I < P.Tasks.size(); ++I) {
+    ir::Task &T = P.Tasks[I];
     if (T.InputTokensHint) {
       T.InputTokens = *T.InputTokensHint;
       continue;
     }
-    std::uint64_t In = (T.Prompt.size() + 3) / 4 + Upstream[T.Stage];
+    std::uint64_t In = (C.PromptBytes[I] + 3) / 4 + Upstream[T.Stage];
     for (unsigned D : T.Deps)
       In += P.Tasks[D].OutputTokens;
     T.InputTokens = In;

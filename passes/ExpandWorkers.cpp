@@ -31,6 +31,32 @@ TemplateVars::operator()(llvm::StringRef Var) const {
   return std::nullopt; // {run}, {scratchpad}: the runtime's
 }
 
+/// Reports the problems of a prompt_file's template, once per agent. True
+/// when there are none (an inline prompt's the checker has reported).
+static bool promptFileClean(Compilation &C, const ir::Agent &A,
+                            llvm::ArrayRef<TemplateProblem> Problems) {
+  // Inline prompts were checked by the checker; a prompt_file's text is
+  // seen here first, so its problems are reported here, once per agent.
+  if (Problems.empty() || !A.PromptFromFile)
+    return true;
+  if (C.PromptProblemsReported == &A)
+    return false;
+  C.PromptProblemsReported = &A;
+  for (const TemplateProblem &P : Problems) {
+    const char *At = A.PromptLoc.Start.getPointer() + P.Offset;
+    llvm::SMRange R(llvm::SMLoc::getFromPointer(At),
+                    llvm::SMLoc::getFromPointer(At + P.Length));
+    if (P.Kind == TemplateProblem::UnknownVariable)
+      C.Diags.report(DiagKind::UnknownTemplateVar, R, P.Name,
+                     " in the prompt file");
+    else if (P.Kind == TemplateProblem::Unterminated)
+      C.Diags.report(DiagKind::UnterminatedTemplate, R).fixIt(R, "{{");
+    else
+      C.Diags.report(DiagKind::UnmatchedBrace, R).fixIt(R, "}}");
+  }
+  return false;
+}
+
 std::optional<std::string> connectorc::renderForTask(Compilation &C,
                                                      const ir::Agent &A,
                                                      llvm::StringRef Text,
@@ -39,26 +65,26 @@ std::optional<std::string> connectorc::renderForTask(Compilation &C,
     return substituteTemplate(Text, Vars);
   llvm::SmallVector<TemplateProblem, 2> Problems;
   std::string Out = expandTemplate(Text, Vars, Problems);
-  // Inline prompts were checked by the checker; a prompt_file's text is
-  // seen here first, so its problems are reported here, once per agent.
-  if (Problems.empty() || !A.PromptFromFile)
-    return Out;
-  if (C.PromptProblemsReported != &A) {
-    C.PromptProblemsReported = &A;
-    for (const TemplateProblem &P : Problems) {
-      const char *At = A.PromptLoc.Start.getPointer() + P.Offset;
-      llvm::SMRange R(llvm::SMLoc::getFromPointer(At),
-                      llvm::SMLoc::getFromPointer(At + P.Length));
-      if (P.Kind == TemplateProblem::UnknownVariable)
-        C.Diags.report(DiagKind::UnknownTemplateVar, R, P.Name,
-                       " in the prompt file");
-      else if (P.Kind == TemplateProblem::Unterminated)
-        C.Diags.report(DiagKind::UnterminatedTemplate, R).fixIt(R, "{{");
-      else
-        C.Diags.report(DiagKind::UnmatchedBrace, R).fixIt(R, "}}");
-    }
+  if (!promptFileClean(C, A, Problems))
+    return std::nullopt;
+  return Out;
+}
+
+std::optional<TaskPrompt> connectorc::promptForTask(Compilation &C,
+                                                    const ir::Agent &A,
+                                                    const TemplateVars &Vars) {
+  if (!C.Opts.LintOnly) {
+    std::optional<std::string> Text = renderForTask(C, A, A.Prompt, Vars);
+    if (!Text)
+      return std::nullopt;
+    size_t Size = Text->size();
+    return TaskPrompt{std::move(*Text), Size};
   }
-  return std::nullopt;
+  llvm::SmallVector<TemplateProblem, 2> Problems;
+  size_t Size = expandedSize(A.Prompt, Vars, Problems);
+  if (!promptFileClean(C, A, Problems))
+    return std::nullopt;
+  return TaskPrompt{"", Size};
 }
 
 std::string connectorc::answerPath(llvm::StringRef Stage,
@@ -81,20 +107,22 @@ unsigned connectorc::addPlanStage(Compilation &C, const ir::Stage &S,
 unsigned connectorc::addTask(Compilation &C, unsigned Module,
                              unsigned PlanStage, const ir::Agent &A,
                              std::string WorkerName, unsigned Worker,
-                             std::string Prompt) {
+                             TaskPrompt Prompt) {
   const ir::Module &M = *C.Modules[Module];
   ir::PlanStage &PS = C.Plan.Stages[PlanStage];
-  ir::Task T;
+  ir::Task &T = C.Plan.Tasks.emplace_back(); // in place: a Task is 760 bytes
   T.Id = PS.Name + "/" + WorkerName;
   T.Stage = PlanStage;
   T.Worker = Worker;
   T.WorkerName = std::move(WorkerName);
-  T.Prompt = std::move(Prompt);
+  if (!C.Opts.LintOnly)
+    T.Prompt = std::move(Prompt.Text);
   T.ModelName = A.Model.Name;
   for (const ir::ModelUse &F : A.Failover)
     T.FailoverNames.push_back(F.Name);
   T.Machines = A.Machines;
-  T.Output = answerPath(PS.Name, T.WorkerName);
+  if (!C.Opts.LintOnly)
+    T.Output = answerPath(PS.Name, T.WorkerName);
   T.TimeoutS = A.TimeoutS;
   T.Retries = A.Retries;
   T.WantTier = A.WantTier;
@@ -109,16 +137,16 @@ unsigned connectorc::addTask(Compilation &C, unsigned Module,
         ir::originOf(C.Diags.getSourceMgr(), C.Diags.resolve(A.Loc));
   }
   T.Origin = C.OriginCache.Text;
-  C.Plan.Tasks.push_back(std::move(T));
   C.TaskModule.push_back(Module);
   C.TaskAgent.push_back(&A);
+  C.PromptBytes.push_back(Prompt.Size);
   unsigned Index = static_cast<unsigned>(C.Plan.Tasks.size() - 1);
   PS.Tasks.push_back(Index);
   return Index;
 }
 
-void connectorc::applySession(ir::Task &Task, const ir::Agent &A,
-                              const TemplateVars &Vars) {
+void connectorc::applySession(const Compilation &C, ir::Task &Task,
+                              const ir::Agent &A, const TemplateVars &Vars) {
   if (A.Session.Worktree.empty() && !A.Session.Sandbox &&
       A.Session.Cwd.empty() && A.Session.Setup.empty())
     return;
@@ -127,11 +155,14 @@ void connectorc::applySession(ir::Task &Task, const ir::Agent &A,
                               : substituteTemplate(A.Session.Worktree, Vars);
   Task.Session.Base = A.Session.Base;
   Task.Session.Repo = A.Session.Repo;
+  Task.Session.Cwd = A.Session.Cwd;
+  Task.Session.Sandbox.Enabled = A.Session.Sandbox;
+  Task.Session.Sandbox.Network = A.Session.Network;
+  if (C.Opts.LintOnly) // assign-sessions checks the agent's lists
+    return;
   Task.Session.Copy = A.Session.Copy;
   Task.Session.Setup = A.Session.Setup;
-  Task.Session.Cwd = A.Session.Cwd;
-  Task.Session.Sandbox = {A.Session.Sandbox, A.Session.Network,
-                          A.Session.Write};
+  Task.Session.Sandbox.Write = A.Session.Write;
 }
 
 void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
@@ -148,13 +179,13 @@ void connectorc::expandWorkersStage(Compilation &C, unsigned Module,
     if (I == 1 || !Counted) // counted workers share one agent
       Vars.Model = M.modelVar(A.Model.Name);
     Vars.Machine = A.Machines.empty() ? "local" : A.Machines.front();
-    std::optional<std::string> Prompt = renderForTask(C, A, A.Prompt, Vars);
+    std::optional<TaskPrompt> Prompt = promptForTask(C, A, Vars);
     if (!Prompt)
       return; // reported once for the stage
     unsigned T = addTask(C, Module, PlanStage, A,
                          Counted ? Vars.Worker : A.Name, I, std::move(*Prompt));
     ir::Task &Task = C.Plan.Tasks[T];
-    applySession(Task, A, Vars);
+    applySession(C, Task, A, Vars);
     if (!S.Parallel && I > 1)
       Task.Deps.push_back(T - 1);
   }
@@ -187,6 +218,7 @@ bool connectorc::runExpandWorkers(Compilation &C) {
   P.Tasks.reserve(Expected);
   C.TaskModule.reserve(Expected);
   C.TaskAgent.reserve(Expected);
+  C.PromptBytes.reserve(Expected);
   for (const ir::Stage &S : M.Stages)
     addPlanStage(C, S, S.Name);
   for (unsigned I = 0; I < M.Stages.size(); ++I) {

@@ -172,7 +172,7 @@ void TopologyLowering::lowerMesh(unsigned Module, const ir::Stage &S,
     C.Plan.Tasks[T].Mailbox = true;
     // One task per agent, so its session is unambiguous (a dialogue's or a
     // meeting's turns of one participant would need to share one).
-    applySession(C.Plan.Tasks[T], A, Vars);
+    applySession(C, C.Plan.Tasks[T], A, Vars);
   }
 }
 

@@ -32,6 +32,13 @@ struct PassOptions {
   /// no plan, and finding the line of every agent in a large file was 134 M
   /// of its 1.74 G instructions on the benchmark spec (callgrind).
   bool Origins = true;
+  /// The plan is lint's, which prints nothing of it: tasks get what the
+  /// passes check (ids, models, costs, worktree names, the spec's paths) but
+  /// not what only a backend or the runtime reads — prompt text (its size is
+  /// kept, for the cost estimate), answer paths, branch names, session copy
+  /// and setup lists, sandbox write paths. Building those for the benchmark
+  /// spec's 25,842 tasks was 0.1 G of expand-workers' 0.22 G instructions.
+  bool LintOnly = false;
   /// Where --print-* and --time-passes write (stderr by default).
   llvm::raw_ostream *Dump = nullptr;
 };
@@ -62,6 +69,9 @@ struct Compilation {
   /// For each task, the agent it was made from (for positions and session
   /// settings). Compile-time only.
   std::vector<const ir::Agent *> TaskAgent;
+  /// For each task, the size of its prompt (cost-route's input estimate):
+  /// with PassOptions::LintOnly the only trace of its text. Compile-time only.
+  std::vector<std::size_t> PromptBytes;
   /// For each plan stage, the spec stage it was made from (for positions).
   /// Compile-time only.
   std::vector<const ir::Stage *> StageSource;

@@ -25,18 +25,38 @@ std::optional<std::string> renderForTask(Compilation &C, const ir::Agent &A,
                                          llvm::StringRef Text,
                                          const TemplateVars &Vars);
 
+/// A task's prompt: its text, and its size (all that is left of it with
+/// PassOptions::LintOnly).
+struct TaskPrompt {
+  std::string Text;
+  size_t Size = 0;
+};
+
+/// Agent \p A's prompt for one task, as renderForTask renders it; with
+/// PassOptions::LintOnly only measured. std::nullopt after reporting.
+std::optional<TaskPrompt> promptForTask(Compilation &C, const ir::Agent &A,
+                                        const TemplateVars &Vars);
+
 /// Appends a task for agent \p A of module \p Module to stage \p PlanStage,
 /// with the fields every kind shares. Returns its index.
 unsigned addTask(Compilation &C, unsigned Module, unsigned PlanStage,
                  const ir::Agent &A, std::string WorkerName, unsigned Worker,
-                 std::string Prompt);
+                 TaskPrompt Prompt);
+inline unsigned addTask(Compilation &C, unsigned Module, unsigned PlanStage,
+                        const ir::Agent &A, std::string WorkerName,
+                        unsigned Worker, std::string Prompt) {
+  size_t Size = Prompt.size();
+  return addTask(C, Module, PlanStage, A, std::move(WorkerName), Worker,
+                 TaskPrompt{std::move(Prompt), Size});
+}
 
 /// Makes the plan stage for \p S of module \p Module (name \p Name).
 unsigned addPlanStage(Compilation &C, const ir::Stage &S, std::string Name);
 
 /// Gives \p Task the session \p A asks for (its worktree template
 /// substituted with \p Vars), when it asks for one.
-void applySession(ir::Task &Task, const ir::Agent &A, const TemplateVars &Vars);
+void applySession(const Compilation &C, ir::Task &Task, const ir::Agent &A,
+                  const TemplateVars &Vars);
 
 /// Lowers a worker stage: its tasks, substituted templates, serial chains.
 void expandWorkersStage(Compilation &C, unsigned Module, const ir::Stage &S,

@@ -21,8 +21,12 @@ struct Parse {
   explicit Parse(llvm::StringRef Text)
       : Expanded(expandTemplate(Text, testVars, Problems)),
         Substituted(substituteTemplate(Text, testVars)) {
-    llvm::SmallVector<TemplateProblem, 2> Checked;
+    llvm::SmallVector<TemplateProblem, 2> Checked, Sized;
     checkTemplate(Text, Checked);
+    // Sizing without building agrees with building, problems included.
+    EXPECT_EQ(expandedSize(Text, testVars, Sized), Expanded.size())
+        << Text.str();
+    EXPECT_EQ(Sized.size(), Problems.size()) << Text.str();
     // The fast path finds exactly what rendering finds.
     EXPECT_EQ(Checked.size(), Problems.size()) << Text.str();
     for (size_t I = 0; I < std::min(Checked.size(), Problems.size()); ++I) {

@@ -24,6 +24,7 @@ int driver::runLint() {
   bool RegistryOk = D.loadRegistry();
   PassOptions Opts;
   Opts.Origins = false; // nothing prints the plan
+  Opts.LintOnly = true;
   for (const std::string &F : Files)
     D.compile(F, Opts);
   D.printDiagnostics();

@@ -17,6 +17,21 @@
 using namespace connectorc::driver;
 namespace cl = llvm::cl;
 
+#ifdef CONNECTORC_MIMALLOC
+/// 2 MiB pages where the kernel has them (transparent huge pages): a large
+/// spec's document, module and plan then cost a tenth of the page faults
+/// (docs/benchmarks.md). mimalloc maps its first segment at the first
+/// allocation, before main() (static constructors allocate), and an option
+/// set after that does not reach it: enabled from main(), lint of the
+/// benchmark spec still took 7,400 faults; from here, 700. .preinit_array
+/// functions run before any library's initialisers.
+static void useLargeOsPages(int, char **, char **) {
+  mi_option_enable(mi_option_large_os_pages);
+}
+[[gnu::section(".preinit_array"), gnu::used]] static void (
+    *const UseLargeOsPages)(int, char **, char **) = useLargeOsPages;
+#endif
+
 cl::OptionCategory connectorc::driver::Category("connectorc options");
 
 cl::SubCommand &connectorc::driver::lintCommand() {
@@ -95,13 +110,6 @@ static void printVersion(llvm::raw_ostream &OS) {
 }
 
 int main(int Argc, char **Argv) {
-#ifdef CONNECTORC_MIMALLOC
-  // 2 MiB pages where the kernel has them (transparent huge pages): a large
-  // spec's documents, module and plan then cost half the page faults
-  // (docs/benchmarks.md). Set here, after mimalloc's start-up, it applies
-  // to memory mimalloc maps from now on.
-  mi_option_enable(mi_option_large_os_pages);
-#endif
   llvm::InitLLVM X(Argc, Argv);
   cl::SetVersionPrinter(printVersion);
   cl::HideUnrelatedOptions(Category);
