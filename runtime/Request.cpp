@@ -139,6 +139,7 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
     SP.RunDir = Run;
     SP.Program = R.Argv.empty() ? "" : R.Argv.front();
     SP.Mailbox = Task.Mailbox && !Far;
+    SP.Remote = Far != nullptr;
     std::vector<std::string> Argv =
         sandboxArgv(Bwrap, Task.Session.Sandbox, SP);
     Argv.insert(Argv.end(), R.Argv.begin(), R.Argv.end());

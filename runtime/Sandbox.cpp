@@ -92,11 +92,14 @@ runtime::sandboxArgv(StringRef Bwrap, const ir::SandboxProfile &Profile,
       continue;
     if (!Arg.Sub.empty())
       Path += "/" + Arg.Sub;
-    if ((Arg.Cond == SandboxArg::When::IfExists &&
+    bool Try = Arg.Cond == SandboxArg::When::IfExists && Paths.Remote;
+    if ((Arg.Cond == SandboxArg::When::IfExists && !Try &&
          !llvm::sys::fs::exists(Path)) ||
         (Arg.Cond == SandboxArg::When::IfInTmp && !ir::inTmp(Path)))
       continue;
-    A.insert(A.end(), {Arg.K == SandboxArg::Kind::Bind ? "--bind" : "--ro-bind",
+    bool Writable = Arg.K == SandboxArg::Kind::Bind;
+    A.insert(A.end(), {Try ? (Writable ? "--bind-try" : "--ro-bind-try")
+                           : (Writable ? "--bind" : "--ro-bind"),
                        Path, Path});
   }
   return A;

@@ -48,6 +48,10 @@ struct SandboxPaths {
   std::string RunDir;      ///< absolute
   std::string Program;     ///< the agent's executable, absolute if known
   bool Mailbox = false;    ///< the task has a mailbox under RunDir/mail
+  /// The paths are another machine's: a bind that depends on a path
+  /// existing is left to that machine's bwrap (--bind-try, --ro-bind-try)
+  /// rather than looked up here.
+  bool Remote = false;
 };
 
 /// bwrap and its arguments, up to and including "--": put the agent's argv

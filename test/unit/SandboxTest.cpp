@@ -54,6 +54,30 @@ TEST(Sandbox, ProjectIsWritableButItsGitAndConnectorAreNot) {
   llvm::sys::fs::remove_directories(R);
 }
 
+TEST(Sandbox, AnotherMachinesPathsAreLeftToItsBwrap) {
+  // Paths of another machine are never looked up here: a bind that depends
+  // on one existing is a --bind-try / --ro-bind-try for the remote bwrap.
+  ir::SandboxProfile Profile;
+  Profile.Enabled = true;
+  Profile.Write = {"out"};
+  const std::string R = "/nonexistent/remote/project";
+  SandboxPaths P{R, true, R, R + "/.connector/remote/run", "agent"};
+  P.Remote = true;
+  std::vector<std::string> A = sandboxArgv("/usr/bin/bwrap", Profile, P);
+  EXPECT_GE(find(A, {"--bind", R.c_str(), R.c_str()}), 0);
+  EXPECT_GE(find(A, {"--ro-bind-try", (R + "/.git").c_str(),
+                     (R + "/.git").c_str()}),
+            0);
+  EXPECT_GE(find(A, {"--bind-try", (R + "/out").c_str(), (R + "/out").c_str()}),
+            0);
+  // Here, the same paths do not exist: those binds are left out.
+  P.Remote = false;
+  A = sandboxArgv("/usr/bin/bwrap", Profile, P);
+  EXPECT_EQ(find(A, {"--ro-bind", (R + "/.git").c_str()}), -1);
+  EXPECT_EQ(find(A, {"--bind", (R + "/out").c_str()}), -1);
+  EXPECT_FALSE(llvm::is_contained(A, "--bind-try"));
+}
+
 TEST(Sandbox, WhatLivesInTmpStaysVisibleBehindThePrivateTmp) {
   ir::SandboxProfile Profile;
   SandboxPaths P{"/tmp/proj/.connector/worktrees/r/w", false, "/tmp/proj",
