@@ -17,8 +17,9 @@ llvm::Error connectorc::refuseMesh(const ir::Plan &P, llvm::StringRef Backend) {
           std::errc::not_supported,
           "--emit=%s: stage '%s' is a mesh, whose agents message each other "
           "while they run and need a supervisor: a mesh stage needs the "
-          "runtime; run the workflow with `connectorc run`, or use --emit=sh, "
-          "which runs a mesh stage through `connectorc run --stage`",
+          "runtime; run the workflow with `connectorc run`, or use --emit=sh "
+          "or --emit=make, which run a mesh stage through `connectorc run "
+          "--stage`",
           Backend.str().c_str(), S.Name.c_str());
   return llvm::Error::success();
 }

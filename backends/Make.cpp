@@ -120,9 +120,9 @@ std::string target(const ir::Task &T) { return "$(RUN_DIR)/" + T.Output; }
 
 llvm::Error connectorc::emitMake(llvm::raw_ostream &Final, const ir::Plan &P,
                                  const EmitOptions &Opts) {
-  if (llvm::Error E = refuseMesh(P, "make"))
-    return E;
   if (llvm::Error E = checkShellPlan(P, "make"))
+    return E;
+  if (llvm::Error E = checkMeshWorktrees(P, "make"))
     return E;
   if (llvm::Error E = checkNames(P))
     return E;
@@ -184,7 +184,43 @@ llvm::Error connectorc::emitMake(llvm::raw_ostream &Final, const ir::Plan &P,
       OS << " " << target(P.Tasks[T]);
     OS << "\n";
   }
+  bool Meshes = llvm::any_of(P.Stages, [](const ir::PlanStage &St) {
+    return St.Kind == ir::StageKind::Mesh;
+  });
+  if (Meshes) {
+    // The plan `connectorc run --stage` runs a mesh stage from.
+    ShellText Write(ShellText::Dialect::Make);
+    Write.code("@");
+    writePlanCommand(Write, P);
+    if (Write.str().size() > MaxRecipe)
+      return llvm::createStringError(
+          std::errc::argument_list_too_long,
+          "--emit=make: the plan a mesh stage runs from is %zu bytes, over "
+          "the %zu a shell command line may have; use --emit=sh",
+          Write.str().size(), MaxRecipe);
+    OS << "\n$(RUN_DIR)/.state/plan.json:\n\t" << Write.str() << "\n";
+  }
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
+    if (isMesh(P, T)) {
+      // A mesh stage's agents run together: one recipe makes all their
+      // answers (a grouped target), through the runtime.
+      const ir::PlanStage &St = P.Stages[P.Tasks[T].Stage];
+      if (St.Tasks.front() != T)
+        continue;
+      OS << "\n";
+      for (unsigned A : St.Tasks)
+        OS << target(P.Tasks[A]) << " ";
+      OS << "&:";
+      for (unsigned D : ir::taskInputs(P, T))
+        OS << " " << target(P.Tasks[D]);
+      OS << " | $(RUN_DIR)/.state/plan.json" << (Boxed ? " connector-sandbox" : "")
+         << (Trees ? " connector-worktrees" : "");
+      ShellText Call(ShellText::Dialect::Make);
+      Call.code("@eval \"$CONNECTOR_RUNNER\"; ");
+      writeMeshCall(Call, P, P.Tasks[T].Stage);
+      OS << "\n\t" << Call.str() << "\n";
+      continue;
+    }
     OS << "\n" << target(P.Tasks[T]) << ":";
     for (unsigned D : ir::taskInputs(P, T))
       OS << " " << target(P.Tasks[D]);

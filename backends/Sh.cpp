@@ -10,7 +10,6 @@
 #include "backends/Backend.h"
 #include "backends/ShellRunner.h"
 
-#include "ir/PlanJson.h"
 
 #include <fmt/format.h>
 
@@ -105,92 +104,6 @@ connector_spawn() {
 }
 )SH";
 
-/// A mesh stage's agents message each other while they run: the runtime
-/// supervises them (mailboxes, max_messages, timeout).
-constexpr const char *Mesh = R"SH(
-# connector_mesh_marks INDEX ANSWER...: each task INDEX is done when its
-# ANSWER (run-relative) is there, else connector_why; whether all are done.
-connector_mesh_marks() {
-  connector_all=0
-  while [ $# -gt 1 ]; do
-    connector_index=$1
-    if [ -e "$RUN_DIR/$2" ]; then
-      connector_status 'done'
-    else
-      connector_status "$connector_why"
-      connector_all=1
-    fi
-    shift 2
-  done
-  return "$connector_all"
-}
-
-# connector_mesh_interrupt: SIGINT or SIGTERM stops `connectorc run
-# --stage` as it stops any run (its agents gracefully, then killed after its
-# grace period), and waits for it.
-connector_mesh_interrupt() {
-  if [ -n "$connector_pid" ]; then
-    kill -TERM "$connector_pid" 2>/dev/null
-    wait "$connector_pid"
-  fi
-  connector_log interrupted
-  connector_status interrupted
-  exit 130
-}
-
-# connector_mesh NAME DEP... -- INDEX ANSWER...: runs the mesh stage NAME
-# with `connectorc run --stage` on this script's plan (.state/plan.json),
-# in this run directory, unless every ANSWER is there already.
-connector_mesh() {
-  connector_id=$1
-  shift
-  connector_ok=1
-  while [ "$1" != -- ]; do
-    connector_done "$1" || connector_ok=
-    shift
-  done
-  shift
-  connector_why=failed
-  connector_mesh_marks "$@" && return
-  if [ -z "$connector_ok" ]; then
-    connector_log 'skipped: a dependency failed'
-    connector_why=skipped
-    connector_mesh_marks "$@"
-    return 1
-  fi
-  connector_index=$1
-  connector_run_dir=$RUN_DIR
-  connector_nobox=$NO_SANDBOX
-  connector_keep=$KEEP_WORKTREES
-  connector_pid=
-  trap connector_mesh_interrupt INT TERM
-  (
-    unset CONNECTOR_NL RUN_DIR NO_SANDBOX KEEP_WORKTREES
-    exec "${CONNECTORC:-$connector_self}" run --quiet --stage "$connector_id" \
-      --run-dir "$connector_run_dir" -j "$connector_jobs" \
-      ${connector_nobox:+"--no-sandbox"} ${connector_keep:+"--keep-worktrees"} \
-      "$connector_run_dir/.state/plan.json"
-  ) &
-  connector_pid=$!
-  wait "$connector_pid"
-  connector_rc=$?
-  connector_pid=
-  if [ "$connector_rc" != 0 ]; then
-    connector_log "connectorc run --stage: exit status $connector_rc"
-  fi
-  # The answers say what was done, as for any task.
-  if ! connector_mesh_marks "$@"; then
-    connector_log 'failed: an agent of the mesh left no answer'
-    return 1
-  fi
-  connector_log succeeded
-}
-)SH";
-
-bool isMesh(const ir::Plan &P, unsigned T) {
-  return P.Stages[P.Tasks[T].Stage].Kind == ir::StageKind::Mesh;
-}
-
 /// Task \p T's function: its own run, or for the first task of a mesh
 /// stage the whole stage's (the stage's other tasks have none).
 void writeTaskFunction(ShellText &S, const ir::Plan &P, unsigned T) {
@@ -203,45 +116,15 @@ void writeTaskFunction(ShellText &S, const ir::Plan &P, unsigned T) {
     S.code("\n}\n");
     return;
   }
-  S.code("connector_mesh ").word(Stage.Name);
-  for (unsigned D : ir::taskInputs(P, T))
-    S.code(fmt::format(" {}", D));
-  S.code(" --");
-  for (unsigned A : Stage.Tasks)
-    S.code(fmt::format(" {} ", A)).word(P.Tasks[A].Output);
+  writeMeshCall(S, P, P.Tasks[T].Stage);
   S.code("\n}\n");
 }
 
 /// The plan, for `connectorc run --stage`: the same plan as the script's.
 void writePlanFile(ShellText &S, const ir::Plan &P) {
-  std::string Json;
-  llvm::raw_string_ostream OS(Json);
-  ir::writePlanJson(OS, P);
-  S.code("\n# The plan a mesh stage runs from (connector_mesh).\n"
-         "printf '%s' ")
-      .word(OS.str())
-      .code(" >\"$RUN_DIR/.state/plan.json\" || exit 1\n");
-}
-
-/// A worktree both the script (for a stage that is not a mesh) and a mesh
-/// stage's `connectorc run --stage` would make and finish: refused.
-llvm::Error checkMeshWorktrees(const ir::Plan &P) {
-  std::vector<ShellWorktree> Trees = shellWorktrees(P);
-  for (unsigned T = 0; T < P.Tasks.size(); ++T) {
-    const ir::TaskSession &S = P.Tasks[T].Session;
-    if (!isMesh(P, T) || S.Worktree.empty())
-      continue;
-    for (const ShellWorktree &W : Trees)
-      if (W.Session->Worktree == S.Worktree && W.Session->Repo == S.Repo)
-        return llvm::createStringError(
-            std::errc::not_supported,
-            "--emit=sh: task '%s' of a mesh stage works in worktree '%s', "
-            "which tasks of other stages share; the sh backend runs a mesh "
-            "stage through `connectorc run --stage`, which makes its own "
-            "worktrees: name them apart, or run it with `connectorc run`",
-            P.Tasks[T].Id.c_str(), S.Worktree.c_str());
-  }
-  return llvm::Error::success();
+  S.code("\n# The plan a mesh stage runs from (connector_mesh).\n");
+  writePlanCommand(S, P);
+  S.code(" || exit 1\n");
 }
 
 /// Remote tasks share one ssh connection per machine (ControlMaster) through
@@ -282,7 +165,7 @@ llvm::Error connectorc::emitSh(llvm::raw_ostream &OS, const ir::Plan &P,
                                const EmitOptions &Opts) {
   if (llvm::Error E = checkShellPlan(P, "sh"))
     return E;
-  if (llvm::Error E = checkMeshWorktrees(P))
+  if (llvm::Error E = checkMeshWorktrees(P, "sh"))
     return E;
   ShellText S(ShellText::Dialect::Sh);
   S.code("#!/bin/sh\n# Generated by connectorc (--emit=sh): runs the workflow "
@@ -310,8 +193,6 @@ llvm::Error connectorc::emitSh(llvm::raw_ostream &OS, const ir::Plan &P,
   bool Meshes = llvm::any_of(P.Stages, [](const ir::PlanStage &St) {
     return St.Kind == ir::StageKind::Mesh;
   });
-  if (Meshes)
-    S.code(Mesh);
   if (anySandboxed(P))
     S.code("\n# The sandbox fails closed: bwrap must work before anything "
            "starts.\nconnector_probe_bwrap --no-sandbox || exit 1\n");

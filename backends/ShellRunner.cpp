@@ -7,7 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/ShellRunner.h"
+
 #include "backends/ShellQuote.h"
+#include "ir/PlanJson.h"
 #include "ir/RemoteGitScripts.h"
 #include "ir/SandboxLayout.h"
 #include "ir/SshOption.h"
@@ -1573,6 +1575,133 @@ static void writeRecord(ShellText &S, const ir::Plan &P, unsigned N) {
       .code("\n}\n");
 }
 
+/// A mesh stage's agents message each other while they run: the runtime
+/// supervises them (mailboxes, max_messages, timeout).
+static constexpr const char *MeshFunctions = R"SH(
+# connector_mesh_marks INDEX ANSWER...: each task INDEX is done when its
+# ANSWER (run-relative) is there, else connector_why; whether all are done.
+connector_mesh_marks() {
+  connector_all=0
+  while [ $# -gt 1 ]; do
+    connector_index=$1
+    if [ -e "$RUN_DIR/$2" ]; then
+      connector_status 'done'
+    else
+      connector_status "$connector_why"
+      connector_all=1
+    fi
+    shift 2
+  done
+  return "$connector_all"
+}
+
+# connector_mesh_interrupt: SIGINT or SIGTERM stops `connectorc run
+# --stage` as it stops any run (its agents gracefully, then killed after its
+# grace period), and waits for it.
+connector_mesh_interrupt() {
+  if [ -n "$connector_pid" ]; then
+    kill -TERM "$connector_pid" 2>/dev/null
+    wait "$connector_pid"
+  fi
+  connector_log interrupted
+  connector_status interrupted
+  exit 130
+}
+
+# connector_mesh NAME DEP... -- INDEX ANSWER...: runs the mesh stage NAME
+# with `connectorc run --stage` on this plan (RUN_DIR/.state/plan.json),
+# in this run directory, unless every ANSWER is there already.
+connector_mesh() {
+  connector_id=$1
+  shift
+  connector_ok=1
+  while [ "$1" != -- ]; do
+    connector_done "$1" || connector_ok=
+    shift
+  done
+  shift
+  connector_why=failed
+  connector_mesh_marks "$@" && return
+  if [ -z "$connector_ok" ]; then
+    connector_log 'skipped: a dependency failed'
+    connector_why=skipped
+    connector_mesh_marks "$@"
+    return 1
+  fi
+  connector_index=$1
+  connector_run_dir=$RUN_DIR
+  connector_nobox=$NO_SANDBOX
+  connector_keep=$KEEP_WORKTREES
+  connector_pid=
+  trap connector_mesh_interrupt INT TERM
+  (
+    unset CONNECTOR_NL RUN_DIR NO_SANDBOX KEEP_WORKTREES
+    exec "${CONNECTORC:-$connector_self}" run --quiet --stage "$connector_id" \
+      --run-dir "$connector_run_dir" -j "${connector_jobs:-1}" \
+      ${connector_nobox:+"--no-sandbox"} ${connector_keep:+"--keep-worktrees"} \
+      "$connector_run_dir/.state/plan.json"
+  ) &
+  connector_pid=$!
+  wait "$connector_pid"
+  connector_rc=$?
+  connector_pid=
+  if [ "$connector_rc" != 0 ]; then
+    connector_log "connectorc run --stage: exit status $connector_rc"
+  fi
+  # The answers say what was done, as for any task.
+  if ! connector_mesh_marks "$@"; then
+    connector_log 'failed: an agent of the mesh left no answer'
+    return 1
+  fi
+  connector_log succeeded
+}
+)SH";
+
+bool connectorc::isMesh(const ir::Plan &P, unsigned T) {
+  return P.Stages[P.Tasks[T].Stage].Kind == ir::StageKind::Mesh;
+}
+
+void connectorc::writeMeshCall(ShellText &S, const ir::Plan &P,
+                               unsigned Stage) {
+  const ir::PlanStage &St = P.Stages[Stage];
+  S.code("connector_mesh ").word(St.Name);
+  for (unsigned D : ir::taskInputs(P, St.Tasks.front()))
+    S.code(fmt::format(" {}", D));
+  S.code(" --");
+  for (unsigned A : St.Tasks)
+    S.code(fmt::format(" {} ", A)).word(P.Tasks[A].Output);
+}
+
+void connectorc::writePlanCommand(ShellText &S, const ir::Plan &P) {
+  std::string Json;
+  llvm::raw_string_ostream OS(Json);
+  ir::writePlanJson(OS, P);
+  S.code("mkdir -p \"$RUN_DIR/.state\" && printf '%s' ")
+      .word(OS.str())
+      .code(" >\"$RUN_DIR/.state/plan.json\"");
+}
+
+llvm::Error connectorc::checkMeshWorktrees(const ir::Plan &P,
+                                           llvm::StringRef Backend) {
+  std::vector<ShellWorktree> Trees = shellWorktrees(P);
+  for (unsigned T = 0; T < P.Tasks.size(); ++T) {
+    const ir::TaskSession &S = P.Tasks[T].Session;
+    if (!isMesh(P, T) || S.Worktree.empty())
+      continue;
+    for (const ShellWorktree &W : Trees)
+      if (W.Session->Worktree == S.Worktree && W.Session->Repo == S.Repo)
+        return llvm::createStringError(
+            std::errc::not_supported,
+            "--emit=%s: task '%s' of a mesh stage works in worktree '%s', "
+            "which tasks of other stages share; the %s backend runs a mesh "
+            "stage through `connectorc run --stage`, which makes its own "
+            "worktrees: name them apart, or run it with `connectorc run`",
+            Backend.str().c_str(), P.Tasks[T].Id.c_str(), S.Worktree.c_str(),
+            Backend.str().c_str());
+  }
+  return llvm::Error::success();
+}
+
 bool connectorc::anySandboxed(const ir::Plan &P) {
   return llvm::any_of(
       P.Tasks, [](const ir::Task &T) { return T.Session.Sandbox.Enabled; });
@@ -1595,6 +1724,10 @@ void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
     S.code("connector_self=").word(Opts.SelfExe).code("\n");
   S.code("connector_root=").word(P.ProjectRoot).code("\n");
   S.code(RunnerFunctions);
+  if (llvm::any_of(P.Stages, [](const ir::PlanStage &St) {
+        return St.Kind == ir::StageKind::Mesh;
+      }))
+    S.code(MeshFunctions);
   bool Remote = anyRemote(P);
   if (Remote)
     writeRemoteRunner(S, P);

@@ -86,6 +86,21 @@ void writeShellRunner(ShellText &S, const ir::Plan &P, const EmitOptions &Opts);
 /// task \p T (its prerequisites must have been run first).
 void writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T);
 
+/// Whether task \p T is in a mesh stage (run by `connectorc run --stage`).
+bool isMesh(const ir::Plan &P, unsigned T);
+
+/// Writes the call that runs mesh stage \p Stage through the runtime:
+/// `connector_mesh NAME DEP... -- INDEX ANSWER...` (the runner's).
+void writeMeshCall(ShellText &S, const ir::Plan &P, unsigned Stage);
+
+/// Writes the command that puts \p P, as JSON, at RUN_DIR/.state/plan.json
+/// for `connectorc run --stage`.
+void writePlanCommand(ShellText &S, const ir::Plan &P);
+
+/// Refuses a worktree that a mesh stage's `connectorc run --stage` and the
+/// script (for tasks of other stages) would both make and finish.
+llvm::Error checkMeshWorktrees(const ir::Plan &P, llvm::StringRef Backend);
+
 } // namespace connectorc
 
 #endif

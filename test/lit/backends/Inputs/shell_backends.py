@@ -33,8 +33,8 @@ REJECTED = {}
 # against a real sshd and compares it with `connectorc run`).
 BUILD_ONLY = {"cross-machine"}
 
-# Examples with a mesh stage: the sh backend runs it through `connectorc run
-# --stage`; make (and the CI backends) refuse it with this message.
+# Examples with a mesh stage: the sh script and the Makefile run it through
+# `connectorc run --stage`; the CI backends refuse it with this message.
 MESH = {
     "mesh": "stage 'mesh' is a mesh, whose agents message each other while "
             "they run and need a supervisor: a mesh stage needs the runtime",
@@ -156,8 +156,7 @@ def equivalence(args, spec, name, extra_build=(), extra_run=()):
     if not any(p.startswith("scratchpad") for p in want):
         fail("%s: connectorc run left no answers: %s" % (name, r.stderr.decode()))
     shutil.move(run_dir, run_dir + ".runtime")
-    for way, argv in ways(work, args.connectorc, spec, ("--simulate", *extra_build),
-                          make=not mesh):
+    for way, argv in ways(work, args.connectorc, spec, ("--simulate", *extra_build)):
         r = run(argv(run_dir))
         if (r.returncode == 0) != (want_status == 0):
             fail("%s under %s: exit status %d, connectorc run's %d: %s" % (
@@ -193,12 +192,12 @@ def examples(args):
             print("builds: %s (runs on other machines: test/lit/ssh/)" % name)
             continue
         if name in MESH:
-            for kind in ("make", "github", "gitlab"):
+            for kind in ("github", "gitlab"):
                 r = run([args.connectorc, "build", "--simulate", "--emit=" + kind, spec])
                 if r.returncode == 0 or MESH[name] not in r.stderr.decode():
                     fail("%s: --emit=%s should be refused (%s): %s" % (
                         name, kind, MESH[name], r.stderr.decode()))
-            print("refused by make, github, gitlab: %s" % name)
+            print("refused by github, gitlab: %s" % name)
         equivalence(args, spec, name)
 
 
