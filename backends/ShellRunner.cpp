@@ -88,8 +88,8 @@ static const ir::Machine *findMachine(const ir::Plan &P, StringRef Name) {
 
 /// What the shell backends cannot do with task \p T's machines: they run a
 /// task on another machine over ssh (docs/run.md, "Remote tasks"), in its
-/// worktree and sandbox there, but not a mesh stage's (the sh script runs
-/// it with `connectorc run --stage`; make refuses meshes anyway).
+/// worktree and sandbox there, but not a mesh stage's (the scripts run
+/// it with `connectorc run --stage`, whose agents share local mailboxes).
 static std::string sessionProblem(const ir::Plan &P, const ir::Task &T) {
   if (!isRemote(T))
     return "";

@@ -90,7 +90,7 @@ json::Object worktreeEvent(const Workspace &WS, StringRef Branch, bool Made) {
     Copied.push_back(C);
   return json::Object{{"event", Made ? "worktree-add" : "worktree-reuse"},
                       {"name", WS.Name},
-                      {"branch", Branch},
+                      {"branch", Branch.str()},
                       {"base", WS.Base},
                       {"path", WS.Path},
                       {"copied", std::move(Copied)}};
