@@ -144,6 +144,14 @@ llvm::Expected<Workspaces> Workspaces::prepare(const ir::Plan &P,
       WS.Branch = S.Branch;
       for (unsigned N = 2; R->hasBranch(WS.Branch); ++N)
         WS.Branch = fmt::format("{}-{}", S.Branch, N);
+      // The run this one resumes fell back to this machine and made it here
+      // too: its work is merged at the end even if no task falls back now.
+      if (Resume && llvm::sys::fs::is_directory(WS.Path)) {
+        llvm::Expected<std::string> Here = GitRepo::currentBranch(WS.Path);
+        if (!Here)
+          return Here.takeError();
+        WS.HereBranch = *Here;
+      }
     } else if (Resume && llvm::sys::fs::is_directory(WS.Path)) {
       llvm::Expected<std::string> Branch = GitRepo::currentBranch(WS.Path);
       if (!Branch)
@@ -210,12 +218,9 @@ std::vector<RemoteTree> Workspaces::remoteTrees() const {
   return Out;
 }
 
-/// Brings \p WS's work back from its machine: committed there, its objects
-/// fetched, its branch made here. "" when nothing was done there.
-static llvm::Expected<std::string> fetchBack(const Executor &X,
-                                             const Workspace &WS,
-                                             llvm::StringRef Message,
-                                             GitRepo &Repo) {
+/// \p WS's machine, when it is up and one of its tasks reached it (so the
+/// worktree was made there); null otherwise.
+static const RemoteTarget *madeThere(const Executor &X, const Workspace &WS) {
   const RemoteTarget *M = X.machine(WS.Machine);
   bool Ran = M && M->Down.empty() && llvm::any_of(WS.Tasks, [&](unsigned T) {
                return llvm::any_of(X.attempts(T), [&](const AttemptRecord &A) {
@@ -223,7 +228,17 @@ static llvm::Expected<std::string> fetchBack(const Executor &X,
                         A.Kind != OutcomeKind::Unreachable;
                });
              });
-  if (!Ran)
+  return Ran ? M : nullptr;
+}
+
+/// Brings \p WS's work back from its machine: committed there, its objects
+/// fetched, its branch made here. "" when nothing was done there.
+static llvm::Expected<std::string> fetchBack(const Executor &X,
+                                             const Workspace &WS,
+                                             llvm::StringRef Message,
+                                             GitRepo &Repo) {
+  const RemoteTarget *M = madeThere(X, WS);
+  if (!M)
     return "";
   llvm::Expected<std::string> Head =
       fetchRemoteWorktree(Repo.raw(), M->Prefix, M->Workdir,
@@ -337,8 +352,7 @@ llvm::Expected<json::Value> Workspaces::finish(const Executor &X,
   if (!Keep && !Interrupted) {
     for (const Workspace &WS : All) {
       if (!WS.Machine.empty()) {
-        const RemoteTarget *M = X.machine(WS.Machine);
-        if (M && M->Down.empty())
+        if (const RemoteTarget *M = madeThere(X, WS))
           if (llvm::Error E = removeRemoteWorktree(M->Prefix, M->Workdir,
                                                    M->Workdir + "/" + WS.Rel))
             return E;
