@@ -121,6 +121,7 @@ std::shared_ptr<ir::Module> Lowerer::run() {
     for (const Value &E : FO->GetArray())
       if (std::optional<spec::ModelUse> U = resolveName(E))
         M->DefaultFailover.push_back({useModel(*U), range(&E)});
+  M->Stages.reserve(W.Phases.size()); // a Stage is 1,408 bytes to move
   for (const spec::Phase &P : W.Phases)
     lowerStage(P);
   return M;

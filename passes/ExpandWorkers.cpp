@@ -219,6 +219,8 @@ bool connectorc::runExpandWorkers(Compilation &C) {
   C.TaskModule.reserve(Expected);
   C.TaskAgent.reserve(Expected);
   C.PromptBytes.reserve(Expected);
+  P.Stages.reserve(M.Stages.size());
+  C.StageSource.reserve(M.Stages.size());
   for (const ir::Stage &S : M.Stages)
     addPlanStage(C, S, S.Name);
   for (unsigned I = 0; I < M.Stages.size(); ++I) {

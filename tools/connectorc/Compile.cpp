@@ -119,10 +119,17 @@ std::optional<ir::Plan> Driver::compile(llvm::StringRef File, PassOptions Opts,
     *Module = M;
   if (Diags.numErrors() > Before)
     return std::nullopt;
-  Compilation C(M, *Registry, Diags, std::move(Opts));
-  if (!runPipeline(C))
+  auto C = std::make_unique<Compilation>(M, *Registry, Diags, std::move(Opts));
+  bool Ok = runPipeline(*C);
+  if (C->Opts.LintOnly) {
+    // lint reads only the diagnostics and exits: the compilation is kept
+    // for the process to drop at exit (see Kept).
+    Kept.push_back(std::move(C));
+    return Ok ? std::optional<ir::Plan>(ir::Plan()) : std::nullopt;
+  }
+  if (!Ok)
     return std::nullopt;
-  return std::move(C.Plan);
+  return std::move(C->Plan);
 }
 
 void Driver::printDiagnostics() {

@@ -8,6 +8,8 @@
 #include "Commands.h"
 #include "Compile.h"
 
+#include "llvm/Support/BuryPointer.h"
+
 using namespace connectorc;
 namespace cl = llvm::cl;
 
@@ -20,15 +22,18 @@ cl::list<std::string> Files(cl::Positional, cl::OneOrMore,
 } // namespace
 
 int driver::runLint() {
-  Driver D;
-  bool RegistryOk = D.loadRegistry();
+  auto D = std::make_unique<Driver>();
+  bool RegistryOk = D->loadRegistry();
   PassOptions Opts;
   Opts.Origins = false; // nothing prints the plan
   Opts.LintOnly = true;
   for (const std::string &F : Files)
-    D.compile(F, Opts);
-  D.printDiagnostics();
-  if (D.FE.hadUnreadableFile() || !RegistryOk)
-    return ExitUsage;
-  return D.exitStatus();
+    D->compile(F, Opts);
+  D->printDiagnostics();
+  int Status = D->FE.hadUnreadableFile() || !RegistryOk ? ExitUsage
+                                                         : D->exitStatus();
+  // The process exits now: what was parsed and compiled is left to it, as
+  // clang does (-disable-free), rather than freed object by object.
+  llvm::BuryPointer(std::move(D));
+  return Status;
 }
