@@ -7,8 +7,11 @@
 #     bare loop, >= 5x faster than tmux.
 #  2. One task printing 1 GiB: throughput against a bare PTY read loop
 #     (goal >= 80 %) and the runtime's peak RSS (goal < 32 MB).
-# Runs are interleaved (the machine is shared and noisy: compare within a run)
-# and the median is reported.
+# Runs are interleaved (the machine is shared and noisy: compare within a run).
+# Each ratio is taken per round, between commands run back to back, and the
+# median of those is reported with its range: on this machine the same
+# command's time drifts by a third within minutes, and a ratio of two medians
+# taken minutes apart mixes that drift into the comparison.
 # Usage: test/bench/run_bench.sh [BUILD_DIR] [RUNS] [TASKS] [MIB]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,9 +49,9 @@ import os, resource, statistics, subprocess, sys, time
 runs, tasks, mib, connectorc, out = sys.argv[1:]
 runs, tasks, mib = int(runs), int(tasks), int(mib)
 env = dict(os.environ, CI="1")
-def timed(cmd, **kw):
+def timed(cmd, env=env):
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, **kw)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - t
 def peak_rss_mb(cmd):
     # ru_maxrss of the biggest child waited for so far (KiB): run alone.
@@ -57,25 +60,42 @@ def peak_rss_mb(cmd):
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     r = subprocess.run([sys.executable, "-c", code] + cmd, capture_output=True, text=True, env=env)
     return int(r.stdout.strip()) / 1024
-res = {k: [] for k in ("run", "bare", "tmux", "big", "bigbare")}
+res = {k: [] for k in ("run", "bare", "tmux", "big", "bigbare", "bigkeep")}
 for i in range(runs):
     res["bare"].append(timed([f"{out}/bare_forkpty", str(tasks), "16", "/bin/echo", "ok", "p"]))
     res["run"].append(timed([connectorc, "run", f"{out}/many.connector.json", "--jobs", "16",
                              "--quiet", "--run-dir", f"{out}/run-many-{i}"]))
     res["tmux"].append(timed(["sh", "-c", f"seq {tasks} | xargs -P16 -I{{}} sh {out}/tmux_task.sh {i}-{{}}"]))
-    res["bigbare"].append(timed([f"{out}/bare_forkpty", "1", "1", "/bin/sh", "-c",
-        f"yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | head -c {mib}M"]))
-    res["big"].append(timed([connectorc, "run", f"{out}/big.connector.json", "--quiet",
-                             "--run-dir", f"{out}/run-big-{i}"]))
+    big = [("bigbare", [f"{out}/bare_forkpty", "1", "1", "/bin/sh", "-c",
+               f"yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | head -c {mib}M"]),
+           ("big", [connectorc, "run", f"{out}/big.connector.json", "--quiet",
+                    "--run-dir", f"{out}/run-big-{i}"])]
+    for name, cmd in big[::-1] if i % 2 else big:  # either may go first
+        res[name].append(timed(cmd))
+    # The bare loop again, keeping the output in two files as the runtime
+    # must (transcript and answer): how much of the gap is those writes.
+    res["bigkeep"].append(timed(big[0][1], env=dict(env, BARE_FORKPTY_KEEP=f"{out}/keep")))
+    subprocess.run(["rm", "-f", f"{out}/keep.transcript", f"{out}/keep.answer"])
     subprocess.run(["rm", "-rf", f"{out}/run-big-{i}", f"{out}/run-many-{i}"])
 rss = peak_rss_mb([connectorc, "run", f"{out}/big.connector.json", "--quiet", "--run-dir", f"{out}/run-big-rss"])
 m = {k: statistics.median(v) for k, v in res.items()}
-print(f"{tasks} tasks at --jobs 16 (median of {runs}):")
+def paired(num, den, scale=1):
+    """Median, min and max over the rounds of num[i] / den[i]."""
+    r = [scale * a / b for a, b in zip(res[num], res[den])]
+    return statistics.median(r), min(r), max(r)
+def fmt(p, unit):
+    return f"{p[0]:.2f}{unit} (rounds: {p[1]:.2f}-{p[2]:.2f})"
+print(f"{tasks} tasks at --jobs 16 ({runs} rounds; times are medians, ratios medians of per-round ratios):")
 print(f"  bare forkpty loop  {m['bare']:7.2f} s")
-print(f"  connectorc run     {m['run']:7.2f} s   {m['run']/m['bare']:.2f}x the bare loop (goal <= 1.25x)")
-print(f"  tmux per task      {m['tmux']:7.2f} s   {m['tmux']/m['run']:.1f}x connectorc run (goal >= 5x)")
+print(f"  connectorc run     {m['run']:7.2f} s   {fmt(paired('run', 'bare'), 'x')} the bare loop (goal <= 1.25x)")
+print(f"  tmux per task      {m['tmux']:7.2f} s   {fmt(paired('tmux', 'run'), 'x')} connectorc run (goal >= 5x)")
 print(f"one task printing {mib} MiB:")
 print(f"  bare PTY read loop {m['bigbare']:7.2f} s   {mib/m['bigbare']:.0f} MiB/s")
-print(f"  connectorc run     {m['big']:7.2f} s   {mib/m['big']:.0f} MiB/s = {100*m['bigbare']/m['big']:.0f} % of the bare loop (goal >= 80 %)")
+tp = paired('bigbare', 'big', 100)
+print(f"  connectorc run     {m['big']:7.2f} s   {mib/m['big']:.0f} MiB/s; "
+      f"{tp[0]:.0f} % of the bare loop (rounds: {tp[1]:.0f}-{tp[2]:.0f} %) (goal >= 80 %)")
+kp = paired('bigkeep', 'big', 100)
+print(f"  bare loop keeping the output in two files {m['bigkeep']:7.2f} s; connectorc run is "
+      f"{kp[0]:.0f} % of its throughput (rounds: {kp[1]:.0f}-{kp[2]:.0f} %)")
 print(f"  peak RSS of connectorc run: {rss:.1f} MB (goal < 32 MB)")
 PY
