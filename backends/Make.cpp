@@ -94,11 +94,12 @@ connector-sandbox:{}
 /// The shared ssh connections of the remote tasks: a control directory of
 /// this make's own, made before the first remote task (mktemp -d, its path
 /// in RUN_DIR/.state/ssh for the other recipes), removed by `all` with the
-/// connections.
+/// connections. A make that stopped before `all` left its own there: it is
+/// ended first.
 constexpr const char *Ssh = R"MK(
 .PHONY: connector-ssh
 connector-ssh:
-	@eval "$$CONNECTOR_RUNNER"; mkdir -p "$$RUN_DIR/.state" && connector_ssh_open && printf '%s\n' "$$connector_ctl" >"$$RUN_DIR/.state/ssh"
+	@eval "$$CONNECTOR_RUNNER"; connector_ssh_close; mkdir -p "$$RUN_DIR/.state" && connector_ssh_open && printf '%s\n' "$$connector_ctl" >"$$RUN_DIR/.state/ssh"
 )MK";
 
 /// The worktrees: made before any task (connector-worktrees), finished by

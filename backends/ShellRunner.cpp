@@ -1224,7 +1224,8 @@ static void writeRemoteRunner(ShellText &S, const ir::Plan &P) {
   S.code("\nconnector_ssh_open() {\n"
          "  connector_ctl=$(mktemp -d /tmp/connector-ssh.XXXXXXXX)\n}\n"
          "\nconnector_ssh_close() {\n"
-         "  [ -n \"$connector_ctl\" ] && [ -d \"$connector_ctl\" ] || return 0\n");
+         "  case $connector_ctl in /tmp/connector-ssh.*) ;; *) return 0 ;; esac\n"
+         "  [ -d \"$connector_ctl\" ] || return 0\n");
   for (unsigned N : Machines)
     S.code(fmt::format("  connector_ssh_{} command -Oexit </dev/null "
                        ">/dev/null 2>&1\n",
