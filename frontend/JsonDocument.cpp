@@ -152,26 +152,19 @@ private:
   uint32_t PendingKeyBegin = UINT32_MAX, PendingKeyEnd = 0;
 };
 
-/// The offset of the first "\u0000" escape in \p Text, if any: no argv,
-/// environment or file name can hold a NUL, so an emitted script could not
-/// deliver such a string byte for byte.
-std::optional<size_t> findNulEscape(llvm::StringRef Text) {
-  for (size_t I = Text.find("u0000"); I != llvm::StringRef::npos;
-       I = Text.find("u0000", I + 1)) {
-    size_t Slashes = 0;
-    while (Slashes < I && Text[I - 1 - Slashes] == '\\')
-      ++Slashes;
-    if (Slashes % 2 == 1) // "\\u0000" is a backslash and text
-      return I - 1;
-  }
-  return std::nullopt;
-}
+/// An escape RapidJSON accepts that must not reach the rest of the compiler.
+struct BadEscape {
+  size_t Offset; ///< of its backslash
+  /// "\u0000": no argv, environment or file name can hold a NUL, so an
+  /// emitted script could not deliver such a string byte for byte. Otherwise
+  /// a "\uDCxx" with no high surrogate before it: RapidJSON 1.1 rejects a
+  /// lone high surrogate escape but decodes a lone low one ("\udc00") to the
+  /// ill-formed UTF-8 bytes ED B0 80.
+  bool Nul;
+};
 
-/// The offset of the first "\uDCxx" escape in \p Text with no high surrogate
-/// before it, if any. RapidJSON 1.1 rejects a lone high surrogate escape but
-/// decodes a lone low one ("\udc00") to the ill-formed UTF-8 bytes ED B0 80,
-/// which must not reach the rest of the compiler.
-std::optional<size_t> findLoneLowSurrogate(llvm::StringRef Text) {
+/// The first bad escape in \p Text, if any, in document order.
+std::optional<BadEscape> findBadEscape(llvm::StringRef Text) {
   bool InString = false;
   for (size_t P = 0; P < Text.size(); ++P) {
     char C = Text[P];
@@ -188,8 +181,8 @@ std::optional<size_t> findLoneLowSurrogate(llvm::StringRef Text) {
     unsigned Code = 0;
     for (size_t I = P + 2; I < P + 6; ++I)
       Code = Code * 16 + llvm::hexDigitValue(Text[I]);
-    if (Code >= 0xDC00 && Code <= 0xDFFF)
-      return P;
+    if (Code == 0 || (Code >= 0xDC00 && Code <= 0xDFFF))
+      return BadEscape{P, Code == 0};
     // A high surrogate is always followed by its low half (the reader checks).
     P += Code >= 0xD800 && Code < 0xDC00 ? 11 : 5;
   }
@@ -251,8 +244,7 @@ std::optional<size_t> findInvalidUtf8(llvm::StringRef Text) {
 struct TextFaults {
   std::optional<size_t> Nul;           ///< a NUL byte
   std::optional<size_t> BadUtf8;       ///< the first invalid UTF-8 sequence
-  std::optional<size_t> NulEscape;     ///< see findNulEscape
-  std::optional<size_t> LoneSurrogate; ///< see findLoneLowSurrogate
+  std::optional<BadEscape> Escape; ///< the first one
 };
 
 /// Whether \p Text has a "\u" anywhere. (StringRef::find with a two-byte
@@ -271,8 +263,7 @@ TextFaults findTextFaults(llvm::StringRef Text) {
   if (size_t Nul = Text.find('\0'); Nul != llvm::StringRef::npos)
     F.Nul = Nul;
   else if (!(F.BadUtf8 = findInvalidUtf8(Text)) && hasUnicodeEscape(Text)) {
-    F.NulEscape = findNulEscape(Text);
-    F.LoneSurrogate = findLoneLowSurrogate(Text);
+    F.Escape = findBadEscape(Text);
   }
   return F;
 }
@@ -343,17 +334,15 @@ std::unique_ptr<JsonDocument> JsonDocument::parse(unsigned BufferId,
   size_t Stop = Handler.TooDeepAt ? *Handler.TooDeepAt
                 : Result.IsError() ? Result.Offset()
                                    : Text.size();
-  std::optional<size_t> Nul = Faults->NulEscape, Lone = Faults->LoneSurrogate;
-  if (Nul && *Nul < Stop && (!Lone || *Nul < *Lone)) {
-    Diags.report(DiagKind::NulInString,
-                 llvm::SMRange(JD->at(*Nul), JD->at(*Nul + 6)));
-    return nullptr;
-  }
-  if (Lone && *Lone < Stop) {
-    llvm::SMLoc L = JD->at(*Lone);
-    Diags.report(DiagKind::ParseError, llvm::SMRange(L, L),
-                 describeParseError(
-                     rapidjson::kParseErrorStringUnicodeSurrogateInvalid));
+  if (std::optional<BadEscape> E = Faults->Escape; E && E->Offset < Stop) {
+    llvm::SMLoc L = JD->at(E->Offset);
+    if (E->Nul)
+      Diags.report(DiagKind::NulInString,
+                   llvm::SMRange(L, JD->at(E->Offset + 6)));
+    else
+      Diags.report(DiagKind::ParseError, llvm::SMRange(L, L),
+                   describeParseError(
+                       rapidjson::kParseErrorStringUnicodeSurrogateInvalid));
     return nullptr;
   }
   if (Handler.TooDeepAt) {
