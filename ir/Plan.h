@@ -25,7 +25,23 @@ struct FailurePattern {
   std::string Kind; ///< unavailable, rate-limited, overloaded, auth, context
   std::string Pattern; ///< POSIX ERE, matched case-insensitively; may be empty
   std::vector<int> ExitCodes;
+  /// Also watched while the agent runs: a match ends the attempt at once
+  /// (a CLI's own retry or wait message), rather than when the CLI gives up.
+  bool WhileRunning = false;
   bool operator==(const FailurePattern &) const = default;
+};
+
+/// Where a CLI's structured output (JSON documents in its output) holds
+/// its usage. Each is a JSON Pointer (RFC 6901) in which a `*` token matches
+/// every member or element (numbers found that way are summed); the last
+/// document of the output where it resolves gives the value. Empty: unknown.
+struct UsageFields {
+  std::string InputTokens, OutputTokens, CostUsd, SessionId;
+  bool empty() const {
+    return InputTokens.empty() && OutputTokens.empty() && CostUsd.empty() &&
+           SessionId.empty();
+  }
+  bool operator==(const UsageFields &) const = default;
 };
 
 /// A model resolved through the provider registry into a command.
@@ -42,6 +58,13 @@ struct ModelBinding {
   /// When set, the program prints JSON and the answer is this string member
   /// of it (runtime/StructuredAnswer.h); empty: the answer is the output.
   std::string AnswerJsonField;
+  /// Only documents where each pointer holds exactly this string can hold
+  /// the answer (e.g. {"/type", "item.completed"}).
+  EnvList AnswerJsonWhere;
+  UsageFields Usage;
+  /// Environment the CLI gets unless the user's environment or the spec
+  /// sets the name (retry limits, update checks off: non-secret tuning).
+  EnvList SetEnv;
   std::vector<FailurePattern> Failures;
   Price Cost;
   Tier ModelTier = Tier::Balanced;

@@ -88,6 +88,16 @@ private:
       field(Name, isSecretName(Name) ? "${" + Name + "}" : Value);
     W.EndObject();
   }
+  /// Name/value pairs that are not secrets (pointers, tuning variables).
+  void pairs(llvm::StringRef K, const EnvList &E) {
+    if (E.empty())
+      return;
+    key(K);
+    W.StartObject();
+    for (const auto &[Name, Value] : E)
+      field(Name, Value);
+    W.EndObject();
+  }
   void machine(const Machine &M);
   void binding(const ModelBinding &B);
   void stage(const PlanStage &S);
@@ -124,6 +134,17 @@ void PlanWriter::binding(const ModelBinding &B) {
   optField("ready_pattern", B.ReadyPattern);
   optField("idle_pattern", B.IdlePattern);
   optField("answer_json_field", B.AnswerJsonField);
+  pairs("answer_json_where", B.AnswerJsonWhere);
+  if (!B.Usage.empty()) {
+    key("usage");
+    W.StartObject();
+    optField("input_tokens", B.Usage.InputTokens);
+    optField("output_tokens", B.Usage.OutputTokens);
+    optField("cost_usd", B.Usage.CostUsd);
+    optField("session_id", B.Usage.SessionId);
+    W.EndObject();
+  }
+  pairs("set_env", B.SetEnv);
   key("failures");
   W.StartArray();
   for (const FailurePattern &F : B.Failures) {
@@ -137,6 +158,8 @@ void PlanWriter::binding(const ModelBinding &B) {
         W.Int(C);
       W.EndArray();
     }
+    if (F.WhileRunning)
+      flag("while_running", true);
     W.EndObject();
   }
   W.EndArray();
@@ -462,6 +485,15 @@ void PlanReader::binding(const Value &V, const std::string &At,
   B.ReadyPattern = str(V, "ready_pattern", At);
   B.IdlePattern = str(V, "idle_pattern", At);
   B.AnswerJsonField = str(V, "answer_json_field", At);
+  B.AnswerJsonWhere = env(V, "answer_json_where", At);
+  if (const Value *U = get(V, "usage", At, false)) {
+    std::string UAt = At + ".usage";
+    B.Usage.InputTokens = str(*U, "input_tokens", UAt);
+    B.Usage.OutputTokens = str(*U, "output_tokens", UAt);
+    B.Usage.CostUsd = str(*U, "cost_usd", UAt);
+    B.Usage.SessionId = str(*U, "session_id", UAt);
+  }
+  B.SetEnv = env(V, "set_env", At);
   array(V, "failures", At, [&](const Value &F, const std::string &FAt) {
     FailurePattern FP;
     FP.Kind = str(F, "kind", FAt, true);
@@ -472,6 +504,7 @@ void PlanReader::binding(const Value &V, const std::string &At,
       else
         fail(CAt, "expected an integer");
     });
+    FP.WhileRunning = boolean(F, "while_running", FAt);
     B.Failures.push_back(std::move(FP));
   });
   B.Cost.InputPerMTok = num(V, "input_per_mtok", At);

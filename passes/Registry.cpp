@@ -4,6 +4,7 @@
 #include "ir/Fmt.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -59,6 +60,14 @@ static std::vector<std::string> strings(const Value &V) {
   return Out;
 }
 
+/// The string members of \p Obj, in order.
+static ir::EnvList pairs(const Value &Obj) {
+  ir::EnvList Out;
+  for (auto &M : Obj.GetObject())
+    Out.emplace_back(str(M.name), str(M.value));
+  return Out;
+}
+
 /// "x-..." keys are extensions: allowed by the schema, ignored here.
 static bool isExtensionKey(llvm::StringRef Key) { return Key.startswith("x-"); }
 
@@ -82,10 +91,30 @@ static void mergeProvider(Provider &P, const Value &Obj) {
       P.IdlePattern = str(V);
     else if (Key == "answer_json_field")
       P.AnswerJsonField = str(V);
+    else if (Key == "answer_json_where" && V.IsObject())
+      P.AnswerJsonWhere = pairs(V);
+    else if (Key == "set_env" && V.IsObject())
+      P.SetEnv = pairs(V);
+    else if (Key == "usage" && V.IsObject()) {
+      P.Usage = {};
+      for (auto &U : V.GetObject()) {
+        llvm::StringRef UK(U.name.GetString());
+        std::string *Field = llvm::StringSwitch<std::string *>(UK)
+                                 .Case("input_tokens", &P.Usage.InputTokens)
+                                 .Case("output_tokens", &P.Usage.OutputTokens)
+                                 .Case("cost_usd", &P.Usage.CostUsd)
+                                 .Case("session_id", &P.Usage.SessionId)
+                                 .Default(nullptr);
+        if (Field)
+          *Field = str(U.value);
+      }
+    }
     else if (Key == "default_model")
       P.DefaultModel = str(V);
     else if (Key == "env")
       P.EnvKeys = strings(V);
+    else if (Key == "credential_files")
+      P.CredentialFiles = strings(V);
     else if (Key == "default_output_tokens" && V.IsUint64())
       P.DefaultOutputTokens = V.GetUint64();
     else if (Key == "install" && V.IsObject()) {
@@ -103,6 +132,8 @@ static void mergeProvider(Provider &P, const Value &Obj) {
             FP.Kind = str(FM.value);
           else if (FK == "pattern")
             FP.Pattern = str(FM.value);
+          else if (FK == "while_running" && FM.value.IsBool())
+            FP.WhileRunning = FM.value.GetBool();
           else if (FK == "exit_codes" && FM.value.IsArray())
             for (const Value &C : FM.value.GetArray())
               if (C.IsInt())
@@ -321,6 +352,9 @@ ir::ModelBinding ProviderRegistry::bind(const Provider &P,
   B.ReadyPattern = P.ReadyPattern;
   B.IdlePattern = P.IdlePattern;
   B.AnswerJsonField = P.AnswerJsonField;
+  B.AnswerJsonWhere = P.AnswerJsonWhere;
+  B.Usage = P.Usage;
+  B.SetEnv = P.SetEnv;
   B.Failures = P.Failures;
   B.EnvKeys = P.EnvKeys;
   B.DefaultOutputTokens = P.DefaultOutputTokens;
@@ -332,4 +366,35 @@ ir::ModelBinding ProviderRegistry::bind(const Provider &P,
     B.ModelTier = RM->ModelTier;
   }
   return B;
+}
+
+std::optional<std::string> connectorc::expandCredentialPath(
+    llvm::StringRef Entry, llvm::StringRef Home,
+    llvm::function_ref<std::optional<std::string>(llvm::StringRef)> GetEnv) {
+  llvm::StringRef Rest = Entry;
+  if (Rest.consume_front("${")) {
+    size_t End = Rest.find('}');
+    auto [Name, Default] = Rest.take_front(End).split(":-");
+    Rest = Rest.drop_front(End == llvm::StringRef::npos ? Rest.size() : End + 1);
+    if (std::optional<std::string> Value = GetEnv(Name);
+        Value && !Value->empty())
+      return *Value + Rest.str();
+    if (Default.empty())
+      return std::nullopt;
+    std::optional<std::string> Base = expandCredentialPath(Default, Home, GetEnv);
+    return Base ? std::optional<std::string>(*Base + Rest.str()) : std::nullopt;
+  }
+  if (Rest.consume_front("$")) {
+    llvm::StringRef Name = Rest.take_until([](char C) { return C == '/'; });
+    std::optional<std::string> Value = GetEnv(Name);
+    if (!Value || Value->empty())
+      return std::nullopt;
+    return *Value + Rest.drop_front(Name.size()).str();
+  }
+  if (Rest == "~" || Rest.startswith("~/")) {
+    if (Home.empty())
+      return std::nullopt;
+    return Home.str() + Rest.drop_front().str();
+  }
+  return Entry.str();
 }

@@ -13,6 +13,7 @@
 #include "ir/Diagnostics.h"
 #include "ir/Plan.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <optional>
@@ -33,8 +34,14 @@ struct Provider {
   ir::PromptVia Via = ir::PromptVia::Arg;
   std::string ReadyPattern, IdlePattern;
   std::string AnswerJsonField; ///< see ir::ModelBinding::AnswerJsonField
+  ir::EnvList AnswerJsonWhere;
+  ir::UsageFields Usage;
+  ir::EnvList SetEnv;
   std::string DefaultModel;
   std::vector<std::string> EnvKeys;
+  /// The CLI's own login files, as written in the registry ("~/...",
+  /// "${CODEX_HOME:-~/.codex}/auth.json"): see expandCredentialPath.
+  std::vector<std::string> CredentialFiles;
   std::vector<std::pair<std::string, std::string>> Install; ///< npm → package
   std::vector<ir::FailurePattern> Failures;
   std::uint64_t DefaultOutputTokens = 2000;
@@ -72,6 +79,16 @@ private:
   llvm::StringMap<std::pair<std::string, std::string>> Shorthands;
   std::string UserFile;
 };
+
+/// A `credential_files` entry as a path: a leading "~" is \p Home; a leading
+/// "$NAME" or "${NAME:-DEFAULT}" (followed by "/" or nothing) is that
+/// variable's value from \p GetEnv, or DEFAULT (which may itself start with
+/// "~") when it is unset or empty. std::nullopt when "$NAME" has no value
+/// and no default, or "~" is used and \p Home is empty: the entry names no
+/// file then.
+std::optional<std::string> expandCredentialPath(
+    llvm::StringRef Entry, llvm::StringRef Home,
+    llvm::function_ref<std::optional<std::string>(llvm::StringRef)> GetEnv);
 
 /// The embedded registry and its schema (generated sources).
 llvm::StringRef builtinProvidersText();

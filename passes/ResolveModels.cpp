@@ -98,6 +98,9 @@ static std::optional<ir::ModelBinding> bindModel(Compilation &C,
     B.ReadyPattern = S.ReadyPattern;
     B.IdlePattern = S.IdlePattern;
     B.AnswerJsonField = S.AnswerJsonField; // the sim prints markdown
+    B.AnswerJsonWhere = S.AnswerJsonWhere;
+    B.Usage = S.Usage;
+    B.SetEnv = S.SetEnv;
     // The real provider's rules first, so that the sim imitating it
     // (CONNECTOR_SIM_FAIL) is classified as the real CLI would be; then the
     // sim's own, for providers it does not imitate.

@@ -59,6 +59,8 @@ StringRef runtime::outcomeName(OutcomeKind K) {
     return "context";
   case OutcomeKind::MissingExecutable:
     return "missing-executable";
+  case OutcomeKind::Undeliverable:
+    return "prompt-undeliverable";
   case OutcomeKind::Empty:
     return "empty";
   case OutcomeKind::TaskFailure:
@@ -88,6 +90,7 @@ bool runtime::isProviderFailure(OutcomeKind K) {
   case OutcomeKind::Auth:
   case OutcomeKind::Context:
   case OutcomeKind::MissingExecutable:
+  case OutcomeKind::Undeliverable:
   case OutcomeKind::Empty:
     return true;
   case OutcomeKind::Success:
@@ -101,7 +104,8 @@ bool runtime::isProviderFailure(OutcomeKind K) {
 }
 
 bool runtime::neverRetrySameModel(OutcomeKind K) {
-  return K == OutcomeKind::Auth || K == OutcomeKind::Context;
+  return K == OutcomeKind::Auth || K == OutcomeKind::Context ||
+         K == OutcomeKind::Undeliverable;
 }
 
 /// The kinds a registry failure rule may name.
@@ -265,6 +269,38 @@ Outcome runtime::classifyAttemptAt(const ir::ModelBinding &B, int ExitCode,
     return {OutcomeKind::TaskFailure, std::nullopt,
             Lines.empty() ? Status : detail(Lines[0])};
   return {};
+}
+
+std::vector<std::string> runtime::watchPatterns(const ir::ModelBinding &B) {
+  std::vector<std::string> Out;
+  for (const ir::FailurePattern &F : B.Failures)
+    if (F.WhileRunning && !F.Pattern.empty() && ruleKind(F.Kind) &&
+        compiled(F.Pattern))
+      Out.push_back(F.Pattern);
+  return Out;
+}
+
+Outcome runtime::classifyWatched(const ir::ModelBinding &B, int Index,
+                                 StringRef Line) {
+  int I = 0;
+  for (const ir::FailurePattern &F : B.Failures) {
+    if (!F.WhileRunning || F.Pattern.empty() || !ruleKind(F.Kind) ||
+        !compiled(F.Pattern))
+      continue;
+    if (I++ != Index)
+      continue;
+    Outcome O{*ruleKind(F.Kind), std::nullopt,
+              detail(Line) + " (seen while it ran)"};
+    if (waitingHelps(O.Kind)) {
+      std::int64_t Now =
+          std::chrono::duration_cast<std::chrono::seconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      O.RetryAfterS = parseRetryAfter(Line, Now);
+    }
+    return O;
+  }
+  return {OutcomeKind::TaskFailure, std::nullopt, detail(Line)};
 }
 
 Outcome runtime::classifyAttempt(const ir::ModelBinding &B, int ExitCode,

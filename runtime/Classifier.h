@@ -30,6 +30,8 @@ enum class OutcomeKind {
   Auth,
   Context,
   MissingExecutable,
+  /// The prompt could not be handed to the program (too long an argument).
+  Undeliverable,
   Empty,
   TaskFailure,
   Timeout,
@@ -70,6 +72,15 @@ std::optional<OutcomeKind> parseOutcomeKind(llvm::StringRef Name);
 
 /// classifyAttempt with the clock given: \p Now (Unix seconds) is the instant
 /// a printed reset time ("resets 3pm") is measured from.
+/// The patterns of \p B's failure rules marked `while_running`, in order:
+/// what the session watches its output for (LaunchRequest::WatchPatterns).
+std::vector<std::string> watchPatterns(const ir::ModelBinding &B);
+
+/// The outcome of an attempt that watchPatterns(B)[\p Index] ended when it
+/// matched \p Line.
+Outcome classifyWatched(const ir::ModelBinding &B, int Index,
+                        llvm::StringRef Line);
+
 Outcome classifyAttemptAt(const ir::ModelBinding &B, int ExitCode,
                           bool ExecFailed, llvm::StringRef OutputTail,
                           bool AnswerEmpty, std::int64_t Now);

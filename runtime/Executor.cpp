@@ -252,8 +252,49 @@ std::optional<unsigned> Executor::pickCandidate(unsigned T, double &WaitS) {
   return std::nullopt;
 }
 
+std::optional<double> runtime::actualCostUsd(const AttemptUsage &U,
+                                             const ir::Price &Cost) {
+  if (U.CostUsd)
+    return *U.CostUsd;
+  if (!U.InputTokens && !U.OutputTokens)
+    return std::nullopt;
+  return (U.InputTokens.value_or(0) * Cost.InputPerMTok +
+          U.OutputTokens.value_or(0) * Cost.OutputPerMTok) /
+         1e6;
+}
+
+// A succeeded attempt whose CLI reported nothing counts at the task's
+// estimate: the budget must hold for CLIs without structured usage too.
+void Executor::addSpend(unsigned T, const AttemptRecord &A) {
+  if (A.ActualUsd)
+    SpentUsd += *A.ActualUsd;
+  else if (A.Kind == OutcomeKind::Success)
+    SpentUsd += P.Tasks[T].CostUsd;
+}
+
+std::string Executor::budgetStop() const {
+  if (!Opts.BudgetUsd || SpentUsd < *Opts.BudgetUsd)
+    return "";
+  return fmt::format("budget spent: ${:.4f} of budget.usd ${:.4f}", SpentUsd,
+                     *Opts.BudgetUsd);
+}
+
 void Executor::tryStart(unsigned T) {
   TaskState &TS = Tasks[T];
+  if (std::string Why = budgetStop(); !Why.empty()) {
+    if (!BudgetReported) {
+      BudgetReported = true;
+      emit(json::Object{{"event", "budget-spent"},
+                        {"spent_usd", std::round(SpentUsd * 1e6) / 1e6},
+                        {"budget_usd", *Opts.BudgetUsd}});
+    }
+    // Nothing new starts; a task between attempts stops too.
+    if (TS.Attempts.empty())
+      finishTask(T, TaskStatus::Skipped, Why);
+    else
+      fail(T, Why);
+    return;
+  }
   double WaitS = 0;
   std::optional<unsigned> I = pickCandidate(T, WaitS);
   if (I) {
@@ -502,6 +543,15 @@ void Executor::launch(unsigned T, unsigned Binding) {
                      EC == llvm::errc::permission_denied;
     End.ExitCode = 127;
     End.OutputTail = EC.message();
+    if (EC == llvm::errc::argument_list_too_long) {
+      // Not the provider's failure, nor an empty answer: the prompt never
+      // reached it. Another candidate may take it on standard input.
+      End.Undeliverable = fmt::format(
+          "the prompt ({} bytes) cannot be passed as a command-line argument "
+          "(E2BIG: arguments and environment over the system's limit); "
+          "give the provider \"prompt_via\": \"stdin\"",
+          P.Tasks[T].Prompt.size());
+    }
     asio::post(Io, [this, T, Binding, End] { onEnd(T, Binding, End); });
     return;
   }
@@ -640,8 +690,15 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   TS.Timer.reset();
   TS.Kill.reset();
   TS.Live.reset();
-  Outcome O = classifyAttempt(B, End.ExitCode, End.ExecFailed, End.OutputTail,
-                              End.AnswerEmpty);
+  Outcome O = !End.Undeliverable.empty()
+                  ? Outcome{OutcomeKind::Undeliverable, std::nullopt,
+                            End.Undeliverable}
+              : End.Watched >= 0
+                  ? classifyWatched(B, End.Watched, End.WatchedLine)
+                  : classifyAttempt(B, End.ExitCode, End.ExecFailed,
+                                    End.OutputTail, End.AnswerEmpty);
+  // Read before the answer replaces the output it was found in.
+  AttemptUsage Usage = attemptUsage(T, B);
   if (O.Kind == OutcomeKind::Success && !B.AnswerJsonField.empty())
     if (std::optional<Outcome> Bad = takeStructuredAnswer(T, B))
       O = std::move(*Bad);
@@ -671,7 +728,7 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
     O = {OutcomeKind::Interrupted, std::nullopt, "interrupted"};
   AttemptRecord A{B.Id,    B.Provider,   B.Model,      machineName(T),
                   O.Kind,  End.ExitCode, C.now() - TS.StartedAt,
-                  O.Detail};
+                  O.Detail, {},    std::nullopt};
   json::Object E = event("attempt-end", T);
   E["attempt"] = int64_t(TS.Attempts.size() + 1);
   E["binding"] = A.Binding;
@@ -684,6 +741,25 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
     E["detail"] = O.Detail;
   if (!A.Machine.empty())
     E["machine"] = A.Machine;
+  A.Usage = std::move(Usage);
+  A.ActualUsd = actualCostUsd(A.Usage, B.Cost);
+  if (!A.Usage.empty()) {
+    json::Object U;
+    if (A.Usage.InputTokens)
+      U["input_tokens"] = *A.Usage.InputTokens;
+    if (A.Usage.OutputTokens)
+      U["output_tokens"] = *A.Usage.OutputTokens;
+    if (A.Usage.CostUsd)
+      U["cost_usd"] = *A.Usage.CostUsd;
+    if (!U.empty())
+      E["usage"] = std::move(U);
+    // The CLI's own conversation: a later attempt may resume it.
+    if (A.Usage.SessionId)
+      E["session_id"] = *A.Usage.SessionId;
+  }
+  if (A.ActualUsd)
+    E["actual_usd"] = std::round(*A.ActualUsd * 1e6) / 1e6;
+  addSpend(T, A);
   TS.Attempts.push_back(std::move(A));
   emit(std::move(E));
   if (O.Kind == OutcomeKind::Success)
@@ -762,6 +838,15 @@ void Executor::succeed(unsigned T) {
     skipRestOfDialogue(T);
 }
 
+AttemptUsage Executor::attemptUsage(unsigned T, const ir::ModelBinding &B) {
+  if (B.Usage.empty())
+    return {};
+  auto Buf = llvm::MemoryBuffer::getFile(sessionDir(T) + "/output.md.tmp");
+  if (!Buf)
+    return {};
+  return extractUsage((*Buf)->getBuffer(), B.Usage);
+}
+
 std::optional<Outcome>
 Executor::takeStructuredAnswer(unsigned T, const ir::ModelBinding &B) {
   std::string Tmp = sessionDir(T) + "/output.md.tmp";
@@ -770,7 +855,8 @@ Executor::takeStructuredAnswer(unsigned T, const ir::ModelBinding &B) {
     return Outcome{OutcomeKind::TaskFailure, std::nullopt,
                    "cannot read " + Tmp + ": " + Buf.getError().message()};
   llvm::Expected<std::string> Answer =
-      extractJsonAnswer((*Buf)->getBuffer(), B.AnswerJsonField);
+      extractJsonAnswer((*Buf)->getBuffer(), B.AnswerJsonField,
+                        B.AnswerJsonWhere);
   if (!Answer)
     return Outcome{OutcomeKind::TaskFailure, std::nullopt,
                    llvm::toString(Answer.takeError())};

@@ -19,6 +19,7 @@
 #include "runtime/Nested.h"
 #include "runtime/Remote.h"
 #include "runtime/Session.h"
+#include "runtime/StructuredAnswer.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
@@ -101,7 +102,15 @@ struct AttemptRecord {
   int ExitCode = 0;
   double DurationS = 0;
   std::string Detail;
+  /// What the CLI reported it used (the registry's `usage`), if anything.
+  AttemptUsage Usage;
+  /// What the attempt cost: the CLI's own figure, else its tokens at the
+  /// model's price; unknown when it reported neither.
+  std::optional<double> ActualUsd;
 };
+
+/// \p U's cost: the reported one, else the tokens at \p Cost.
+std::optional<double> actualCostUsd(const AttemptUsage &U, const ir::Price &Cost);
 
 /// The outcome called \p Name by outcomeName().
 std::optional<OutcomeKind> outcomeByName(llvm::StringRef Name);
@@ -193,6 +202,12 @@ private:
   };
 
   void computeCounts();
+  /// What the CLI of \p T's attempt on \p B reported it used.
+  AttemptUsage attemptUsage(unsigned T, const ir::ModelBinding &B);
+  /// Adds what attempt \p A of task \p T spent to the run's spend.
+  void addSpend(unsigned T, const AttemptRecord &A);
+  /// Why no attempt may start now (budget.usd spent), or "".
+  std::string budgetStop() const;
   /// Arms the limits of task \p T's stage when it is a mesh with limits.
   void armMesh(unsigned T);
   void pollMesh(unsigned S);
@@ -292,6 +307,9 @@ private:
   unsigned NumRunning = 0;
   std::array<unsigned, 7> Counts{};  ///< by TaskStatus
   llvm::StringMap<double> CoolUntil; ///< provider -> Clock::now() time
+  /// What the run's attempts cost so far (addSpend), against BudgetUsd.
+  double SpentUsd = 0;
+  bool BudgetReported = false;
   std::mt19937 Jitter{std::random_device{}()};
   bool Stopping = false, Done = false;
   std::function<void()> Finished;

@@ -54,13 +54,14 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   static constexpr std::chrono::seconds DrainLimit{2};
 
   PtyState(asio::io_context &Io, int Master)
-      : Master(Io, Master), StdinPipe(Io), Drain(Io), Enter(Io) {}
+      : Master(Io, Master), StdinPipe(Io), Drain(Io), Enter(Io), Kill(Io) {}
 
   void start(const LaunchRequest &R);
   void readMore();
   void onOutput(llvm::StringRef Bytes);
   void onExit(int Status);
   void watchPatterns(llvm::StringRef Stripped);
+  void watchFailures(llvm::StringRef Stripped);
   void paste();
   void finishIfDone();
   void closeFiles();
@@ -68,12 +69,18 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   pid_t Pid = -1;
   asio::posix::stream_descriptor Master;
   asio::posix::stream_descriptor StdinPipe;
-  asio::steady_timer Drain, Enter;
+  asio::steady_timer Drain, Enter, Kill;
   std::array<char, 64 * 1024> Buffer;
   AnsiStripper Stripper;
   std::string Tail, Recent, Prompt;
   std::string Stripped; ///< the last read's text, control sequences removed
   std::optional<llvm::Regex> Ready, Idle;
+  /// LaunchRequest::WatchPatterns, and the unfinished line they have not
+  /// seen whole yet.
+  std::vector<llvm::Regex> Watch;
+  std::string WatchLine;
+  int Watched = -1;
+  std::string WatchedLine;
   BufferedFile Transcript, Answer;
   bool Pasted = false, IdleSeen = false, AnswerEmpty = true;
   bool Exited = false, OutputClosed = false, Finished = false;
@@ -259,6 +266,8 @@ void PtyState::start(const LaunchRequest &R) {
   } else {
     Pasted = true; // Everything the agent prints is its answer.
   }
+  for (const std::string &W : R.WatchPatterns)
+    Watch.emplace_back(W, llvm::Regex::IgnoreCase);
   if (R.Via == ir::PromptVia::Stdin && StdinPipe.is_open()) {
     auto Self = shared_from_this();
     asio::async_write(StdinPipe, asio::buffer(Prompt),
@@ -300,6 +309,53 @@ void PtyState::onOutput(llvm::StringRef Bytes) {
   }
   if (Ready)
     watchPatterns(Text);
+  if (!Watch.empty())
+    watchFailures(Text);
+}
+
+// A CLI's own retry message ("API Error: 529 ... Retrying in 4s") shows its
+// provider is failing: end the attempt now rather than when it gives up.
+// Each line is matched once, when it is complete (or rewritten with \r);
+// only providers with such rules pay for it.
+void PtyState::watchFailures(llvm::StringRef Stripped) {
+  if (Watched >= 0)
+    return;
+  constexpr size_t MaxLine = 4096;
+  auto Check = [this](llvm::StringRef Line) {
+    Line = Line.trim();
+    if (Line.empty())
+      return false;
+    for (size_t I = 0; I < Watch.size(); ++I)
+      if (Watch[I].match(Line)) {
+        Watched = static_cast<int>(I);
+        WatchedLine = Line.take_front(MaxLine).str();
+        ::killpg(Pid, SIGTERM);
+        Kill.expires_after(std::chrono::seconds(2));
+        Kill.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+          if (!EC && !Self->Exited)
+            ::killpg(Self->Pid, SIGKILL);
+        });
+        return true;
+      }
+    return false;
+  };
+  while (!Stripped.empty()) {
+    size_t End = Stripped.find_first_of("\r\n");
+    if (End == llvm::StringRef::npos) {
+      if (WatchLine.size() < MaxLine)
+        WatchLine.append(Stripped.data(),
+                         std::min(Stripped.size(), MaxLine - WatchLine.size()));
+      return;
+    }
+    if (WatchLine.size() < MaxLine)
+      WatchLine.append(Stripped.data(),
+                       std::min(End, MaxLine - WatchLine.size()));
+    bool Hit = Check(WatchLine);
+    WatchLine.clear();
+    if (Hit)
+      return;
+    Stripped = Stripped.drop_front(End + 1);
+  }
 }
 
 void PtyState::watchPatterns(llvm::StringRef Stripped) {
@@ -360,6 +416,16 @@ void PtyState::finishIfDone() {
   Finished = true;
   Drain.cancel();
   Enter.cancel();
+  Kill.cancel();
+  if (Watched < 0 && !Watch.empty() && !WatchLine.empty()) {
+    // The last line, never ended with a newline.
+    std::string Last = std::move(WatchLine);
+    for (size_t I = 0; I < Watch.size() && Watched < 0; ++I)
+      if (Watch[I].match(llvm::StringRef(Last).trim())) {
+        Watched = static_cast<int>(I);
+        WatchedLine = llvm::StringRef(Last).trim().str();
+      }
+  }
   std::string Rest;
   Stripper.finish(Rest);
   appendBounded(Tail, Rest, TailKeep);
@@ -370,7 +436,12 @@ void PtyState::finishIfDone() {
   closeFiles();
   if (Tail.size() > TailKeep)
     Tail.erase(0, Tail.size() - TailKeep);
-  SessionEnd End{ExitCode, false, std::move(Tail), AnswerEmpty};
+  SessionEnd End;
+  End.ExitCode = ExitCode;
+  End.OutputTail = std::move(Tail);
+  End.AnswerEmpty = AnswerEmpty;
+  End.Watched = Watched;
+  End.WatchedLine = std::move(WatchedLine);
   if (SessionDone D = std::move(Done))
     D(std::move(End));
 }

@@ -76,6 +76,16 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
       continue;
     Set(Name, V);
   }
+  // The registry's tuning (a CLI's own retry limit) yields to the user's
+  // environment and the spec.
+  for (const auto &[Name, Value] : B.SetEnv) {
+    std::string Prefix = Name + "=";
+    bool Given = llvm::any_of(R.Env, [&](const std::string &E) {
+      return llvm::StringRef(E).startswith(Prefix);
+    });
+    if (!Given)
+      Set(Name, Value);
+  }
   Set("TERM", "xterm-256color");
   Set("CONNECTOR_RUN_DIR", Run);
   Set("CONNECTOR_SCRATCHPAD", At("scratchpad"));
@@ -145,6 +155,7 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
     Argv.insert(Argv.end(), R.Argv.begin(), R.Argv.end());
     R.Argv = std::move(Argv);
   }
+  R.WatchPatterns = watchPatterns(B);
   R.Via = B.Via;
   R.Prompt = B.Via == ir::PromptVia::Arg ? "" : Prompt;
   R.ReadyPattern = B.ReadyPattern;

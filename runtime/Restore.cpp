@@ -26,6 +26,20 @@ AttemptRecord runtime::attemptFromEvent(const json::Object &E) {
   A.DurationS = eventNumber(E, "duration_s");
   A.Detail = eventString(E, "detail").str();
   A.Machine = eventString(E, "machine").str();
+  auto Number = [](const json::Object &O,
+                   llvm::StringRef K) -> std::optional<double> {
+    if (llvm::Optional<double> V = O.getNumber(K))
+      return *V;
+    return std::nullopt;
+  };
+  if (const json::Object *U = E.getObject("usage")) {
+    A.Usage.InputTokens = Number(*U, "input_tokens");
+    A.Usage.OutputTokens = Number(*U, "output_tokens");
+    A.Usage.CostUsd = Number(*U, "cost_usd");
+  }
+  A.ActualUsd = Number(E, "actual_usd");
+  if (llvm::Optional<llvm::StringRef> S = E.getString("session_id"))
+    A.Usage.SessionId = S->str();
   return A;
 }
 
@@ -41,6 +55,8 @@ void Executor::restore(const std::vector<json::Object> &Events) {
       continue;
     if (*Kind == "attempt-end") {
       Attempts[*Id].push_back(attemptFromEvent(E));
+      // What a killed run spent counts against the budget of its resume.
+      addSpend(ById[*Id], Attempts[*Id].back());
       continue;
     }
     if (*Kind != "task-done")

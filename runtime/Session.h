@@ -31,6 +31,9 @@ struct LaunchRequest {
   std::string IdlePattern;    ///< Via == Type
   std::string TranscriptPath; ///< raw terminal bytes are appended here
   std::string AnswerPath;     ///< the stripped answer is written here
+  /// Watched on each line of output while the agent runs (POSIX EREs,
+  /// case-insensitive): the first to match ends the session at once.
+  std::vector<std::string> WatchPatterns;
 };
 
 /// How a session ended.
@@ -39,6 +42,12 @@ struct SessionEnd {
   bool ExecFailed = false; ///< the program could not be started
   std::string OutputTail;  ///< last 64 KiB of the stripped output
   bool AnswerEmpty = true; ///< nothing but white space was printed
+  /// The LaunchRequest::WatchPatterns index that ended the session, and the
+  /// line it matched; -1 when none did.
+  int Watched = -1;
+  std::string WatchedLine;
+  /// Why the prompt could not reach the program (it was never started).
+  std::string Undeliverable;
 };
 
 /// A running agent.

@@ -1,45 +1,201 @@
-//===- StructuredAnswer.cpp - an answer from a CLI's JSON output ----------===//
+//===- StructuredAnswer.cpp - what a CLI's JSON output says ---------------===//
 #include "runtime/StructuredAnswer.h"
 
-#include "llvm/Support/JSON.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
-#include <optional>
+#include <rapidjson/document.h>
+#include <rapidjson/stream.h>
 
 using namespace connectorc;
+using namespace connectorc::runtime;
+using rapidjson::Value;
 
-/// \p Field of \p Text when \p Text is a JSON object that has it as a string.
-static std::optional<std::string> memberOf(llvm::StringRef Text,
-                                           llvm::StringRef Field) {
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse(Text);
-  if (!V) {
-    llvm::consumeError(V.takeError());
-    return std::nullopt;
+namespace {
+/// A document's JSON Pointer, its tokens unescaped; "*" matches anything.
+struct Pointer {
+  llvm::SmallVector<std::string, 4> Tokens;
+  explicit Pointer(llvm::StringRef P) {
+    if (!P.startswith("/")) { // a plain member name
+      Tokens.push_back(P.str());
+      return;
+    }
+    llvm::SmallVector<llvm::StringRef, 4> Parts;
+    P.drop_front().split(Parts, '/');
+    for (llvm::StringRef T : Parts) {
+      std::string S;
+      for (size_t I = 0; I < T.size(); ++I) {
+        if (T[I] == '~' && I + 1 < T.size() && (T[I + 1] == '0' || T[I + 1] == '1')) {
+          S += T[I + 1] == '0' ? '~' : '/';
+          ++I;
+        } else {
+          S += T[I];
+        }
+      }
+      Tokens.push_back(std::move(S));
+    }
   }
-  const llvm::json::Object *O = V->getAsObject();
-  if (!O)
-    return std::nullopt;
-  if (llvm::Optional<llvm::StringRef> S = O->getString(Field))
-    return S->str();
-  return std::nullopt;
+};
+
+/// Calls \p Each for every value at \p P under \p V (one, or several
+/// through '*' tokens).
+void resolve(const Value &V, const Pointer &P, size_t At,
+             llvm::function_ref<void(const Value &)> Each) {
+  if (At == P.Tokens.size()) {
+    Each(V);
+    return;
+  }
+  const std::string &T = P.Tokens[At];
+  if (V.IsObject()) {
+    if (T == "*") {
+      for (auto &M : V.GetObject())
+        resolve(M.value, P, At + 1, Each);
+      return;
+    }
+    auto It = V.FindMember(rapidjson::StringRef(T.data(), T.size()));
+    if (It != V.MemberEnd())
+      resolve(It->value, P, At + 1, Each);
+  } else if (V.IsArray()) {
+    if (T == "*") {
+      for (const Value &E : V.GetArray())
+        resolve(E, P, At + 1, Each);
+      return;
+    }
+    if (T.empty() || T.find_first_not_of("0123456789") != std::string::npos)
+      return;
+    size_t I = std::stoull(T.size() > 9 ? "999999999" : T);
+    if (I < V.Size())
+      resolve(V[static_cast<rapidjson::SizeType>(I)], P, At + 1, Each);
+  }
 }
 
-llvm::Expected<std::string> runtime::extractJsonAnswer(llvm::StringRef Output,
-                                                       llvm::StringRef Field) {
-  Output = Output.trim();
-  if (std::optional<std::string> Whole = memberOf(Output, Field))
-    return *Whole;
-  // A JSON-lines stream: the last event that carries the answer.
-  llvm::StringRef Rest = Output;
-  while (!Rest.empty()) {
-    size_t NL = Rest.rfind('\n');
-    llvm::StringRef Line =
-        (NL == llvm::StringRef::npos ? Rest : Rest.substr(NL + 1)).trim();
-    Rest = NL == llvm::StringRef::npos ? "" : Rest.take_front(NL);
-    if (Line.startswith("{"))
-      if (std::optional<std::string> S = memberOf(Line, Field))
-        return *S;
+std::optional<std::string> stringAt(const Value &V, const Pointer &P) {
+  std::optional<std::string> Out;
+  resolve(V, P, 0, [&](const Value &S) {
+    if (!Out && S.IsString())
+      Out.emplace(S.GetString(), S.GetStringLength());
+  });
+  return Out;
+}
+
+std::optional<double> numberAt(const Value &V, const Pointer &P) {
+  std::optional<double> Sum;
+  resolve(V, P, 0, [&](const Value &N) {
+    if (N.IsNumber())
+      Sum = Sum.value_or(0) + N.GetDouble();
+  });
+  return Sum;
+}
+
+/// The JSON documents of \p Output, in order (see extractJsonAnswer).
+class Documents {
+public:
+  explicit Documents(llvm::StringRef Output) {
+    // RapidJSON needs the text NUL-terminated (the answer file is not).
+    Text = Output.str();
+    size_t Pos = 0;
+    while (Pos < Text.size()) {
+      size_t Start = Text.find_first_not_of(" \t\r", Pos);
+      if (Start == std::string::npos)
+        break;
+      size_t End = parseAt(Start);
+      if (End == 0) {
+        size_t NL = Text.find('\n', Start);
+        Pos = NL == std::string::npos ? Text.size() : NL + 1;
+      } else {
+        Pos = End;
+      }
+    }
   }
+  /// Latest first.
+  template <typename Fn> void eachLatestFirst(Fn F) const {
+    for (auto It = Docs.rbegin(); It != Docs.rend(); ++It)
+      if (F(**It))
+        return;
+  }
+
+private:
+  /// Parses the value at \p Start; its end, or 0 if there is none.
+  size_t parseAt(size_t Start) {
+    char C = Text[Start];
+    if (C != '{' && C != '[')
+      return 0;
+    rapidjson::StringStream In(Text.c_str() + Start);
+    auto D = std::make_unique<rapidjson::Document>();
+    D->ParseStream<rapidjson::kParseStopWhenDoneFlag |
+                   rapidjson::kParseIterativeFlag>(In);
+    if (D->HasParseError())
+      return 0;
+    size_t End = Start + In.Tell();
+    if (D->IsArray()) {
+      for (Value &E : D->GetArray())
+        if (E.IsObject())
+          Elements.push_back(&E);
+      Docs.insert(Docs.end(), Elements.begin(), Elements.end());
+      Elements.clear();
+    } else {
+      Docs.push_back(D.get());
+    }
+    Owned.push_back(std::move(D));
+    return End;
+  }
+
+  std::string Text;
+  std::vector<std::unique_ptr<rapidjson::Document>> Owned;
+  std::vector<const Value *> Docs, Elements;
+};
+} // namespace
+
+llvm::Expected<std::string>
+runtime::extractJsonAnswer(llvm::StringRef Output, llvm::StringRef Field,
+                           const ir::EnvList &Where) {
+  Documents Docs(Output);
+  Pointer P(Field);
+  std::vector<std::pair<Pointer, std::string>> Conditions;
+  for (const auto &[Ptr, Want] : Where)
+    Conditions.emplace_back(Pointer(Ptr), Want);
+  std::optional<std::string> Answer;
+  Docs.eachLatestFirst([&](const Value &D) {
+    for (const auto &[Ptr, Want] : Conditions)
+      if (stringAt(D, Ptr) != Want)
+        return false;
+    Answer = stringAt(D, P);
+    return Answer.has_value();
+  });
+  if (Answer)
+    return std::move(*Answer);
+  std::string Which = Field.startswith("/") ? "a string at '" + Field.str() + "'"
+                                            : "a string '" + Field.str() + "'";
   return llvm::createStringError(
       llvm::inconvertibleErrorCode(),
-      "the output has no JSON object with a string '" + Field + "'");
+      "the output has no JSON object with " + Which +
+          (Where.empty() ? "" : " (among those answer_json_where selects)"));
+}
+
+AttemptUsage runtime::extractUsage(llvm::StringRef Output,
+                                   const ir::UsageFields &F) {
+  AttemptUsage U;
+  if (F.empty())
+    return U;
+  Documents Docs(Output);
+  auto Number = [&](const std::string &Ptr, std::optional<double> &Out) {
+    if (Ptr.empty())
+      return;
+    Pointer P(Ptr);
+    Docs.eachLatestFirst([&](const Value &D) {
+      Out = numberAt(D, P);
+      return Out.has_value();
+    });
+  };
+  Number(F.InputTokens, U.InputTokens);
+  Number(F.OutputTokens, U.OutputTokens);
+  Number(F.CostUsd, U.CostUsd);
+  if (!F.SessionId.empty()) {
+    Pointer P(F.SessionId);
+    Docs.eachLatestFirst([&](const Value &D) {
+      U.SessionId = stringAt(D, P);
+      return U.SessionId.has_value();
+    });
+  }
+  return U;
 }

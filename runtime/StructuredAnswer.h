@@ -1,27 +1,50 @@
-//===- StructuredAnswer.h - an answer from a CLI's JSON output ---*- C++
+//===- StructuredAnswer.h - what a CLI's JSON output says ---------*- C++
 //-*-===//
 //
-// Some CLIs can print their result as JSON (`claude -p --output-format json`,
-// `gemini --output-format json`, JSON-lines event streams). When the provider
-// registry names the member that holds the answer (`answer_json_field`), the
-// answer saved for the next phase is that text, not the JSON around it.
+// The real CLIs can print their result as JSON (`claude -p --output-format
+// json`, `gemini --output-format json`, `codex exec --json`, `opencode run
+// --format json`): one document, JSON lines, or an array of events. In a
+// terminal their warnings and banners land around it. The registry names
+// where the answer is (`answer_json_field`, `answer_json_where`) and where
+// the usage is (`usage`): the answer saved for the next phase is that text,
+// and the attempt's tokens, cost and conversation id are recorded.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CONNECTORC_RUNTIME_STRUCTUREDANSWER_H
 #define CONNECTORC_RUNTIME_STRUCTUREDANSWER_H
 
+#include "ir/Plan.h"
+
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 
 namespace connectorc::runtime {
 
-/// The string member \p Field of the JSON object \p Output holds: the whole
-/// output as one JSON document, or else the last line that is a JSON object
-/// with that member (a JSON-lines stream). An error says why there is none.
+/// The string at \p Field (a member name, or a JSON Pointer when it starts
+/// with '/') of the last JSON document of \p Output that has one there and
+/// holds each of \p Where's strings at its pointer. Documents are the JSON
+/// values that start a line of \p Output (anything else, before, between or
+/// after, is skipped), and each element of a top-level array. An error says
+/// why there is none.
 llvm::Expected<std::string> extractJsonAnswer(llvm::StringRef Output,
-                                              llvm::StringRef Field);
+                                              llvm::StringRef Field,
+                                              const ir::EnvList &Where = {});
+
+/// What one attempt used, as the CLI reported it.
+struct AttemptUsage {
+  std::optional<double> InputTokens, OutputTokens, CostUsd;
+  std::optional<std::string> SessionId;
+  bool empty() const {
+    return !InputTokens && !OutputTokens && !CostUsd && !SessionId;
+  }
+};
+
+/// The fields of \p F found in the JSON documents of \p Output (each from
+/// the last document where its pointer resolves).
+AttemptUsage extractUsage(llvm::StringRef Output, const ir::UsageFields &F);
 
 } // namespace connectorc::runtime
 

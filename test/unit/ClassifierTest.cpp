@@ -221,9 +221,9 @@ TEST(Classifier, ExitStatusesWithoutARule) {
 
 TEST(Classifier, ExitCodeRulesAndBrokenPatterns) {
   ir::ModelBinding B;
-  B.Failures = {{"auth", "", {77}},
-                {"unavailable", "([unclosed", {}},
-                {"rate-limited", "slow down", {3}}};
+  B.Failures = {{"auth", "", {77}, false},
+                {"unavailable", "([unclosed", {}, false},
+                {"rate-limited", "slow down", {3}, false}};
   EXPECT_EQ(classify(B, 77, "whatever\n").Kind, OutcomeKind::Auth);
   EXPECT_EQ(classify(B, 1, "slow down\n").Kind, OutcomeKind::TaskFailure);
   EXPECT_EQ(classify(B, 3, "slow down\n").Kind, OutcomeKind::RateLimited);

@@ -30,6 +30,7 @@ public:
 struct Script {
   int Exit = 0;
   std::string Answer = "an answer";
+  int Watched = -1; ///< the watch pattern that ended it, as PtySession says
 };
 
 class FakeSession : public Session {
@@ -63,7 +64,13 @@ public:
         llvm::raw_fd_ostream OS(R.AnswerPath, EC);
         OS << S.Answer;
       }
-      Done(SessionEnd{S.Exit, false, S.Answer, S.Answer.empty()});
+      SessionEnd End;
+      End.ExitCode = S.Exit;
+      End.OutputTail = S.Answer;
+      End.AnswerEmpty = S.Answer.empty();
+      End.Watched = S.Watched;
+      End.WatchedLine = S.Watched >= 0 ? S.Answer : "";
+      Done(std::move(End));
     });
     return std::make_unique<FakeSession>();
   }
@@ -87,9 +94,10 @@ ir::ModelBinding binding(llvm::StringRef Provider, llvm::StringRef Exe) {
   B.Provider = Provider.str();
   B.Model = "m";
   B.Argv = {Exe.str(), "{prompt}"};
-  B.Failures = {{"unavailable", "service unavailable", {}},
-                {"rate-limited", "429 too many requests", {}},
-                {"auth", "", {77}}};
+  B.Failures = {{"unavailable", "service unavailable", {}, false},
+                {"rate-limited", "429 too many requests", {}, false},
+                {"overloaded", "Retrying after 529", {}, true},
+                {"auth", "", {77}, false}};
   return B;
 }
 
@@ -483,4 +491,71 @@ TEST_F(ExecutorTest, SlotsKeptByAKilledSubRunComeBack) {
   while ((*Pool)->tryTake())
     ++Free;
   EXPECT_EQ(Free, 2u);
+}
+
+TEST_F(ExecutorTest, AFailureSeenWhileRunningFailsOver) {
+  ir::Plan P = plan({1}, {0, 1});
+  // PtySession ended it on its watch pattern 0 ("Retrying after 529").
+  L.Scripts["s0/1"] = {{143, "API Error: 529 Overloaded. Retrying after 529", 0}};
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(L.Requests.size(), 2u);
+  EXPECT_EQ(L.Requests[0].WatchPatterns,
+            std::vector<std::string>{"Retrying after 529"});
+  ASSERT_EQ(X->attempts(0).size(), 2u);
+  EXPECT_EQ(X->attempts(0)[0].Kind, OutcomeKind::Overloaded);
+  EXPECT_EQ(X->attempts(0)[0].Detail,
+            "API Error: 529 Overloaded. Retrying after 529 (seen while it ran)");
+  EXPECT_EQ(L.Launched[1], "s0/1@beta-cli");
+}
+
+TEST_F(ExecutorTest, RegistryEnvironmentYieldsToTheUsers) {
+  ir::Plan P = plan({1});
+  P.Bindings[0].SetEnv = {{"CLI_MAX_RETRIES", "0"}, {"CLI_QUIET", "1"}};
+  O.BaseEnv = {"CLI_MAX_RETRIES=7"};
+  run(P);
+  ASSERT_EQ(L.Requests.size(), 1u);
+  EXPECT_EQ(FakeLauncher::envOf(L.Requests[0], "CLI_MAX_RETRIES"), "7");
+  EXPECT_EQ(FakeLauncher::envOf(L.Requests[0], "CLI_QUIET"), "1");
+}
+
+TEST_F(ExecutorTest, UsageIsRecordedAndTheBudgetStopsNewTasks) {
+  ir::Plan P = plan({1, 1, 1});
+  ir::ModelBinding &B = P.Bindings[0];
+  B.AnswerJsonField = "result";
+  B.Usage.InputTokens = "/usage/input_tokens";
+  B.Usage.OutputTokens = "/usage/output_tokens";
+  B.Usage.SessionId = "/session_id";
+  B.Cost = {10, 100}; // USD per million tokens
+  std::string Out = "banner\n{\"result\":\"ok\",\"session_id\":\"c-1\","
+                    "\"usage\":{\"input_tokens\":1000,\"output_tokens\":100}}\n";
+  for (const char *T : {"s0/1", "s1/1", "s2/1"})
+    L.Scripts[T] = {{0, Out}};
+  O.BudgetUsd = 0.025; // one attempt costs 0.02
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(X->attempts(0).size(), 1u);
+  const AttemptRecord &A = X->attempts(0)[0];
+  EXPECT_EQ(A.Usage.InputTokens, 1000);
+  EXPECT_EQ(A.Usage.SessionId, "c-1");
+  ASSERT_TRUE(A.ActualUsd);
+  EXPECT_NEAR(*A.ActualUsd, 0.02, 1e-12);
+  EXPECT_EQ(answer("scratchpad/s0/1.md"), "ok");
+  // 0.02 spent: s1/1 may start; then 0.04 >= 0.025: s2/1 may not.
+  EXPECT_EQ(L.Launched.size(), 2u);
+  EXPECT_EQ(X->status(2), TaskStatus::Skipped);
+  bool Reported = false, Recorded = false;
+  for (const json::Object &E : Events) {
+    if (E.getString("event") == llvm::StringRef("budget-spent"))
+      Reported = true;
+    if (E.getString("event") == llvm::StringRef("attempt-end") &&
+        E.getString("session_id") == llvm::StringRef("c-1") &&
+        E.getNumber("actual_usd") == 0.02)
+      Recorded = true;
+    if (E.getString("event") == llvm::StringRef("task-done") &&
+        E.getString("task") == llvm::StringRef("s2/1")) {
+      EXPECT_EQ(E.getString("reason"),
+                llvm::StringRef("budget spent: $0.0400 of budget.usd $0.0250"));
+    }
+  }
+  EXPECT_TRUE(Reported);
+  EXPECT_TRUE(Recorded);
 }
