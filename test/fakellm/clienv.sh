@@ -15,8 +15,8 @@
 #   codex exec --json --skip-git-repo-check --output-last-message F -   (prompt on stdin)
 #   gemini --output-format json               (prompt on stdin)
 #   qwen --output-format json                 (prompt on stdin)
-#   opencode run --format json "$(cat prompt)"   (opencode does not read a piped stdin
-#                                                 prompt without an argument; see FINDINGS)
+#   opencode run --format json                (prompt on stdin)
+# (Qwen appends "\n\n" to a stdin prompt; the others pass it byte-exact.)
 
 : "${FAKE_URL:?set FAKE_URL=http://127.0.0.1:PORT/<condition>}"
 : "${CLI_HOME:?set CLI_HOME to a private directory}"
@@ -114,6 +114,8 @@ cat > "$CLI_HOME/.qwen/settings.json" <<EOF
 EOF
 
 # --- opencode -----------------------------------------------------------------------
+# The model's price (USD per million tokens) is what opencode's step_finish "cost" is
+# computed from: 3/15 like Claude's sonnet, so 1000 in + 50 out = 0.00375.
 _fk_octo=""
 if [ -n "$CLI_TIMEOUT_MS" ]; then _fk_octo=", \"timeout\": $CLI_TIMEOUT_MS"; fi
 export OPENCODE_DISABLE_MODELS_FETCH=1 OPENCODE_DISABLE_AUTOUPDATE=1 \
@@ -131,7 +133,8 @@ cat > "$CLI_HOME/.config/opencode/opencode.json" <<EOF
       "npm": "@ai-sdk/openai-compatible",
       "name": "Fake",
       "options": {"baseURL": "$FAKE_URL/v1", "apiKey": "sk-fake-openai-key"$_fk_octo},
-      "models": {"$CLI_MODEL_OPENCODE": {"name": "Fake model"}}
+      "models": {"$CLI_MODEL_OPENCODE": {"name": "Fake model",
+                                          "cost": {"input": 3, "output": 15}}}
     }
   }
 }
