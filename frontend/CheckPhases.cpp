@@ -345,24 +345,12 @@ void Checker::checkTemplate(const Value &Str) {
       llvm::StringRef(Str.GetString(), Str.GetStringLength()), Problems);
   for (const TemplateProblem &TP : Problems) {
     llvm::SMRange R = Doc.rangeInString(Str, TP.Offset, TP.Length);
-    switch (TP.Kind) {
-    case TemplateProblem::UnknownVariable: {
-      auto Near = nearestName(TP.Name, templateVariables());
-      std::string Hint = didYouMean(Near);
-      if (!Near)
-        Hint = "; write '{{' for a literal brace";
-      Diagnostic &D =
-          Diags.report(DiagKind::UnknownTemplateVar, R, TP.Name, Hint);
-      if (Near)
-        D.fixIt(Doc.rangeInString(Str, TP.Offset + 1, TP.Name.size()), *Near);
-      break;
-    }
-    case TemplateProblem::Unterminated:
-      Diags.report(DiagKind::UnterminatedTemplate, R).fixIt(R, "{{");
-      break;
-    case TemplateProblem::UnmatchedClose:
-      Diags.report(DiagKind::UnmatchedBrace, R).fixIt(R, "}}");
-      break;
-    }
+    auto Near = nearestName(TP.Name, templateVariables());
+    std::string Hint =
+        Near ? didYouMean(Near) : "; write '{{' for a literal brace";
+    Diagnostic &D =
+        Diags.report(DiagKind::UnknownTemplateVar, R, TP.Name, Hint);
+    if (Near)
+      D.fixIt(Doc.rangeInString(Str, TP.Offset + 1, TP.Name.size()), *Near);
   }
 }

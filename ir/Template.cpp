@@ -2,6 +2,7 @@
 #include "ir/Template.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <algorithm>
 
@@ -59,10 +60,22 @@ private:
 };
 } // namespace
 
+/// The length of the `{identifier}` reference whose `{` is at \p Brace, or
+/// 0 when that brace starts none (then it is a literal brace).
+static size_t referenceLength(llvm::StringRef Text, size_t Brace) {
+  size_t End = Brace + 1;
+  if (End == Text.size() || !(llvm::isAlpha(Text[End]) || Text[End] == '_'))
+    return 0;
+  while (++End < Text.size() && (llvm::isAlnum(Text[End]) || Text[End] == '_'))
+    ;
+  return End < Text.size() && Text[End] == '}' ? End + 1 - Brace : 0;
+}
+
 /// Walks \p Text once, calling \p OnLiteral(text, offset) for literal text,
-/// \p OnVariable(name, offset) for each variable, and recording problems.
-/// Literal text has no brace but for the single one of an escaped `{{` or
-/// `}}` (isEscapedBrace).
+/// \p OnVariable(name, offset) for each `{identifier}`, and recording the
+/// unknown ones. Literal text is either a run without braces or a single
+/// literal brace: one written `{{` or `}}`, or one that starts no reference
+/// (isLiteralBrace).
 template <typename LiteralFn, typename VariableFn>
 static void scanTemplate(llvm::StringRef Text,
                          llvm::SmallVectorImpl<TemplateProblem> &Problems,
@@ -77,28 +90,22 @@ static void scanTemplate(llvm::StringRef Text,
     }
     if (Brace > I)
       OnLiteral(Text.slice(I, Brace), I);
-    char C = Text[Brace];
-    if (Brace + 1 < Text.size() && Text[Brace + 1] == C) {
-      OnLiteral(Text.substr(Brace, 1), Brace);
-      I = Brace + 2;
-      continue;
-    }
     I = Brace + 1;
-    if (C == '}') {
-      Problems.push_back({TemplateProblem::UnmatchedClose, "", Brace, 1});
+    if (I < Text.size() && Text[I] == Text[Brace]) { // `{{` or `}}`
+      OnLiteral(Text.substr(Brace, 1), Brace);
+      ++I;
       continue;
     }
-    size_t Close = Braces.next(Brace + 1);
-    if (Close == llvm::StringRef::npos || Text[Close] == '{') {
-      Problems.push_back({TemplateProblem::Unterminated, "", Brace, 1});
+    size_t Length = Text[Brace] == '{' ? referenceLength(Text, Brace) : 0;
+    if (Length == 0) { // a brace that is just text
+      OnLiteral(Text.substr(Brace, 1), Brace);
       continue;
     }
-    llvm::StringRef Name = Text.slice(Brace + 1, Close);
+    llvm::StringRef Name = Text.substr(Brace + 1, Length - 2);
     if (!isTemplateVariable(Name))
-      Problems.push_back({TemplateProblem::UnknownVariable, Name.str(), Brace,
-                          Close - Brace + 1});
+      Problems.push_back({Name.str(), Brace, Length});
     OnVariable(Name, Brace);
-    I = Close + 1;
+    I = Brace + Length;
   }
 }
 
@@ -109,8 +116,8 @@ void connectorc::checkTemplate(
       [](llvm::StringRef, size_t) {});
 }
 
-/// True for the literal scanTemplate gives for `{{` or `}}`.
-static bool isEscapedBrace(llvm::StringRef Lit) {
+/// True for the single-brace literal scanTemplate gives for a literal brace.
+static bool isLiteralBrace(llvm::StringRef Lit) {
   return Lit.size() == 1 && (Lit[0] == '{' || Lit[0] == '}');
 }
 
@@ -146,9 +153,10 @@ static std::string render(
   scanTemplate(
       Text, Problems,
       [&](llvm::StringRef Lit, size_t) {
-        // Literal runs are brace-free (scanTemplate): no search for braces.
+        // Literal runs are brace-free or one brace (scanTemplate): no search
+        // for braces. When escaping, every literal brace is written doubled.
         Out += Lit;
-        if (Escape && isEscapedBrace(Lit))
+        if (Escape && isLiteralBrace(Lit))
           Out += Lit;
       },
       [&](llvm::StringRef Name, size_t) {
@@ -178,7 +186,7 @@ size_t connectorc::expandedSize(
   scanTemplate(
       Text, Problems,
       [&](llvm::StringRef Lit, size_t) {
-        Size += Lit.size() * (isEscapedBrace(Lit) ? 2 : 1);
+        Size += Lit.size() * (isLiteralBrace(Lit) ? 2 : 1);
       },
       [&](llvm::StringRef Name, size_t) {
         std::optional<llvm::StringRef> V = Lookup(Name);
@@ -200,33 +208,24 @@ std::string connectorc::substituteTemplate(
 std::vector<PromptPiece> connectorc::splitPrompt(llvm::StringRef Prompt) {
   std::vector<PromptPiece> Pieces;
   std::string Text;
-  auto Flush = [&] {
+  auto Add = [&](PromptPieceKind Kind) {
     if (!Text.empty())
       Pieces.push_back({PromptPieceKind::Literal, std::move(Text)});
     Text.clear();
+    Pieces.push_back({Kind, ""});
   };
-  BraceFinder Braces(Prompt);
-  size_t I = 0;
-  for (size_t Brace; (Brace = Braces.next(I)) != llvm::StringRef::npos;) {
-    Text += Prompt.slice(I, Brace);
-    llvm::StringRef Rest = Prompt.substr(Brace);
-    I = Brace + 1;
-    if (Rest.startswith("{{") || Rest.startswith("}}")) {
-      Text += Rest.front();
-      ++I;
-    } else if (Rest.startswith("{run}")) {
-      Flush();
-      Pieces.push_back({PromptPieceKind::RunDir, ""});
-      I = Brace + 5;
-    } else if (Rest.startswith("{scratchpad}")) {
-      Flush();
-      Pieces.push_back({PromptPieceKind::Scratchpad, ""});
-      I = Brace + 12;
-    } else {
-      Text += Rest.front();
-    }
-  }
-  Text += Prompt.substr(I);
-  Flush();
+  llvm::SmallVector<TemplateProblem, 1> Problems; // a plan's: none that matter
+  scanTemplate(
+      Prompt, Problems, [&](llvm::StringRef Lit, size_t) { Text += Lit; },
+      [&](llvm::StringRef Name, size_t) {
+        if (Name == "run")
+          Add(PromptPieceKind::RunDir);
+        else if (Name == "scratchpad")
+          Add(PromptPieceKind::Scratchpad);
+        else
+          Text += ("{" + Name + "}").str();
+      });
+  if (!Text.empty())
+    Pieces.push_back({PromptPieceKind::Literal, std::move(Text)});
   return Pieces;
 }

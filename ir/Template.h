@@ -1,9 +1,12 @@
 //===- Template.h - `{worker}`-style string templates ------------*- C++ -*-===//
 //
 // Strings in prompt, session.worktree and output may use {worker}, {phase},
-// {name}, {model}, {machine}, {run} and {scratchpad}; `{{` and `}}` are literal
-// braces. Problems keep their offset in the string so a checker can point at
-// the exact column of a bad `{`.
+// {name}, {model}, {machine}, {run} and {scratchpad}. Only `{identifier}` (a
+// `{`, [A-Za-z_][A-Za-z0-9_]*, a `}`, nothing between) is a reference; `{{` is
+// always a literal `{` and `}}` a literal `}`; any other brace is literal text,
+// so prompts can quote code and JSON. Scanning is left to right: `{{worker}}`
+// is the text `{worker}`, `{{{worker}` a `{` then the variable. Problems keep
+// their offset in the string so a checker can point at the exact column.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CONNECTORC_IR_TEMPLATE_H
@@ -20,12 +23,12 @@
 
 namespace connectorc {
 
-/// What went wrong in a template, and where.
+/// A template's one kind of problem: a `{identifier}` that names no
+/// variable templateVariables() lists, and where it is.
 struct TemplateProblem {
-  enum ProblemKind { UnknownVariable, Unterminated, UnmatchedClose } Kind;
-  std::string Name; ///< The unknown variable's name.
-  size_t Offset = 0;
-  size_t Length = 1;
+  std::string Name;  ///< The unknown variable's name.
+  size_t Offset = 0; ///< Of its `{`.
+  size_t Length = 1; ///< Of the whole `{name}`.
 };
 
 /// The variables a template may use.
@@ -37,10 +40,12 @@ void checkTemplate(llvm::StringRef Text,
                    llvm::SmallVectorImpl<TemplateProblem> &Problems);
 
 /// Renders \p Text with the variables \p Lookup knows substituted; the
-/// others stay as `{var}`, and literal braces stay escaped (`{{`, `}}`), so
-/// the result is again a template — for the runtime's {run} and
-/// {scratchpad}. Substituted values are escaped the same way. Problems of
-/// \p Text are appended to \p Problems.
+/// others stay as `{var}`, so the result is again a template — for the
+/// runtime's {run} and {scratchpad}. Every literal brace of the result is
+/// written escaped (`{{`, `}}`), whether \p Text escaped it or not, and so
+/// are the braces of substituted values: a value holding `{x}` is never
+/// substituted again, and expanding the result again changes nothing.
+/// Problems of \p Text are appended to \p Problems.
 std::string
 expandTemplate(llvm::StringRef Text,
                llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)>
@@ -56,8 +61,8 @@ expandedSize(llvm::StringRef Text,
                  Lookup,
              llvm::SmallVectorImpl<TemplateProblem> &Problems);
 
-/// Replaces each `{var}` of \p Text that \p Lookup knows and unescapes
-/// braces: the final text an agent reads.
+/// Replaces each `{var}` of \p Text that \p Lookup knows and reads `{{` and
+/// `}}` as single braces: the final text an agent reads.
 std::string
 substituteTemplate(llvm::StringRef Text,
                    llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)>
@@ -77,10 +82,11 @@ struct PromptPiece {
 };
 
 /// \p Prompt (a plan's: every other variable already substituted) split at
-/// the runtime's {run} and {scratchpad}, with `{{` and `}}` read as single
-/// braces; any other brace is literal. Neighbouring text is one Literal
-/// piece, never an empty one: "" has no pieces. The runtime, the shell
-/// backends and the CI backends all read prompts through this.
+/// the runtime's {run} and {scratchpad}, read as a template: `{{` and `}}`
+/// are single braces, any other brace and any other `{var}` literal text.
+/// Neighbouring text is one Literal piece, never an empty one: "" has no
+/// pieces. The runtime, the shell backends and the CI backends all read
+/// prompts through this.
 std::vector<PromptPiece> splitPrompt(llvm::StringRef Prompt);
 
 } // namespace connectorc

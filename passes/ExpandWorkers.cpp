@@ -46,13 +46,8 @@ static bool promptFileClean(Compilation &C, const ir::Agent &A,
     const char *At = A.PromptLoc.Start.getPointer() + P.Offset;
     llvm::SMRange R(llvm::SMLoc::getFromPointer(At),
                     llvm::SMLoc::getFromPointer(At + P.Length));
-    if (P.Kind == TemplateProblem::UnknownVariable)
-      C.Diags.report(DiagKind::UnknownTemplateVar, R, P.Name,
-                     " in the prompt file");
-    else if (P.Kind == TemplateProblem::Unterminated)
-      C.Diags.report(DiagKind::UnterminatedTemplate, R).fixIt(R, "{{");
-    else
-      C.Diags.report(DiagKind::UnmatchedBrace, R).fixIt(R, "}}");
+    C.Diags.report(DiagKind::UnknownTemplateVar, R, P.Name,
+                   " in the prompt file");
   }
   return false;
 }
