@@ -20,7 +20,8 @@ cl::opt<std::string> driver::ProvidersFile(
     cl::desc("Provider registry file to use over the built-in one (default: "
              "~/.config/connectorc/providers.json when it exists)"),
     cl::value_desc("file"), cl::sub(lintCommand()), cl::sub(buildCommand()),
-    cl::sub(explainCommand()), cl::sub(runCommand()), cl::cat(Category));
+    cl::sub(explainCommand()), cl::sub(runCommand()), cl::sub(doctorCommand()),
+    cl::cat(Category));
 cl::opt<bool> driver::Simulate(
     "simulate",
     cl::desc("Bind every model to the offline sim agent (prices stay real)"),
@@ -80,21 +81,21 @@ cl::opt<ColorMode> Color(
                clEnumValN(ColorMode::Always, "always", "always"),
                clEnumValN(ColorMode::Never, "never", "never")),
     cl::sub(driver::lintCommand()), cl::sub(driver::buildCommand()),
-    cl::sub(driver::explainCommand()), cl::cat(driver::Category));
+    cl::sub(driver::explainCommand()), cl::sub(driver::doctorCommand()),
+    cl::cat(driver::Category));
+} // namespace
 
-bool useColor() {
+bool driver::useColor(llvm::raw_ostream &OS) {
   switch (Color) {
   case ColorMode::Always:
     return true;
   case ColorMode::Never:
     return false;
   case ColorMode::Auto:
-    return !llvm::sys::Process::GetEnv("NO_COLOR") &&
-           llvm::errs().has_colors();
+    return !llvm::sys::Process::GetEnv("NO_COLOR") && OS.has_colors();
   }
   return false;
 }
-} // namespace
 
 bool Driver::loadRegistry() {
   Registry = ProviderRegistry::load(ProvidersFile, Diags);
@@ -135,7 +136,7 @@ std::optional<ir::Plan> Driver::compile(llvm::StringRef File, PassOptions Opts,
 void Driver::printDiagnostics() {
   DiagPrintOptions Opts;
   Opts.Format = Format;
-  Opts.Color = useColor();
+  Opts.Color = useColor(llvm::errs());
   Opts.WarningsAsErrors = Werror;
   Opts.ToolVersion = CONNECTORC_VERSION;
   // People read diagnostics on stderr; machine formats are the output.

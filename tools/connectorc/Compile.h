@@ -22,6 +22,10 @@ extern llvm::cl::list<std::string> SimulateFail;
 std::optional<std::string>
 parseSimulateFails(std::map<std::string, std::string> &Out);
 
+/// Whether human output to \p OS is coloured: --color (lint, build, explain,
+/// doctor), else on a terminal unless NO_COLOR is set.
+bool useColor(llvm::raw_ostream &OS);
+
 /// This binary's absolute path ("connectorc" when /proc is missing).
 std::string selfExe();
 

@@ -93,6 +93,13 @@ cl::SubCommand &connectorc::driver::statusCommand() {
   return S;
 }
 
+cl::SubCommand &connectorc::driver::doctorCommand() {
+  static cl::SubCommand S("doctor", "Check that the agent CLIs a workflow "
+                                    "(or the registry) uses are installed, "
+                                    "logged in and able to run here");
+  return S;
+}
+
 int connectorc::driver::usage(llvm::StringRef Tool,
                               const llvm::Twine &Message) {
   llvm::WithColor::error(llvm::errs(), Tool) << Message << '\n';
@@ -130,6 +137,8 @@ int main(int Argc, char **Argv) {
           "directory\n"
           "  connectorc status DIR     summarise a run in progress or "
           "finished\n"
+          "  connectorc doctor [FILE]  check the agent CLIs, their logins, "
+          "the sandbox\n"
           "  connectorc mail send|read|list  message the run's other agents\n\n"
           "Run 'connectorc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
@@ -152,6 +161,8 @@ int main(int Argc, char **Argv) {
     return runLogs();
   if (statusCommand())
     return runStatus();
+  if (doctorCommand())
+    return runDoctor();
   if (mailSendCommand())
     return runMailSend();
   if (mailReadCommand())
