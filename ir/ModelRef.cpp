@@ -9,8 +9,9 @@
 using namespace connectorc;
 
 static std::vector<llvm::StringRef> &providers() {
-  static std::vector<llvm::StringRef> P = {"claude", "codex", "gemini", "aider",
-                                           "ollama", "sim",   "custom"};
+  static std::vector<llvm::StringRef> P = {
+      "claude", "codex", "gemini", "qwen", "opencode",
+      "aider",  "ollama", "sim",   "custom"};
   return P;
 }
 
@@ -25,6 +26,8 @@ static std::vector<Shorthand> &shorthands() {
       {"claude", "claude", ""},
       {"codex", "codex", ""},
       {"gemini", "gemini", ""},
+      {"qwen", "qwen", ""},
+      {"opencode", "opencode", ""},
       {"aider", "aider", ""},
       {"sim", "sim", ""},
       {"haiku", "claude", "haiku"},

@@ -47,11 +47,13 @@ bool isFinal(TaskStatus S) {
          S == TaskStatus::Skipped || S == TaskStatus::Interrupted;
 }
 
-/// What a cool-down applies to: the provider, or for custom commands (which
-/// all share the provider name "custom") the command itself.
+/// What a cool-down applies to: the provider; for custom commands (which
+/// all share the provider name "custom") and for models with an environment
+/// of their own (another endpoint or key: a gateway, a second account), the
+/// binding itself.
 llvm::StringRef coolKey(const ir::ModelBinding &B) {
-  return B.Provider == "custom" ? llvm::StringRef(B.Id)
-                                : llvm::StringRef(B.Provider);
+  return B.Provider == "custom" || !B.Env.empty() ? llvm::StringRef(B.Id)
+                                                  : llvm::StringRef(B.Provider);
 }
 
 /// Outcomes after which the provider is left alone for a while.

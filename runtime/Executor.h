@@ -165,6 +165,11 @@ public:
   /// Tasks in a final state.
   unsigned finished() const;
   const ir::Plan &plan() const { return P; }
+  /// Why tasks were not started because budget.usd was spent, or "".
+  std::string budgetStopped() const {
+    return BudgetReported ? budgetStop() : "";
+  }
+  std::optional<double> budget() const { return Opts.BudgetUsd; }
   /// The machine called \p Name, when a task was placed on it.
   const RemoteTarget *machine(llvm::StringRef Name) const;
 

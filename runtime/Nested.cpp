@@ -86,6 +86,8 @@ std::vector<json::Object> runtime::childRuns(llvm::StringRef RunDir,
       Run["tasks"] = int64_t(Tasks->size());
     if (auto Cost = S->getNumber("estimated_cost_usd"))
       Run["estimated_cost_usd"] = *Cost;
+    if (auto Cost = S->getNumber("actual_cost_usd"))
+      Run["actual_cost_usd"] = *Cost;
     Out.push_back(std::move(Run));
   }
   return Out;

@@ -137,8 +137,13 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
       R.Argv.insert(R.Argv.end(), {"--mcp-config", Config});
     else if (!B.Simulated && B.Provider == "gemini")
       Set("GEMINI_CLI_SYSTEM_SETTINGS_PATH", Config);
-    else if (!B.Simulated && B.Provider == "codex")
-      llvm::append_range(R.Argv, ir::codexMcpArgs(P.Tools).Argv);
+    else if (!B.Simulated && B.Provider == "codex") {
+      // Before a trailing "-" (the prompt on standard input).
+      auto At = !R.Argv.empty() && R.Argv.back() == "-" ? R.Argv.end() - 1
+                                                         : R.Argv.end();
+      std::vector<std::string> Mcp = ir::codexMcpArgs(P.Tools).Argv;
+      R.Argv.insert(At, Mcp.begin(), Mcp.end());
+    }
   }
   const std::string &Bwrap = Far ? Opts.RemoteBwrap : Opts.Bwrap;
   if (Task.Session.Sandbox.Enabled && !Bwrap.empty()) {

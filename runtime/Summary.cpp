@@ -53,12 +53,21 @@ void addCosts(const ir::Plan &P, RunReport &R) {
     if (const ir::ModelBinding *B = bindingById(P, TR.Attempts.back().Binding))
       TR.CostUsd = costOn(P.Tasks[T], *B);
     R.EstimateUsd += TR.CostUsd;
+    for (const AttemptRecord &A : TR.Attempts)
+      if (A.ActualUsd)
+        TR.ActualUsd = TR.ActualUsd.value_or(0) + *A.ActualUsd;
+    if (TR.ActualUsd)
+      R.ActualUsd = R.ActualUsd.value_or(0) + *TR.ActualUsd;
     // What the runs its agent started spent counts as this run's too.
     TR.Teams = childRuns(R.RunDir, TR.Id);
-    for (const json::Object &Child : TR.Teams)
+    for (const json::Object &Child : TR.Teams) {
       R.EstimateUsd += Child.getNumber("estimated_cost_usd").getValueOr(0);
+      if (llvm::Optional<double> A = Child.getNumber("actual_cost_usd"))
+        R.ActualUsd = R.ActualUsd.value_or(0) + *A;
+    }
   }
   R.PlanEstimateUsd = P.Cost.EstimateUsd;
+  R.BudgetUsd = P.Cost.BudgetUsd;
 }
 
 } // namespace
@@ -66,7 +75,10 @@ void addCosts(const ir::Plan &P, RunReport &R) {
 RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
                                       llvm::StringRef RunDir) {
   const ir::Plan &P = X.plan();
-  RunReport R{P.Workflow, Status.str(), RunDir.str(), {}, 0, 0, 0, {}, {}};
+  RunReport R;
+  R.Workflow = P.Workflow;
+  R.Status = Status.str();
+  R.RunDir = RunDir.str();
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
     TaskReport TR = baseReport(P, T);
     TR.Status = taskStatusName(X.status(T)).str();
@@ -74,13 +86,18 @@ RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
     R.Tasks.push_back(std::move(TR));
   }
   addCosts(P, R);
+  R.BudgetUsd = X.budget();
+  R.BudgetStop = X.budgetStopped();
   return R;
 }
 
 RunReport runtime::reportFromJournal(const ir::Plan &P,
                                      const std::vector<json::Object> &Events,
                                      llvm::StringRef RunDir) {
-  RunReport R{P.Workflow, "running", RunDir.str(), {}, 0, 0, 0, {}, {}};
+  RunReport R;
+  R.Workflow = P.Workflow;
+  R.Status = "running";
+  R.RunDir = RunDir.str();
   llvm::StringMap<unsigned> ById;
   for (unsigned T = 0; T < P.Tasks.size(); ++T) {
     R.Tasks.push_back(baseReport(P, T));
@@ -91,6 +108,10 @@ RunReport runtime::reportFromJournal(const ir::Plan &P,
     llvm::StringRef Kind = eventString(E, "event");
     if (Kind == "run-end")
       R.Status = eventString(E, "status").str();
+    else if (Kind == "budget-spent")
+      R.BudgetStop = fmt::format("budget spent: ${:.4f} of budget.usd ${:.4f}",
+                                 eventNumber(E, "spent_usd"),
+                                 eventNumber(E, "budget_usd"));
     else if (Kind == "run-start" || Kind == "run-resume") {
       R.Status = "running";
       R.Pid = static_cast<int>(eventInteger(E, "pid"));
@@ -110,6 +131,34 @@ RunReport runtime::reportFromJournal(const ir::Plan &P,
   return R;
 }
 
+std::vector<ProviderCost> runtime::providerCosts(const RunReport &R) {
+  std::vector<ProviderCost> Out;
+  auto Of = [&Out](llvm::StringRef Name) -> ProviderCost & {
+    for (ProviderCost &C : Out)
+      if (C.Provider == Name)
+        return C;
+    Out.push_back({Name.str(), 0, 0, std::nullopt});
+    return Out.back();
+  };
+  for (const TaskReport &T : R.Tasks) {
+    for (const AttemptRecord &A : T.Attempts) {
+      ProviderCost &C = Of(A.Provider);
+      ++C.Attempts;
+      if (A.ActualUsd)
+        C.ActualUsd = C.ActualUsd.value_or(0) + *A.ActualUsd;
+    }
+    // A task's estimate is on the provider it last ran on.
+    if (!T.Attempts.empty())
+      Of(T.Attempts.back().Provider).EstimateUsd += T.CostUsd;
+  }
+  return Out;
+}
+
+/// "$0.0123", or "—" when nothing was reported.
+static std::string money(std::optional<double> Usd) {
+  return Usd ? fmt::format("${:.4f}", *Usd) : std::string("—");
+}
+
 json::Value runtime::summaryJson(const RunReport &R) {
   json::Array Tasks;
   llvm::StringMap<int64_t> Counts;
@@ -125,6 +174,14 @@ json::Value runtime::summaryJson(const RunReport &R) {
                      {"duration_s", round3(A.DurationS)}};
       if (!A.Machine.empty())
         O["machine"] = A.Machine;
+      if (A.Usage.InputTokens)
+        O["input_tokens"] = *A.Usage.InputTokens;
+      if (A.Usage.OutputTokens)
+        O["output_tokens"] = *A.Usage.OutputTokens;
+      if (A.ActualUsd)
+        O["actual_cost_usd"] = round6(*A.ActualUsd);
+      if (A.Usage.SessionId)
+        O["session_id"] = *A.Usage.SessionId;
       Attempts.push_back(std::move(O));
     }
     json::Object Task{{"id", T.Id},
@@ -134,6 +191,8 @@ json::Value runtime::summaryJson(const RunReport &R) {
                       {"machine", T.Machine},
                       {"estimated_cost_usd", round6(T.CostUsd)},
                       {"attempts", std::move(Attempts)}};
+    if (T.ActualUsd)
+      Task["actual_cost_usd"] = round6(*T.ActualUsd);
     if (!T.Teams.empty()) {
       json::Array Teams;
       for (const json::Object &Child : T.Teams)
@@ -151,6 +210,23 @@ json::Value runtime::summaryJson(const RunReport &R) {
                        {"estimated_cost_usd", round6(R.EstimateUsd)},
                        {"plan_estimate_usd", round6(R.PlanEstimateUsd)},
                        {"tasks", std::move(Tasks)}};
+  if (R.ActualUsd)
+    Summary["actual_cost_usd"] = round6(*R.ActualUsd);
+  json::Object Providers;
+  for (const ProviderCost &C : providerCosts(R)) {
+    json::Object O{{"attempts", int64_t(C.Attempts)},
+                   {"estimated_cost_usd", round6(C.EstimateUsd)}};
+    if (C.ActualUsd)
+      O["actual_cost_usd"] = round6(*C.ActualUsd);
+    Providers[C.Provider] = std::move(O);
+  }
+  Summary["providers"] = std::move(Providers);
+  if (R.BudgetUsd) {
+    json::Object B{{"usd", *R.BudgetUsd}};
+    if (!R.BudgetStop.empty())
+      B["stopped"] = R.BudgetStop;
+    Summary["budget"] = std::move(B);
+  }
   if (R.Git)
     Summary["git"] = *R.Git;
   if (R.Sandbox)
@@ -209,18 +285,34 @@ static std::string gitMarkdown(const json::Object &Git) {
 }
 
 std::string runtime::summaryMarkdown(const RunReport &R) {
-  std::string Out = fmt::format("# {}: {}\n\nEstimated cost: ${:.4f}\n\n",
-                                R.Workflow, R.Status, R.EstimateUsd);
-  Out +=
-      "| task | status | attempts (provider/model: outcome, exit, seconds) |\n"
-      "|---|---|---|\n";
+  std::string Out = fmt::format(
+      "# {}: {}\n\nEstimated cost: ${:.4f}; actual (as the CLIs reported "
+      "it): {}\n",
+      R.Workflow, R.Status, R.EstimateUsd, money(R.ActualUsd));
+  if (R.BudgetUsd)
+    Out += fmt::format("\nBudget: ${:.4f}{}\n", *R.BudgetUsd,
+                       R.BudgetStop.empty()
+                           ? ""
+                           : "; " + R.BudgetStop +
+                                 ", so the tasks after it were not started");
+  Out += "\n| task | status | estimated | actual | attempts (provider/model: "
+         "outcome, exit, seconds) |\n"
+         "|---|---|---|---|---|\n";
   for (const TaskReport &T : R.Tasks) {
     std::string Tries;
     for (const AttemptRecord &A : T.Attempts)
       Tries += fmt::format("{}{}: {}, {}, {:.1f}", Tries.empty() ? "" : "; ",
                            A.Binding, outcomeName(A.Kind).str(), A.ExitCode,
                            A.DurationS);
-    Out += fmt::format("| {} | {} | {} |\n", T.Id, T.Status, Tries);
+    Out += fmt::format("| {} | {} | ${:.4f} | {} | {} |\n", T.Id, T.Status,
+                       T.CostUsd, money(T.ActualUsd), Tries);
+  }
+  std::vector<ProviderCost> Providers = providerCosts(R);
+  if (!Providers.empty()) {
+    Out += "\n| provider | attempts | estimated | actual |\n|---|---|---|---|\n";
+    for (const ProviderCost &C : Providers)
+      Out += fmt::format("| {} | {} | ${:.4f} | {} |\n", C.Provider,
+                         C.Attempts, C.EstimateUsd, money(C.ActualUsd));
   }
   for (const TaskReport &T : R.Tasks)
     for (const json::Object &Child : T.Teams)
@@ -250,5 +342,8 @@ void runtime::printStatus(llvm::raw_ostream &OS, const RunReport &R) {
     OS << fmt::format("  {:<12} {}{} [{} attempt{}]\n", T.Status, T.Id, Last,
                       T.Attempts.size(), T.Attempts.size() == 1 ? "" : "s");
   }
-  OS << fmt::format("estimated cost: ${:.4f}\n", R.EstimateUsd);
+  OS << fmt::format("estimated cost: ${:.4f}, actual: {}\n", R.EstimateUsd,
+                    money(R.ActualUsd));
+  if (!R.BudgetStop.empty())
+    OS << R.BudgetStop << ": the tasks after it were not started\n";
 }

@@ -21,6 +21,9 @@ struct TaskReport {
   std::string Id, Phase, Worker, Status, Machine = "local";
   std::vector<AttemptRecord> Attempts;
   double CostUsd = 0; ///< estimate on the binding it last ran on
+  /// What its attempts cost as their CLIs reported it (AttemptRecord::
+  /// ActualUsd); unset when none reported anything.
+  std::optional<double> ActualUsd;
   /// The runs its agent started (childRuns() in runtime/Nested.h).
   std::vector<llvm::json::Object> Teams;
 };
@@ -31,6 +34,11 @@ struct RunReport {
   std::vector<TaskReport> Tasks;
   double EstimateUsd = 0;     ///< of what ran, child runs included
   double PlanEstimateUsd = 0; ///< the plan's own estimate
+  /// What the attempts that reported their cost spent, child runs included.
+  std::optional<double> ActualUsd;
+  std::optional<double> BudgetUsd;
+  /// Why tasks were not started: the budget was spent ("" when it was not).
+  std::string BudgetStop;
   int Pid = 0; ///< the runtime's process, from the journal (0: unknown)
   /// Worktrees, their commits and the merge into the result branch
   /// (Workspaces::finish), when the run had any.
@@ -51,6 +59,15 @@ RunReport reportFromJournal(const ir::Plan &P,
                             llvm::StringRef RunDir);
 
 /// summary.json's contents.
+/// Attempts and cost per provider.
+struct ProviderCost {
+  std::string Provider;
+  unsigned Attempts = 0;
+  double EstimateUsd = 0;
+  std::optional<double> ActualUsd;
+};
+std::vector<ProviderCost> providerCosts(const RunReport &R);
+
 llvm::json::Value summaryJson(const RunReport &R);
 /// summary.md's contents.
 std::string summaryMarkdown(const RunReport &R);
