@@ -244,6 +244,14 @@ def report(run_dir, conds, log, prompt, sequential, suffix):
             if e["outcome"] != "success":
                 print(f"  {c} detail: {e.get('detail', '')[:160]}")
                 print(f"  {c} seconds: {e.get('duration_s')}")
+    summary = json.load(open(os.path.join(run_dir, "summary.json")))
+    for name, p in sorted(summary.get("providers", {}).items()):
+        print(f"summary provider {name}: attempts={p['attempts']} "
+              f"estimated={p['estimated_cost_usd']:.6f} actual={p.get('actual_cost_usd', 'none')}")
+    if "budget" in summary:
+        print(f"summary budget: {summary['budget']}")
+    md = open(os.path.join(run_dir, "summary.md")).read()
+    print("summary.md: " + next(l for l in md.splitlines() if l.startswith("Estimated cost")))
     for e in events:
         if e.get("event") == "budget-spent":
             print(f"budget-spent {e['spent_usd']:.6f} of {e['budget_usd']}")
