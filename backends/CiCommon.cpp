@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/CiCommon.h"
+#include "backends/JsonAnswer.h"
 
 #include "ir/Cron.h"
 #include "ir/Template.h"
@@ -127,6 +128,16 @@ llvm::Error candidateEnv(const ir::ModelBinding &B, unsigned N, EnvVec &Env,
     else
       Pairs.push_back(encodeWord(Name + "=" + Value));
   }
+  // The registry's tuning, set unless the environment has the name.
+  std::vector<std::string> SetEnv;
+  for (const auto &[Name, Value] : B.SetEnv) {
+    if (!isIdentifier(Name))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "set_env name '%s' of '%s' is not an identifier", Name.c_str(),
+          B.Id.c_str());
+    SetEnv.push_back(encodeWord(Name + "=" + Value));
+  }
   if (!B.Simulated)
     llvm::append_range(Secrets, B.EnvKeys);
   Env.push_back({Prefix + "ARGV", llvm::join(Argv, " ")});
@@ -136,7 +147,8 @@ llvm::Error candidateEnv(const ir::ModelBinding &B, unsigned N, EnvVec &Env,
   Env.push_back({Prefix + "SIM", B.Simulated ? "1" : "0"});
   Env.push_back({Prefix + "AS", encodeWord(B.Id)});
   Env.push_back({Prefix + "RULES", failureRules(B)});
-  Env.push_back({Prefix + "FIELD", encodeWord(B.AnswerJsonField)});
+  Env.push_back({Prefix + "SET_ENV", llvm::join(SetEnv, " ")});
+  Env.push_back({Prefix + "JQ", encodeWord(answerJqProgram(B))});
   return llvm::Error::success();
 }
 

@@ -8,6 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/CiCommon.h"
+#include "backends/JsonAnswer.h"
+
+#include <string_view>
 
 using namespace connectorc;
 using llvm::StringRef;
@@ -27,7 +30,9 @@ using llvm::StringRef;
 //   CONNECTOR_CI_C<n>_SIM    1 when the sim agent stands in; _AS (a word)
 //                            for whom
 //   CONNECTOR_CI_C<n>_RULES  <exit codes or ->:b<base64 ERE> ...
-//   CONNECTOR_CI_C<n>_FIELD  a word: the JSON member that is the answer
+//   CONNECTOR_CI_C<n>_SET_ENV  words: NAME=VALUE, set unless NAME is set
+//   CONNECTOR_CI_C<n>_JQ     a word: the jq program that finds the answer in
+//                            the JSON of the output (JsonAnswer.h), or empty
 // No value is ever in eval'd text: eval only assigns one of the script's
 // own variables, or reads CONNECTOR_CI_C<n>_* with <n> a number of ours.
 static const char Script[] =
@@ -65,8 +70,8 @@ replace() {
 }
 
 # Set by dec and eval below; named here for readers (and shellcheck).
-task='' output='' stage_output='' input='' arg='' pair='' rule='' field=''
-argv='' via='' extra_env='' sim='' sim_as='' rules='' prompt=''
+task='' output='' stage_output='' input='' arg='' pair='' rule='' program=''
+argv='' via='' extra_env='' set_env='' sim='' sim_as='' rules='' prompt=''
 dec task "$CONNECTOR_CI_TASK"
 dec output "$CONNECTOR_CI_OUTPUT"
 dec stage_output "$CONNECTOR_CI_STAGE_OUTPUT"
@@ -89,7 +94,7 @@ done
 attempt() {
   eval "argv=\$CONNECTOR_CI_C$1_ARGV via=\$CONNECTOR_CI_C$1_VIA"
   eval "extra_env=\$CONNECTOR_CI_C$1_ENV sim=\$CONNECTOR_CI_C$1_SIM"
-  eval "sim_as=\$CONNECTOR_CI_C$1_AS"
+  eval "sim_as=\$CONNECTOR_CI_C$1_AS set_env=\$CONNECTOR_CI_C$1_SET_ENV"
   if [ "$via" = arg ] && [ -z "$prompt" ]; then
     prompt=$(cat "$work/prompt"; printf x)
     prompt=${prompt%x}
@@ -112,6 +117,12 @@ attempt() {
       dec pair "$word"
       export "${pair%%=*}=${pair#*=}"
     done
+    for word in $set_env; do
+      dec pair "$word"
+      if ! printenv "${pair%%=*}" >/dev/null; then
+        export "${pair%%=*}=${pair#*=}"
+      fi
+    done
     export TERM=xterm-256color CONNECTOR_RUN_DIR="$run_dir"
     export CONNECTOR_SCRATCHPAD="$run_dir/scratchpad" CONNECTOR_TASK="$task"
     export CONNECTOR_INPUTS="$inputs" CONNECTOR_OUTPUT="$run_dir/$output"
@@ -133,15 +144,16 @@ attempt() {
 classify() {
   outcome=success
   if [ "$status" = 0 ] && [ -s "$work/out" ]; then
-    eval "field=\$CONNECTOR_CI_C$1_FIELD"
-    dec field "$field"
-    if [ -z "$field" ]; then return; fi
-    if ! jq -j --arg f "$field" '.[$f] | strings' <"$work/out" >"$work/answer"; then
+    eval "program=\$CONNECTOR_CI_C$1_JQ"
+    dec program "$program"
+    if [ -z "$program" ]; then return; fi
+    # No answer there is a task failure; a blank one an empty answer.
+    if ! jq -Rsj "$program" <"$work/out" >"$work/answer"; then
       outcome=task
       return
     fi
     mv "$work/answer" "$work/out"
-    if [ -s "$work/out" ]; then return; fi
+    if grep -q '[^[:space:]]' "$work/out"; then return; fi
   fi
   outcome=provider
   if [ "$status" = 0 ] || [ "$status" = 126 ] || [ "$status" = 127 ]; then
@@ -176,6 +188,18 @@ succeed() {
   fi
 }
 
+# A candidate whose answer is in its JSON needs jq: none fails the task
+# before any attempt.
+candidate=1
+while [ "$candidate" -le "$CONNECTOR_CI_CANDIDATES" ]; do
+  eval "program=\$CONNECTOR_CI_C${candidate}_JQ"
+  if [ "$program" != p ] && ! command -v jq >/dev/null 2>&1; then
+    echo "connectorc: task $task: jq is not installed, and candidate $candidate answers in JSON (answer_json_field), which the script reads with jq" >&2
+    exit 1
+  fi
+  candidate=$((candidate + 1))
+done
+
 candidate=1
 retries=0
 attempts=0
@@ -202,5 +226,8 @@ done
 echo "connectorc: every candidate failed" >&2
 exit 1
 )SH";
+
+// The script's jq call spells out the options the program is written for.
+static_assert(std::string_view(AnswerJqOptions) == "-Rsj");
 
 StringRef ci::attemptScript() { return StringRef(Script, sizeof Script - 1); }

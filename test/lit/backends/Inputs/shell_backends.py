@@ -217,12 +217,17 @@ def lint(args):
         name = f[: -len(".connector.json")]
         if not f.endswith(".connector.json") or name in REJECTED:
             continue
-        script = os.path.join(args.work, name + ".sh")
-        build(args.connectorc, os.path.join(EXAMPLES, f), "sh", script, ("--simulate",))
-        for dialect in ("sh", "dash"):
-            r = run(["shellcheck", "-s", dialect, script])
-            if r.returncode != 0 or r.stdout:
-                fail("shellcheck -s %s %s:\n%s" % (dialect, name, r.stdout.decode()))
+        # With the real CLIs' bindings (structured answers read with jq,
+        # set_env) and with the sim's.
+        for flags in ((), ("--simulate",)):
+            script = os.path.join(args.work, name + "".join(flags) + ".sh")
+            build(args.connectorc, os.path.join(EXAMPLES, f), "sh", script, flags)
+            build(args.connectorc, os.path.join(EXAMPLES, f), "make",
+                  script[: -len(".sh")] + ".mk", flags)
+            for dialect in ("sh", "dash"):
+                r = run(["shellcheck", "-s", dialect, script])
+                if r.returncode != 0 or r.stdout:
+                    fail("shellcheck -s %s %s:\n%s" % (dialect, script, r.stdout.decode()))
         print("shellcheck clean: " + name)
 
 
