@@ -201,14 +201,32 @@ findLine(const llvm::Regex &R, llvm::ArrayRef<StringRef> Lines, bool Anchored) {
   return std::nullopt;
 }
 
+static std::optional<Outcome> matchRulesOf(const ir::ModelBinding &B,
+                                           int ExitCode,
+                                           llvm::ArrayRef<StringRef> Lines,
+                                           bool Anchored, bool Watch);
+
 /// The first of the binding's rules that matches.
 static std::optional<Outcome> matchRules(const ir::ModelBinding &B,
                                          int ExitCode,
                                          llvm::ArrayRef<StringRef> Lines,
                                          bool Anchored) {
+  // A CLI's retry message (a while_running rule) found at the end comes
+  // last: its final message, when it printed one, says more.
+  for (bool Watch : {false, true})
+    if (std::optional<Outcome> O =
+            matchRulesOf(B, ExitCode, Lines, Anchored, Watch))
+      return O;
+  return std::nullopt;
+}
+
+static std::optional<Outcome> matchRulesOf(const ir::ModelBinding &B,
+                                           int ExitCode,
+                                           llvm::ArrayRef<StringRef> Lines,
+                                           bool Anchored, bool Watch) {
   for (const ir::FailurePattern &F : B.Failures) {
     std::optional<OutcomeKind> K = ruleKind(F.Kind);
-    if (!K ||
+    if (!K || F.WhileRunning != Watch ||
         (!F.ExitCodes.empty() && !llvm::is_contained(F.ExitCodes, ExitCode)))
       continue;
     if (F.Pattern.empty())
