@@ -74,8 +74,8 @@ llvm::Expected<std::string> readSimPrompt(int FD);
 /// The request described by the environment, with \p Model and \p Prompt.
 SimRequest simRequestFromEnvironment(llvm::StringRef Model, std::string Prompt);
 
-/// The provider a binding id names: "claude" for "claude/claude-sonnet-5-5",
-/// "h:claude/claude-haiku-5-5" or "claude/claude-haiku-5-5#2".
+/// The provider a binding id names: "claude" for "claude/sonnet",
+/// "h:claude/haiku" or "claude/haiku#2".
 std::string simProviderOf(llvm::StringRef BindingId);
 
 /// A real CLI's failure: what it prints, where, and its exit status.
