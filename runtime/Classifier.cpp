@@ -289,44 +289,45 @@ Outcome runtime::classifyAttemptAt(const ir::ModelBinding &B, int ExitCode,
   return {};
 }
 
-std::vector<std::string> runtime::watchPatterns(const ir::ModelBinding &B) {
-  std::vector<std::string> Out;
+/// The rules a session watches while it runs, in watchPatterns()' order.
+static llvm::SmallVector<const ir::FailurePattern *, 8>
+watchRules(const ir::ModelBinding &B) {
+  llvm::SmallVector<const ir::FailurePattern *, 8> Out;
   for (const ir::FailurePattern &F : B.Failures)
     if (F.WhileRunning && !F.Pattern.empty() && ruleKind(F.Kind) &&
         compiled(F.Pattern))
-      Out.push_back(F.Pattern);
+      Out.push_back(&F);
+  return Out;
+}
+
+static std::int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<std::string> runtime::watchPatterns(const ir::ModelBinding &B) {
+  std::vector<std::string> Out;
+  for (const ir::FailurePattern *F : watchRules(B))
+    Out.push_back(F->Pattern);
   return Out;
 }
 
 Outcome runtime::classifyWatched(const ir::ModelBinding &B, int Index,
                                  StringRef Line) {
-  int I = 0;
-  for (const ir::FailurePattern &F : B.Failures) {
-    if (!F.WhileRunning || F.Pattern.empty() || !ruleKind(F.Kind) ||
-        !compiled(F.Pattern))
-      continue;
-    if (I++ != Index)
-      continue;
-    Outcome O{*ruleKind(F.Kind), std::nullopt,
-              detail(Line) + " (seen while it ran)"};
-    if (waitingHelps(O.Kind)) {
-      std::int64_t Now =
-          std::chrono::duration_cast<std::chrono::seconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count();
-      O.RetryAfterS = parseRetryAfter(Line, Now);
-    }
-    return O;
-  }
-  return {OutcomeKind::TaskFailure, std::nullopt, detail(Line)};
+  auto Rules = watchRules(B);
+  if (Index < 0 || size_t(Index) >= Rules.size())
+    return {OutcomeKind::TaskFailure, std::nullopt, detail(Line)};
+  Outcome O{*ruleKind(Rules[Index]->Kind), std::nullopt,
+            detail(Line) + " (seen while it ran)"};
+  if (waitingHelps(O.Kind))
+    O.RetryAfterS = parseRetryAfter(Line, nowSeconds());
+  return O;
 }
 
 Outcome runtime::classifyAttempt(const ir::ModelBinding &B, int ExitCode,
                                  bool ExecFailed, StringRef OutputTail,
                                  bool AnswerEmpty) {
-  std::int64_t Now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
   return classifyAttemptAt(B, ExitCode, ExecFailed, OutputTail, AnswerEmpty,
-                           Now);
+                           nowSeconds());
 }

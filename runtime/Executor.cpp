@@ -274,11 +274,15 @@ void Executor::addSpend(unsigned T, const AttemptRecord &A) {
     SpentUsd += P.Tasks[T].CostUsd;
 }
 
+std::string runtime::budgetStopReason(double SpentUsd, double BudgetUsd) {
+  return fmt::format("budget spent: ${:.4f} of budget.usd ${:.4f}", SpentUsd,
+                     BudgetUsd);
+}
+
 std::string Executor::budgetStop() const {
   if (!Opts.BudgetUsd || SpentUsd < *Opts.BudgetUsd)
     return "";
-  return fmt::format("budget spent: ${:.4f} of budget.usd ${:.4f}", SpentUsd,
-                     *Opts.BudgetUsd);
+  return budgetStopReason(SpentUsd, *Opts.BudgetUsd);
 }
 
 void Executor::tryStart(unsigned T) {
@@ -699,20 +703,26 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
                   ? classifyWatched(B, End.Watched, End.WatchedLine)
                   : classifyAttempt(B, End.ExitCode, End.ExecFailed,
                                     End.OutputTail, End.AnswerEmpty);
-  // Read before the answer replaces the output it was found in.
-  AttemptUsage Usage = attemptUsage(T, B);
-  if (O.Kind == OutcomeKind::Success && !B.AnswerJsonField.empty())
-    if (std::optional<Outcome> Bad = takeStructuredAnswer(T, B))
-      O = std::move(*Bad);
   if (TS.StoppedByStage && !TS.TimedOut && !Stopping)
     O = End.AnswerEmpty
             ? Outcome{OutcomeKind::Empty, std::nullopt,
                       "stopped at its mesh's limit before it answered"}
             : Outcome{OutcomeKind::Success, std::nullopt,
                       "stopped at its mesh's limit; its answer so far counts"};
-  if (O.Kind == OutcomeKind::Success && TS.StoppedByStage &&
-      !B.AnswerJsonField.empty())
-    if (std::optional<Outcome> Bad = takeStructuredAnswer(T, B))
+  // A structured output is read and parsed once, for its usage and answer.
+  std::optional<StructuredOutput> Out;
+  std::string Unreadable;
+  if (!B.AnswerJsonField.empty() || !B.Usage.empty()) {
+    std::string Tmp = sessionDir(T) + "/output.md.tmp";
+    if (auto Buf = llvm::MemoryBuffer::getFile(Tmp))
+      Out.emplace((*Buf)->getBuffer());
+    else
+      Unreadable = "cannot read " + Tmp + ": " + Buf.getError().message();
+  }
+  AttemptUsage Usage = Out ? Out->usage(B.Usage) : AttemptUsage{};
+  if (O.Kind == OutcomeKind::Success && !B.AnswerJsonField.empty())
+    if (std::optional<Outcome> Bad =
+            takeStructuredAnswer(T, B, Out ? &*Out : nullptr, Unreadable))
       O = std::move(*Bad);
   // `remote-session` could not reach the task's machine: not the model's
   // failure, nor the task's.
@@ -840,25 +850,15 @@ void Executor::succeed(unsigned T) {
     skipRestOfDialogue(T);
 }
 
-AttemptUsage Executor::attemptUsage(unsigned T, const ir::ModelBinding &B) {
-  if (B.Usage.empty())
-    return {};
-  auto Buf = llvm::MemoryBuffer::getFile(sessionDir(T) + "/output.md.tmp");
-  if (!Buf)
-    return {};
-  return extractUsage((*Buf)->getBuffer(), B.Usage);
-}
-
 std::optional<Outcome>
-Executor::takeStructuredAnswer(unsigned T, const ir::ModelBinding &B) {
+Executor::takeStructuredAnswer(unsigned T, const ir::ModelBinding &B,
+                               const StructuredOutput *Out,
+                               llvm::StringRef Unreadable) {
+  if (!Out)
+    return Outcome{OutcomeKind::TaskFailure, std::nullopt, Unreadable.str()};
   std::string Tmp = sessionDir(T) + "/output.md.tmp";
-  auto Buf = llvm::MemoryBuffer::getFile(Tmp);
-  if (!Buf)
-    return Outcome{OutcomeKind::TaskFailure, std::nullopt,
-                   "cannot read " + Tmp + ": " + Buf.getError().message()};
   llvm::Expected<std::string> Answer =
-      extractJsonAnswer((*Buf)->getBuffer(), B.AnswerJsonField,
-                        B.AnswerJsonWhere);
+      Out->answer(B.AnswerJsonField, B.AnswerJsonWhere);
   if (!Answer)
     return Outcome{OutcomeKind::TaskFailure, std::nullopt,
                    llvm::toString(Answer.takeError())};
@@ -867,7 +867,6 @@ Executor::takeStructuredAnswer(unsigned T, const ir::ModelBinding &B) {
                    "the structured answer is empty"};
   // The whole output stays in the transcript; the answer is the member.
   // succeed() flushes and renames the file, as for any other answer.
-  Buf->reset();
   if (llvm::Error E = writeFile(Tmp, *Answer))
     return Outcome{OutcomeKind::TaskFailure, std::nullopt,
                    llvm::toString(std::move(E))};

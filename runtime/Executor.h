@@ -109,6 +109,9 @@ struct AttemptRecord {
   std::optional<double> ActualUsd;
 };
 
+/// Why nothing more starts once \p SpentUsd reached \p BudgetUsd.
+std::string budgetStopReason(double SpentUsd, double BudgetUsd);
+
 /// \p U's cost: the reported one, else the tokens at \p Cost.
 std::optional<double> actualCostUsd(const AttemptUsage &U, const ir::Price &Cost);
 
@@ -207,8 +210,6 @@ private:
   };
 
   void computeCounts();
-  /// What the CLI of \p T's attempt on \p B reported it used.
-  AttemptUsage attemptUsage(unsigned T, const ir::ModelBinding &B);
   /// Adds what attempt \p A of task \p T spent to the run's spend.
   void addSpend(unsigned T, const AttemptRecord &A);
   /// Why no attempt may start now (budget.usd spent), or "".
@@ -268,10 +269,13 @@ private:
   void onTaskFailure(unsigned T, const Outcome &O);
   void succeed(unsigned T);
   /// For a binding with structured output: replaces the answer file with
-  /// the answer member of the JSON the program printed. A failure outcome
-  /// when there is none (or it is empty).
+  /// the answer member of the JSON the program printed (\p Out, or null
+  /// when the output could not be read, for the reason \p Unreadable). A
+  /// failure outcome when there is none (or it is empty).
   std::optional<Outcome> takeStructuredAnswer(unsigned T,
-                                              const ir::ModelBinding &B);
+                                              const ir::ModelBinding &B,
+                                              const StructuredOutput *Out,
+                                              llvm::StringRef Unreadable);
   void fail(unsigned T, llvm::StringRef Why);
   void finishTask(unsigned T, TaskStatus S, llvm::StringRef Why = "");
   void skipRestOfDialogue(unsigned T);

@@ -49,6 +49,8 @@ namespace connectorc::runtime {
 /// that dropping the Session never leaves a handler with a dangling pointer.
 struct PtyState : std::enable_shared_from_this<PtyState> {
   static constexpr size_t TailKeep = 64 * 1024;
+  /// The longest line watchFailures keeps (a longer one is cut).
+  static constexpr size_t MaxWatchLine = 4096;
   /// How long output may keep coming after the process exited (a
   /// grandchild holding the terminal) before the session ends anyway.
   static constexpr std::chrono::seconds DrainLimit{2};
@@ -62,6 +64,8 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   void onExit(int Status);
   void watchPatterns(llvm::StringRef Stripped);
   void watchFailures(llvm::StringRef Stripped);
+  /// Whether a watch pattern matches \p Line; records which.
+  bool matchWatch(llvm::StringRef Line);
   void paste();
   void finishIfDone();
   void closeFiles();
@@ -320,42 +324,47 @@ void PtyState::onOutput(llvm::StringRef Bytes) {
 void PtyState::watchFailures(llvm::StringRef Stripped) {
   if (Watched >= 0)
     return;
-  constexpr size_t MaxLine = 4096;
   auto Check = [this](llvm::StringRef Line) {
-    Line = Line.trim();
-    if (Line.empty())
+    if (!matchWatch(Line))
       return false;
-    for (size_t I = 0; I < Watch.size(); ++I)
-      if (Watch[I].match(Line)) {
-        Watched = static_cast<int>(I);
-        WatchedLine = Line.take_front(MaxLine).str();
-        ::killpg(Pid, SIGTERM);
-        Kill.expires_after(std::chrono::seconds(2));
-        Kill.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
-          if (!EC && !Self->Exited)
-            ::killpg(Self->Pid, SIGKILL);
-        });
-        return true;
-      }
-    return false;
+    ::killpg(Pid, SIGTERM);
+    Kill.expires_after(std::chrono::seconds(2));
+    Kill.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+      if (!EC && !Self->Exited)
+        ::killpg(Self->Pid, SIGKILL);
+    });
+    return true;
   };
   while (!Stripped.empty()) {
     size_t End = Stripped.find_first_of("\r\n");
     if (End == llvm::StringRef::npos) {
-      if (WatchLine.size() < MaxLine)
-        WatchLine.append(Stripped.data(),
-                         std::min(Stripped.size(), MaxLine - WatchLine.size()));
+      if (WatchLine.size() < MaxWatchLine)
+        WatchLine.append(Stripped.data(), std::min(Stripped.size(),
+                                                   MaxWatchLine - WatchLine.size()));
       return;
     }
-    if (WatchLine.size() < MaxLine)
+    if (WatchLine.size() < MaxWatchLine)
       WatchLine.append(Stripped.data(),
-                       std::min(End, MaxLine - WatchLine.size()));
+                       std::min(End, MaxWatchLine - WatchLine.size()));
     bool Hit = Check(WatchLine);
     WatchLine.clear();
     if (Hit)
       return;
     Stripped = Stripped.drop_front(End + 1);
   }
+}
+
+bool PtyState::matchWatch(llvm::StringRef Line) {
+  Line = Line.trim();
+  if (Line.empty())
+    return false;
+  for (size_t I = 0; I < Watch.size(); ++I)
+    if (Watch[I].match(Line)) {
+      Watched = static_cast<int>(I);
+      WatchedLine = Line.take_front(MaxWatchLine).str();
+      return true;
+    }
+  return false;
 }
 
 void PtyState::watchPatterns(llvm::StringRef Stripped) {
@@ -417,15 +426,8 @@ void PtyState::finishIfDone() {
   Drain.cancel();
   Enter.cancel();
   Kill.cancel();
-  if (Watched < 0 && !Watch.empty() && !WatchLine.empty()) {
-    // The last line, never ended with a newline.
-    std::string Last = std::move(WatchLine);
-    for (size_t I = 0; I < Watch.size() && Watched < 0; ++I)
-      if (Watch[I].match(llvm::StringRef(Last).trim())) {
-        Watched = static_cast<int>(I);
-        WatchedLine = llvm::StringRef(Last).trim().str();
-      }
-  }
+  if (Watched < 0)
+    matchWatch(WatchLine); // The last line, never ended with a newline.
   std::string Rest;
   Stripper.finish(Rest);
   appendBounded(Tail, Rest, TailKeep);

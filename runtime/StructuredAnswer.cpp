@@ -87,8 +87,10 @@ std::optional<double> numberAt(const Value &V, const Pointer &P) {
   return Sum;
 }
 
+} // namespace
+
 /// The JSON documents of \p Output, in order (see extractJsonAnswer).
-class Documents {
+class runtime::detail::Documents {
 public:
   explicit Documents(llvm::StringRef Output) {
     // RapidJSON needs the text NUL-terminated (the answer file is not).
@@ -144,18 +146,22 @@ private:
   std::vector<std::unique_ptr<rapidjson::Document>> Owned;
   std::vector<const Value *> Docs, Elements;
 };
-} // namespace
+
+StructuredOutput::StructuredOutput(llvm::StringRef Output)
+    : Docs(std::make_unique<detail::Documents>(Output)) {}
+StructuredOutput::StructuredOutput(StructuredOutput &&) = default;
+StructuredOutput &StructuredOutput::operator=(StructuredOutput &&) = default;
+StructuredOutput::~StructuredOutput() = default;
 
 llvm::Expected<std::string>
-runtime::extractJsonAnswer(llvm::StringRef Output, llvm::StringRef Field,
-                           const ir::EnvList &Where) {
-  Documents Docs(Output);
+StructuredOutput::answer(llvm::StringRef Field,
+                         const ir::EnvList &Where) const {
   Pointer P(Field);
   std::vector<std::pair<Pointer, std::string>> Conditions;
   for (const auto &[Ptr, Want] : Where)
     Conditions.emplace_back(Pointer(Ptr), Want);
   std::optional<std::string> Answer;
-  Docs.eachLatestFirst([&](const Value &D) {
+  Docs->eachLatestFirst([&](const Value &D) {
     for (const auto &[Ptr, Want] : Conditions)
       if (stringAt(D, Ptr) != Want)
         return false;
@@ -172,17 +178,13 @@ runtime::extractJsonAnswer(llvm::StringRef Output, llvm::StringRef Field,
           (Where.empty() ? "" : " (among those answer_json_where selects)"));
 }
 
-AttemptUsage runtime::extractUsage(llvm::StringRef Output,
-                                   const ir::UsageFields &F) {
+AttemptUsage StructuredOutput::usage(const ir::UsageFields &F) const {
   AttemptUsage U;
-  if (F.empty())
-    return U;
-  Documents Docs(Output);
   auto Number = [&](const std::string &Ptr, std::optional<double> &Out) {
     if (Ptr.empty())
       return;
     Pointer P(Ptr);
-    Docs.eachLatestFirst([&](const Value &D) {
+    Docs->eachLatestFirst([&](const Value &D) {
       Out = numberAt(D, P);
       return Out.has_value();
     });
@@ -192,10 +194,23 @@ AttemptUsage runtime::extractUsage(llvm::StringRef Output,
   Number(F.CostUsd, U.CostUsd);
   if (!F.SessionId.empty()) {
     Pointer P(F.SessionId);
-    Docs.eachLatestFirst([&](const Value &D) {
+    Docs->eachLatestFirst([&](const Value &D) {
       U.SessionId = stringAt(D, P);
       return U.SessionId.has_value();
     });
   }
   return U;
+}
+
+llvm::Expected<std::string>
+runtime::extractJsonAnswer(llvm::StringRef Output, llvm::StringRef Field,
+                           const ir::EnvList &Where) {
+  return StructuredOutput(Output).answer(Field, Where);
+}
+
+AttemptUsage runtime::extractUsage(llvm::StringRef Output,
+                                   const ir::UsageFields &F) {
+  if (F.empty())
+    return {};
+  return StructuredOutput(Output).usage(F);
 }

@@ -18,10 +18,42 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace connectorc::runtime {
+
+/// What one attempt used, as the CLI reported it.
+struct AttemptUsage {
+  std::optional<double> InputTokens, OutputTokens, CostUsd;
+  std::optional<std::string> SessionId;
+  bool empty() const {
+    return !InputTokens && !OutputTokens && !CostUsd && !SessionId;
+  }
+};
+
+namespace detail {
+class Documents;
+}
+
+/// A CLI's output with its JSON documents found once (see
+/// extractJsonAnswer), for the answer and the usage both.
+class StructuredOutput {
+public:
+  explicit StructuredOutput(llvm::StringRef Output);
+  StructuredOutput(StructuredOutput &&);
+  StructuredOutput &operator=(StructuredOutput &&);
+  ~StructuredOutput();
+  /// As extractJsonAnswer.
+  llvm::Expected<std::string> answer(llvm::StringRef Field,
+                                     const ir::EnvList &Where) const;
+  /// As extractUsage.
+  AttemptUsage usage(const ir::UsageFields &F) const;
+
+private:
+  std::unique_ptr<detail::Documents> Docs;
+};
 
 /// The string at \p Field (a member name, or a JSON Pointer when it starts
 /// with '/') of the last JSON document of \p Output that has one there and
@@ -32,15 +64,6 @@ namespace connectorc::runtime {
 llvm::Expected<std::string> extractJsonAnswer(llvm::StringRef Output,
                                               llvm::StringRef Field,
                                               const ir::EnvList &Where = {});
-
-/// What one attempt used, as the CLI reported it.
-struct AttemptUsage {
-  std::optional<double> InputTokens, OutputTokens, CostUsd;
-  std::optional<std::string> SessionId;
-  bool empty() const {
-    return !InputTokens && !OutputTokens && !CostUsd && !SessionId;
-  }
-};
 
 /// The fields of \p F found in the JSON documents of \p Output (each from
 /// the last document where its pointer resolves).

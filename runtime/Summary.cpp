@@ -109,9 +109,8 @@ RunReport runtime::reportFromJournal(const ir::Plan &P,
     if (Kind == "run-end")
       R.Status = eventString(E, "status").str();
     else if (Kind == "budget-spent")
-      R.BudgetStop = fmt::format("budget spent: ${:.4f} of budget.usd ${:.4f}",
-                                 eventNumber(E, "spent_usd"),
-                                 eventNumber(E, "budget_usd"));
+      R.BudgetStop = budgetStopReason(eventNumber(E, "spent_usd"),
+                                      eventNumber(E, "budget_usd"));
     else if (Kind == "run-start" || Kind == "run-resume") {
       R.Status = "running";
       R.Pid = static_cast<int>(eventInteger(E, "pid"));
