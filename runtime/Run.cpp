@@ -557,8 +557,7 @@ llvm::Expected<ir::Plan> runtime::loadRunPlan(llvm::StringRef RunDir) {
   return ir::readPlanJson((*Buf)->getBuffer(), Path);
 }
 
-llvm::Error runtime::printRunStatus(llvm::StringRef RunDir,
-                                    llvm::raw_ostream &OS) {
+llvm::Expected<RunReport> runtime::loadRunReport(llvm::StringRef RunDir) {
   llvm::Expected<ir::Plan> P = loadRunPlan(RunDir);
   if (!P)
     return P.takeError();
@@ -571,7 +570,15 @@ llvm::Error runtime::printRunStatus(llvm::StringRef RunDir,
   if (R.Status == "running" && (R.Pid <= 0 || ::kill(R.Pid, 0) != 0))
     R.Status = "stopped (continue it with connectorc run --resume --run-dir " +
                RunDir.str() + ")";
-  printStatus(OS, R);
+  return R;
+}
+
+llvm::Error runtime::printRunStatus(llvm::StringRef RunDir,
+                                    llvm::raw_ostream &OS) {
+  llvm::Expected<RunReport> R = loadRunReport(RunDir);
+  if (!R)
+    return R.takeError();
+  printStatus(OS, *R);
   return llvm::Error::success();
 }
 

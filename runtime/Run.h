@@ -12,6 +12,7 @@
 
 #include "ir/Plan.h"
 #include "runtime/Status.h"
+#include "runtime/Summary.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
@@ -81,6 +82,10 @@ llvm::Expected<ir::Plan> loadRunPlan(llvm::StringRef RunDir);
 
 /// `connectorc status`: what a run (finished or in progress) did so far.
 llvm::Error printRunStatus(llvm::StringRef RunDir, llvm::raw_ostream &OS);
+
+/// What the run in \p RunDir did, from its plan and journal (a run whose
+/// runtime is gone without an end is reported stopped).
+llvm::Expected<RunReport> loadRunReport(llvm::StringRef RunDir);
 
 /// `connectorc logs`: a task's transcript, stripped unless \p Raw; with
 /// \p Follow, keeps printing as it grows until the task is done.

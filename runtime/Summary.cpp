@@ -346,3 +346,19 @@ void runtime::printStatus(llvm::raw_ostream &OS, const RunReport &R) {
   if (!R.BudgetStop.empty())
     OS << R.BudgetStop << ": the tasks after it were not started\n";
 }
+
+void runtime::printCosts(llvm::raw_ostream &OS, const RunReport &R) {
+  OS << fmt::format("cost of the run {} ({}): estimated ${:.4f}, actual {}\n",
+                    R.RunDir, R.Status, R.EstimateUsd, money(R.ActualUsd));
+  if (!R.BudgetStop.empty())
+    OS << "  " << R.BudgetStop << ": the tasks after it were not started\n";
+  for (const TaskReport &T : R.Tasks)
+    if (!T.Attempts.empty())
+      OS << fmt::format("  {:<24} estimated ${:.4f}  actual {}\n", T.Id,
+                        T.CostUsd, money(T.ActualUsd));
+  for (const ProviderCost &C : providerCosts(R))
+    OS << fmt::format("  provider {:<15} {} attempt{}, estimated ${:.4f}  "
+                      "actual {}\n",
+                      C.Provider, C.Attempts, C.Attempts == 1 ? "" : "s",
+                      C.EstimateUsd, money(C.ActualUsd));
+}

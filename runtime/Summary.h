@@ -73,6 +73,8 @@ llvm::json::Value summaryJson(const RunReport &R);
 std::string summaryMarkdown(const RunReport &R);
 /// `connectorc status`'s listing.
 void printStatus(llvm::raw_ostream &OS, const RunReport &R);
+/// Estimated beside actual cost, per task and per provider (explain --run).
+void printCosts(llvm::raw_ostream &OS, const RunReport &R);
 
 } // namespace connectorc::runtime
 

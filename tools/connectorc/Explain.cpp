@@ -10,6 +10,7 @@
 
 #include "ir/Cron.h"
 #include "runtime/MachineCheck.h"
+#include "runtime/Run.h"
 #include "ir/Fmt.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -34,6 +35,13 @@ cl::opt<bool> CheckMachines(
              "prompting) and check its PATH for the tools they need, as "
              "`connectorc run --check-machines` does; exit 1 when one is not "
              "ready"),
+    cl::sub(explainCommand()), cl::cat(Category));
+
+cl::opt<std::string> RunDir(
+    "run", cl::value_desc("dir"),
+    cl::desc("Also show what a run of the workflow in DIR (a run directory) "
+             "cost: the estimate beside what the agents' CLIs reported, per "
+             "task and per provider"),
     cl::sub(explainCommand()), cl::cat(Category));
 
 std::string money(double Usd) { return ir::formatUsd(Usd); }
@@ -190,6 +198,15 @@ int driver::runExplain() {
                       *P.Cost.BudgetUsd > 0
                           ? 100 * P.Cost.EstimateUsd / *P.Cost.BudgetUsd
                           : 0.0);
+  if (!RunDir.empty()) {
+    llvm::Expected<runtime::RunReport> R = runtime::loadRunReport(RunDir);
+    if (!R)
+      return failure("connectorc explain", R.takeError());
+    if (R->Workflow != P.Workflow)
+      OS << fmt::format("note: the run in {} is of workflow '{}', not '{}'\n",
+                        RunDir.getValue(), R->Workflow, P.Workflow);
+    runtime::printCosts(OS, *R);
+  }
   if (!P.Cron.empty())
     explainSchedule(OS, P);
   if (CheckMachines) {
