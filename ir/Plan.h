@@ -67,6 +67,9 @@ struct ModelBinding {
   EnvList SetEnv;
   std::vector<FailurePattern> Failures;
   Price Cost;
+  /// False when the registry has no price for the model (a CLI's own default
+  /// model, as qwen's and opencode's): tokens it reports are then not money.
+  bool Priced = true;
   Tier ModelTier = Tier::Balanced;
   std::uint64_t DefaultOutputTokens = 2000;
   /// Names of environment variables the CLI needs (API keys): passed

@@ -165,6 +165,8 @@ void PlanWriter::binding(const ModelBinding &B) {
   W.EndArray();
   field("input_per_mtok", B.Cost.InputPerMTok);
   field("output_per_mtok", B.Cost.OutputPerMTok);
+  if (!B.Priced)
+    flag("priced", false);
   field("tier", tierName(B.ModelTier));
   field("default_output_tokens", B.DefaultOutputTokens);
   if (!B.EnvKeys.empty())
@@ -509,6 +511,7 @@ void PlanReader::binding(const Value &V, const std::string &At,
   });
   B.Cost.InputPerMTok = num(V, "input_per_mtok", At);
   B.Cost.OutputPerMTok = num(V, "output_per_mtok", At);
+  B.Priced = !get(V, "priced", At, false) || boolean(V, "priced", At);
   B.ModelTier = enumField(V, "tier", At, Tier::Balanced, parseTier);
   B.DefaultOutputTokens = uint(V, "default_output_tokens", At, false, 2000);
   B.EnvKeys = strings(V, "env_keys", At);

@@ -365,6 +365,7 @@ ir::ModelBinding ProviderRegistry::bind(const Provider &P,
     B.Cost = RM->Cost;
     B.ModelTier = RM->ModelTier;
   }
+  B.Priced = RM != nullptr;
   return B;
 }
 

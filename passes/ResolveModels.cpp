@@ -69,6 +69,7 @@ static std::optional<ir::ModelBinding> bindModel(Compilation &C,
   placePrompt(B);
   if (Mo.Cost) {
     B.Cost = *Mo.Cost;
+    B.Priced = true;
     Overridden = true;
   }
   if (Mo.ModelTier) {

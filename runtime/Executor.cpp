@@ -255,13 +255,13 @@ std::optional<unsigned> Executor::pickCandidate(unsigned T, double &WaitS) {
 }
 
 std::optional<double> runtime::actualCostUsd(const AttemptUsage &U,
-                                             const ir::Price &Cost) {
+                                             const ir::ModelBinding &B) {
   if (U.CostUsd)
     return *U.CostUsd;
-  if (!U.InputTokens && !U.OutputTokens)
+  if ((!U.InputTokens && !U.OutputTokens) || !B.Priced)
     return std::nullopt;
-  return (U.InputTokens.value_or(0) * Cost.InputPerMTok +
-          U.OutputTokens.value_or(0) * Cost.OutputPerMTok) /
+  return (U.InputTokens.value_or(0) * B.Cost.InputPerMTok +
+          U.OutputTokens.value_or(0) * B.Cost.OutputPerMTok) /
          1e6;
 }
 
@@ -754,7 +754,7 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   if (!A.Machine.empty())
     E["machine"] = A.Machine;
   A.Usage = std::move(Usage);
-  A.ActualUsd = actualCostUsd(A.Usage, B.Cost);
+  A.ActualUsd = actualCostUsd(A.Usage, B);
   if (!A.Usage.empty()) {
     json::Object U;
     if (A.Usage.InputTokens)

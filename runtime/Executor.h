@@ -113,7 +113,8 @@ struct AttemptRecord {
 std::string budgetStopReason(double SpentUsd, double BudgetUsd);
 
 /// \p U's cost: the reported one, else the tokens at \p Cost.
-std::optional<double> actualCostUsd(const AttemptUsage &U, const ir::Price &Cost);
+std::optional<double> actualCostUsd(const AttemptUsage &U,
+                                    const ir::ModelBinding &B);
 
 /// The outcome called \p Name by outcomeName().
 std::optional<OutcomeKind> outcomeByName(llvm::StringRef Name);

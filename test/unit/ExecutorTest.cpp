@@ -559,3 +559,18 @@ TEST_F(ExecutorTest, UsageIsRecordedAndTheBudgetStopsNewTasks) {
   EXPECT_TRUE(Reported);
   EXPECT_TRUE(Recorded);
 }
+
+// A CLI's own default model, which the registry has no price for: its tokens
+// are recorded, but they are not money (neither actual cost nor spend).
+TEST_F(ExecutorTest, TokensOfAnUnpricedModelAreNotMoney) {
+  ir::Plan P = plan({1});
+  ir::ModelBinding &B = P.Bindings[0];
+  B.AnswerJsonField = "result";
+  B.Usage.InputTokens = "/in";
+  B.Priced = false;
+  L.Scripts["s0/1"] = {{0, "{\"result\":\"ok\",\"in\":500}"}};
+  std::unique_ptr<Executor> X = run(P);
+  ASSERT_EQ(X->attempts(0).size(), 1u);
+  EXPECT_EQ(X->attempts(0)[0].Usage.InputTokens, 500);
+  EXPECT_FALSE(X->attempts(0)[0].ActualUsd);
+}
