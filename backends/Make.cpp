@@ -134,6 +134,9 @@ llvm::Error connectorc::emitMake(llvm::raw_ostream &Final, const ir::Plan &P,
   OS << "CONNECTOR_WORKFLOW := " << P.Workflow << "\n" << RunDir;
   ShellText Runner(ShellText::Dialect::Make);
   writeShellRunner(Runner, P, Opts);
+  // Every recipe evaluates the runner first: whichever runs first makes the
+  // run's .connector/ invisible to git before anything goes there.
+  Runner.code("connector_ignore \"$RUN_DIR\" || exit 1\n");
   OS << "\ndefine CONNECTOR_RUNNER\n"
      << Runner.str() << "endef\nexport CONNECTOR_RUNNER\n";
   bool Remote = anyRemote(P);
@@ -191,7 +194,7 @@ llvm::Error connectorc::emitMake(llvm::raw_ostream &Final, const ir::Plan &P,
   if (Meshes) {
     // The plan `connectorc run --stage` runs a mesh stage from.
     ShellText Write(ShellText::Dialect::Make);
-    Write.code("@");
+    Write.code("@eval \"$CONNECTOR_RUNNER\"; ");
     writePlanCommand(Write, P);
     if (Write.str().size() > MaxRecipe)
       return llvm::createStringError(

@@ -64,6 +64,7 @@ case $RUN_DIR in
 /*) ;;
 *) RUN_DIR=$PWD/$RUN_DIR ;;
 esac
+connector_ignore "$RUN_DIR" || exit 1
 mkdir -p "$RUN_DIR/scratchpad" "$RUN_DIR/sessions" "$RUN_DIR/.state" || exit 1
 echo "connector: run directory $RUN_DIR" >&2
 

@@ -1,6 +1,8 @@
 //===- Files.cpp - durable file writes for the run directory --------------===//
 #include "runtime/Files.h"
 
+#include "ir/GitIgnore.h"
+
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -121,6 +123,51 @@ llvm::Error runtime::linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
   if (::rename(Tmp->c_str(), To.str().c_str()) != 0)
     return errnoError("cannot rename " + *Tmp + " to " + To);
   return llvm::Error::success();
+}
+
+/// The last `.connector` directory on \p Path, "" when there is none: the
+/// innermost, as a nested run's in an agent's worktree is ignored by that
+/// worktree's git.
+static std::string connectorDirOf(llvm::StringRef Path) {
+  llvm::SmallString<256> Dir;
+  std::string Found;
+  for (auto It = llvm::sys::path::begin(Path), End = llvm::sys::path::end(Path);
+       It != End; ++It) {
+    llvm::sys::path::append(Dir, *It);
+    if (*It == ir::ConnectorDirName)
+      Found = std::string(Dir);
+  }
+  return Found;
+}
+
+// A .gitignore inside .connector/ rather than a line in the repository's
+// info/exclude: it works whether or not the directory is at a repository's
+// top (a run started in a subdirectory), in a repository made later, and for
+// the sh and make backends without asking git anything; it touches nothing
+// of the user's, and goes when .connector/ does.
+llvm::Error runtime::hideFromGit(llvm::StringRef Path) {
+  std::string Dir = connectorDirOf(Path);
+  if (Dir.empty())
+    return llvm::Error::success();
+  std::string Ignore = Dir + "/.gitignore";
+  // One that is there (an earlier run's, or the user's own) is kept.
+  if (llvm::sys::fs::exists(Ignore))
+    return llvm::Error::success();
+  if (std::error_code EC = llvm::sys::fs::create_directories(Dir))
+    return llvm::createStringError(EC, "cannot create " + Dir);
+  std::string Tmp = tmpName(Ignore);
+  if (llvm::Error E = writeFile(Tmp, ir::ConnectorGitIgnore))
+    return E;
+  // Linked in, not renamed: link() never replaces a file, so a .gitignore
+  // made meanwhile (the user's, another run's) is kept, and git never reads
+  // half of ours.
+  if (::link(Tmp.c_str(), Ignore.c_str()) == 0 || errno == EEXIST) {
+    ::unlink(Tmp.c_str());
+    return llvm::Error::success();
+  }
+  // A file system without hard links: renamed in. One made in this instant
+  // can only be another run's, with the same text.
+  return commitFile(Tmp, Ignore);
 }
 
 TempFile::~TempFile() {

@@ -43,6 +43,12 @@ llvm::Error errnoError(const llvm::Twine &What);
 /// Creates the directory that will hold \p Path.
 llvm::Error createParentDirs(llvm::StringRef Path);
 
+/// Makes the (innermost) `.connector` directory \p Path is in, or is,
+/// invisible to git before anything goes there: it gets a `.gitignore` of
+/// `*` (ir::ConnectorGitIgnore) unless it has one. Nothing when \p Path is in
+/// no `.connector` directory (a --run-dir the user chose elsewhere).
+llvm::Error hideFromGit(llvm::StringRef Path);
+
 /// A temporary file (made by make()), removed when this goes out of scope.
 class TempFile {
 public:

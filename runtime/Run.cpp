@@ -116,6 +116,9 @@ llvm::Error prepareRunDir(const ir::Plan &P, llvm::StringRef Dir, bool Resume,
     return fail("'" + Dir +
                 "' already holds a run; continue it with --resume or choose "
                 "another --run-dir");
+  // Before anything goes into .connector/, git is told to ignore it.
+  if (llvm::Error E = hideFromGit(Dir))
+    return E;
   for (const char *Sub : {"scratchpad", "sessions"})
     if (std::error_code EC = llvm::sys::fs::create_directories(Dir + "/" + Sub))
       return llvm::createStringError(EC, "cannot create " + Dir + "/" + Sub);

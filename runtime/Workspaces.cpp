@@ -1,6 +1,7 @@
 //===- Workspaces.cpp - the worktrees of a run ----------------------------===//
 #include "runtime/Workspaces.h"
 
+#include "runtime/Files.h"
 #include "runtime/RemoteGit.h"
 #include "runtime/Worktree.h"
 
@@ -71,7 +72,10 @@ llvm::Expected<std::string> addHere(GitRepo &R, const ir::Task &T,
   std::string Name = Branch.str();
   for (unsigned N = 2; R.hasBranch(Name); ++N)
     Name = fmt::format("{}-{}", Branch, N);
-  if (llvm::Error E = R.addWorktree(WS.Admin, WS.Path, Name, WS.Base))
+  llvm::Error E = hideFromGit(WS.Path);
+  if (!E)
+    E = R.addWorktree(WS.Admin, WS.Path, Name, WS.Base);
+  if (E)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(), "task %s: worktree '%s': %s",
         T.Id.c_str(), WS.Name.c_str(), llvm::toString(std::move(E)).c_str());
