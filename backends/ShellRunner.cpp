@@ -929,8 +929,10 @@ connector_remote_start() {
   while [ "$connector_m" != local ]; do
     connector_quote "$connector_r/sessions/$connector_id"
     connector_rs=$connector_quoted
+    connector_quote "$connector_gitignore"
+    # The machine's .connector/ is hidden from its git first, as here.
     connector_tar_inputs | "connector_ssh_$connector_m" command -T -- \
-      "mkdir -p $connector_rs $connector_rq/scratchpad && tar -xf - -C $connector_rq && touch $connector_rs/.start" \
+      "sh -c $connector_rgit_ignore connectorc $connector_rq $connector_quoted && mkdir -p $connector_rs $connector_rq/scratchpad && tar -xf - -C $connector_rq && touch $connector_rs/.start" \
       >/dev/null 2>"$connector_dir/ssh.err"
     connector_src=$?
     connector_what='cannot send the inputs to'
@@ -1284,7 +1286,8 @@ static void writeRemoteRunner(ShellText &S, const ir::Plan &P) {
       {"add", ir::RemoteAddWorktreeScript},
       {"commit", ir::RemoteCommitScript},
       {"pack", ir::RemotePackObjectsScript},
-      {"remove", ir::RemoteRemoveWorktreeScript}};
+      {"remove", ir::RemoteRemoveWorktreeScript},
+      {"ignore", ir::HideFromGitScript}};
   for (const auto &[Name, Script] : Scripts)
     S.code("connector_rgit_" + std::string(Name) + "=")
         .word(shellQuote(Script))

@@ -4,6 +4,7 @@
 #include "runtime/Files.h"
 #include "runtime/Worktree.h"
 
+#include "ir/GitIgnore.h"
 #include "ir/ShellQuote.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -278,8 +279,13 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
 
   // Inputs out, in one call: a tar of them is the remote tar's stdin.
   // The directories the agent is told of exist there, as here.
-  std::string Setup = "mkdir -p " + Q(A.RemoteRun + "/" + SessionRel) + " " +
-                      Q(A.RemoteRun + "/scratchpad");
+  // The machine's .connector/ is hidden from its git first, as here
+  // (runtime/Files.cpp, hideFromGit): the run directory and the worktrees
+  // go there.
+  std::string Setup = "sh -c " + Q(ir::HideFromGitScript) + " connectorc " +
+                      Q(A.RemoteRun) + " " + Q(ir::ConnectorGitIgnore) +
+                      " && mkdir -p " + Q(A.RemoteRun + "/" + SessionRel) +
+                      " " + Q(A.RemoteRun + "/scratchpad");
   if (!A.Own.empty())
     Setup += " " + Q(A.RemoteRun + "/" +
                      llvm::sys::path::parent_path(A.Own,
