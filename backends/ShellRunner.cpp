@@ -626,30 +626,11 @@ $connector_setup"
 # connector_ignore PATH: the innermost .connector directory PATH is in, or
 # is, gets a .gitignore of '*' (connector_gitignore) before anything goes
 # there, unless it has one (an earlier run's or the user's own is kept), as
-# runtime/Files.cpp does: git sees nothing of connectorc's. It is written
-# beside and linked in (ln never replaces a file, and git never reads half
-# of it), or moved in where hard links do not work.
+# runtime/Files.cpp does: git sees nothing of connectorc's. The script
+# (connector_ignore_sh, ir::HideFromGitScript) is the one another machine
+# runs for its own .connector/.
 connector_ignore() {
-  case /$1/ in
-  */.connector/*) ;;
-  *) return 0 ;;
-  esac
-  connector_ig=/$1/
-  connector_ig=${connector_ig%/.connector/*}/.connector
-  connector_ig=${connector_ig#/}
-  [ ! -e "$connector_ig/.gitignore" ] || return 0
-  mkdir -p "$connector_ig" &&
-    connector_igt=$(mktemp "$connector_ig/.gitignore.XXXXXX") || return 1
-  if ! printf '%s' "$connector_gitignore" >"$connector_igt"; then
-    rm -f "$connector_igt"
-    return 1
-  fi
-  if ln "$connector_igt" "$connector_ig/.gitignore" 2>/dev/null ||
-    [ -e "$connector_ig/.gitignore" ]; then
-    rm -f "$connector_igt"
-    return 0
-  fi
-  mv -f "$connector_igt" "$connector_ig/.gitignore"
+  sh -c "$connector_ignore_sh" connectorc "$1" "$connector_gitignore"
 }
 
 # connector_git DIR ARG...: git in DIR, as connectorc (never the user's
@@ -1833,6 +1814,7 @@ void connectorc::writeShellRunner(ShellText &S, const ir::Plan &P,
     S.code("connector_self=").word(Opts.SelfExe).code("\n");
   S.code("connector_root=").word(P.ProjectRoot).code("\n");
   S.code("connector_gitignore=").word(ir::ConnectorGitIgnore).code("\n");
+  S.code("connector_ignore_sh=").word(ir::HideFromGitScript).code("\n");
   S.code(RunnerFunctions);
   if (llvm::any_of(P.Stages, [](const ir::PlanStage &St) {
         return St.Kind == ir::StageKind::Mesh;
