@@ -194,7 +194,7 @@ std::vector<std::string> RemoteTarget::lanePrefix(unsigned Lane) const {
 std::string runtime::remoteAgentCommand(StringRef Dir,
                                         llvm::ArrayRef<std::string> Env,
                                         llvm::ArrayRef<std::string> Argv) {
-  std::string Line = "cd " + shellQuote(Dir) + " && exec env";
+  std::string Line = "cd " + shellQuote(Dir) + " && env";
   for (const std::string &E : Env)
     Line += " " + shellQuote(E);
   for (const std::string &A : Argv)
@@ -304,7 +304,14 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
     Archive = (*Packed)->getBuffer().str();
     Setup += " && tar -xf - -C " + Q(A.RemoteRun);
   }
-  Setup += " && touch " + Q(A.RemoteRun + "/" + SessionRel + "/.start");
+  // The agent's exit status is also written there, by the shell that runs
+  // it: a shared connection's ssh can lose it (OpenSSH's mux client exits
+  // 255, "Control master terminated unexpectedly", when the master ends a
+  // tty session before relaying its exit-status; seen under load in
+  // ssh/sh_remote_setup.test). An earlier attempt's goes first.
+  std::string StatusFile = A.RemoteRun + "/" + SessionRel + "/.exit";
+  Setup += " && rm -f " + Q(StatusFile) + " && touch " +
+           Q(A.RemoteRun + "/" + SessionRel + "/.start");
   llvm::Expected<std::string> Sent = runPatiently(A.Prefix, Setup, Archive);
   if (!Sent) {
     Said S = said(Sent.takeError());
@@ -338,16 +345,21 @@ int runtime::runRemoteSession(const RemoteSessionArgs &A,
   // The agent, in a terminal on the remote that ssh relays to this one.
   std::vector<std::string> Argv = A.Prefix;
   Argv.insert(Argv.begin() + 1, {"-tt", "-o", "LogLevel=ERROR"});
-  Argv.push_back(Command);
+  Argv.push_back("sh -c " + Q(Command + "\ns=$?; echo \"$s\" > " +
+                             Q(StatusFile) + "; exit \"$s\""));
   Err.flush();
   int Status = runInTerminal(Argv, PromptFile);
   if (Status == 255) {
-    // The agent's own 255, or ssh's: ask the machine.
-    if (llvm::Expected<std::string> Alive = runPatiently(A.Prefix, "true");
-        !Alive) {
-      Said S = said(Alive.takeError());
+    // The agent's own 255, or ssh's: ask the machine what the agent's was.
+    llvm::Expected<std::string> Said255 =
+        runPatiently(A.Prefix, "cat " + Q(StatusFile) + " 2>/dev/null || :");
+    if (!Said255) {
+      Said S = said(Said255.takeError());
       if (S.Code == std::errc::host_unreachable)
         return Unreachable(S.Why);
+    } else if (unsigned Own;
+               !StringRef(*Said255).trim().getAsInteger(10, Own) && Own < 256) {
+      Status = static_cast<int>(Own);
     }
   }
   if (Status > 128 && Status < 128 + 65 && Status != 255)

@@ -56,7 +56,7 @@ llvm::Expected<RemoteTarget> resolveRemote(const ir::Machine &M,
                                            const SshSettings &S,
                                            llvm::StringRef RunId);
 
-/// The remote command line of an agent: `cd DIR && exec env ENV... ARGV...`.
+/// The remote command line of an agent: `cd DIR && env ENV... ARGV...`.
 std::string remoteAgentCommand(llvm::StringRef Dir,
                                llvm::ArrayRef<std::string> Env,
                                llvm::ArrayRef<std::string> Argv);
