@@ -75,6 +75,23 @@ cl::SubCommand &connectorc::driver::remoteSessionCommand() {
   return S;
 }
 
+cl::SubCommand &connectorc::driver::sandboxNetCommand() {
+  static cl::SubCommand S(
+      "sandbox-net",
+      "What the runtime runs inside a sandbox around the agent: relays its "
+      "proxy connections and --forward ports to the egress proxy's socket "
+      "(see docs/sandbox-network.md)");
+  return S;
+}
+
+cl::SubCommand &connectorc::driver::egressProxyCommand() {
+  static cl::SubCommand S(
+      "egress-proxy",
+      "The sandbox's allowlisting proxy on its own, for testing a sandbox by "
+      "hand: prints each refused destination (see docs/sandbox-network.md)");
+  return S;
+}
+
 cl::SubCommand &connectorc::driver::runCommand() {
   static cl::SubCommand S("run", "Run a workflow: every agent in its own "
                                  "terminal, with failover, resume and live "
@@ -157,6 +174,10 @@ int main(int Argc, char **Argv) {
     return runRun();
   if (remoteSessionCommand())
     return runRemoteSession();
+  if (sandboxNetCommand())
+    return runSandboxNet();
+  if (egressProxyCommand())
+    return runEgressProxy();
   if (logsCommand())
     return runLogs();
   if (statusCommand())
