@@ -1,0 +1,90 @@
+# connectorc_compile_llvm_json_users_as_cxx17(): compiles as C++17 every
+# source of connectorc's targets that includes llvm/Support/JSON.h, directly
+# or through the repository's own headers (see CMakeLists.txt beside this file
+# for why clang before 17 needs it).
+
+# What \p File includes with #include "...": a header beside it as its path
+# in the repository ("runtime/Run.h"), any other name as written.
+function(connectorc_quoted_includes File Out)
+  file(STRINGS ${File} Lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+  get_filename_component(Dir ${File} DIRECTORY)
+  set(Names)
+  foreach(Line IN LISTS Lines)
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\".*" "\\1"
+           Name "${Line}")
+    if(EXISTS ${Dir}/${Name})
+      file(RELATIVE_PATH Name ${PROJECT_SOURCE_DIR} ${Dir}/${Name})
+    endif()
+    list(APPEND Names ${Name})
+  endforeach()
+  set(${Out} ${Names} PARENT_SCOPE)
+endfunction()
+
+# True when one of \p Includes is JSON.h or a header in \p Users.
+function(connectorc_reaches_json Includes Users Out)
+  foreach(Name IN LISTS Includes)
+    if(Name STREQUAL "llvm/Support/JSON.h" OR Name IN_LIST Users)
+      set(${Out} TRUE PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  set(${Out} FALSE PARENT_SCOPE)
+endfunction()
+
+function(connectorc_compile_llvm_json_users_as_cxx17)
+  # The headers that reach JSON.h, as include names ("runtime/Run.h"): those
+  # that include it, then those that include one of them, to a fixed point.
+  set(Headers)
+  foreach(Top ir frontend passes runtime backends tools test)
+    file(GLOB_RECURSE Found RELATIVE ${PROJECT_SOURCE_DIR}
+         ${PROJECT_SOURCE_DIR}/${Top}/*.h)
+    list(APPEND Headers ${Found})
+  endforeach()
+  set(Users)
+  set(Changed TRUE)
+  while(Changed)
+    set(Changed FALSE)
+    foreach(Header IN LISTS Headers)
+      if(Header IN_LIST Users)
+        continue()
+      endif()
+      connectorc_quoted_includes(${PROJECT_SOURCE_DIR}/${Header} Includes)
+      connectorc_reaches_json("${Includes}" "${Users}" Reaches)
+      if(Reaches)
+        list(APPEND Users ${Header})
+        set(Changed TRUE)
+      endif()
+    endforeach()
+  endwhile()
+
+  # Every C++ source of every target defined so far in the source tree.
+  set(Dirs ${PROJECT_SOURCE_DIR})
+  set(Targets)
+  while(Dirs)
+    list(POP_FRONT Dirs Dir)
+    get_property(Sub DIRECTORY ${Dir} PROPERTY SUBDIRECTORIES)
+    get_property(Own DIRECTORY ${Dir} PROPERTY BUILDSYSTEM_TARGETS)
+    list(APPEND Dirs ${Sub})
+    list(APPEND Targets ${Own})
+  endwhile()
+  foreach(Target IN LISTS Targets)
+    get_target_property(Type ${Target} TYPE)
+    if(Type STREQUAL "INTERFACE_LIBRARY" OR Type STREQUAL "UTILITY")
+      continue()
+    endif()
+    get_target_property(SourceDir ${Target} SOURCE_DIR)
+    get_target_property(Sources ${Target} SOURCES)
+    foreach(Source IN LISTS Sources)
+      get_filename_component(Path ${Source} ABSOLUTE BASE_DIR ${SourceDir})
+      if(NOT Path MATCHES "\\.cpp$" OR NOT EXISTS ${Path})
+        continue()
+      endif()
+      connectorc_quoted_includes(${Path} Includes)
+      connectorc_reaches_json("${Includes}" "${Users}" Reaches)
+      if(Reaches)
+        set_source_files_properties(${Path} TARGET_DIRECTORY ${Target}
+          PROPERTIES COMPILE_OPTIONS "-std=c++17;-Wno-c++20-extensions")
+      endif()
+    endforeach()
+  endforeach()
+endfunction()
