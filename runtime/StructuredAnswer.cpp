@@ -5,6 +5,7 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <rapidjson/document.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stream.h>
 
 using namespace connectorc;
@@ -100,7 +101,7 @@ public:
       size_t Start = Text.find_first_not_of(" \t\r", Pos);
       if (Start == std::string::npos)
         break;
-      size_t End = parseAt(Start);
+      size_t End = knownOpen(Start) ? 0 : parseAt(Start);
       if (End == 0) {
         size_t NL = Text.find('\n', Start);
         Pos = NL == std::string::npos ? Text.size() : NL + 1;
@@ -124,10 +125,11 @@ private:
       return 0;
     rapidjson::StringStream In(Text.c_str() + Start);
     auto D = std::make_unique<rapidjson::Document>();
-    D->ParseStream<rapidjson::kParseStopWhenDoneFlag |
-                   rapidjson::kParseIterativeFlag>(In);
-    if (D->HasParseError())
+    D->ParseStream<Flags>(In);
+    if (D->HasParseError()) {
+      noteOpen(Start);
       return 0;
+    }
     size_t End = Start + In.Tell();
     if (D->IsArray()) {
       for (Value &E : D->GetArray())
@@ -142,7 +144,53 @@ private:
     return End;
   }
 
+  static constexpr unsigned Flags =
+      rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag;
+
+  /// After the value at \p Start failed to parse: the objects and arrays
+  /// still open where it failed. Each is a value of its own that fails at
+  /// that same place, so a line starting with one is not parsed again: lines
+  /// of unclosed brackets ("[\n[\n[\n...") made that quadratic (minutes for
+  /// 40 KB). A value in there that closes is still parsed, and found.
+  void noteOpen(size_t Start) {
+    struct Tracker : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Tracker> {
+      const rapidjson::StringStream *In;
+      size_t Base;
+      std::vector<size_t> Open;
+      // Called before the bracket is taken: Tell() is where it is.
+      bool StartObject() { return push(); }
+      bool StartArray() { return push(); }
+      bool EndObject(rapidjson::SizeType) { return pop(); }
+      bool EndArray(rapidjson::SizeType) { return pop(); }
+      bool push() {
+        Open.push_back(Base + In->Tell());
+        return true;
+      }
+      bool pop() {
+        Open.pop_back();
+        return true;
+      }
+    };
+    rapidjson::StringStream In(Text.c_str() + Start);
+    Tracker T;
+    T.In = &In;
+    T.Base = Start;
+    rapidjson::Reader().Parse<Flags>(In, T);
+    Open = std::move(T.Open);
+    NextOpen = 0;
+  }
+
+  /// Whether the value at \p Start is one noteOpen found open (\p Start
+  /// only grows from call to call).
+  bool knownOpen(size_t Start) {
+    while (NextOpen < Open.size() && Open[NextOpen] < Start)
+      ++NextOpen;
+    return NextOpen < Open.size() && Open[NextOpen] == Start;
+  }
+
   std::string Text;
+  std::vector<size_t> Open; ///< ascending
+  size_t NextOpen = 0;
   std::vector<std::unique_ptr<rapidjson::Document>> Owned;
   std::vector<const Value *> Docs, Elements;
 };

@@ -121,3 +121,21 @@ TEST(StructuredAnswer, Usage) {
   EXPECT_TRUE(extractUsage("{\"x\":1}", connectorc::ir::UsageFields{}).empty());
   EXPECT_TRUE(extractUsage("no json", F).empty());
 }
+
+// Lines of brackets that never close: each line used to be parsed to the end
+// of the output again, which took minutes for 40 KB (seen while writing the
+// answer fuzz target, docs/fuzzing.md). A value that does close in there is
+// still a document.
+TEST(StructuredAnswer, UnclosedBracketLinesAreSkippedNotReparsed) {
+  std::string Output;
+  for (int I = 0; I < 20000; ++I)
+    Output += I % 2 ? "[\n" : "  {\"a\":\n";
+  EXPECT_EQ(answer(Output + "{\"result\": \"inside\"}\n"), "inside");
+  EXPECT_EQ(answer(Output + "[{\"result\": \"element\"}]"), "element");
+  EXPECT_EQ(answer(Output),
+            "error: the output has no JSON object with a string 'result'");
+  // Closed values inside an unclosed one, on lines of their own.
+  EXPECT_EQ(answer("[\n{\"result\": \"first\"},\n{\"result\": \"second\"},\n"),
+            "second");
+  EXPECT_EQ(answer("{\"x\": [\n{\"result\": \"nested\"}\n"), "nested");
+}
