@@ -18,9 +18,19 @@ config.environment["NO_COLOR"] = "1"
 # which honours the same variable) must not find that repository from there,
 # or a run with worktrees would make branches in it.
 config.environment["GIT_CEILING_DIRECTORIES"] = os.path.dirname(os.path.abspath(config.test_exec_root))
-for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "HOME"):
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
+# HOME is a directory of this build's own, not the user's: what a test sees
+# does not depend on the user's files (connectorc's user registry
+# ~/.config/connectorc/providers.json, git's ~/.gitconfig, the agents' logins),
+# and what a test writes under $HOME lands in neither the user's home nor
+# another copy of the suite's. Git's system-wide configuration is left out
+# too. (Tests that need a HOME of their own still set HOME=%t/home.)
+home = os.path.join(os.path.normpath(config.test_exec_root), "Output", "home")
+os.makedirs(home, exist_ok=True)
+config.environment["HOME"] = home
+config.environment["GIT_CONFIG_NOSYSTEM"] = "1"
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.connectorc_bin_dir, config.environment.get("PATH", os.environ["PATH"])])
 # util-linux's script(1) gives a test a terminal (the progress display).

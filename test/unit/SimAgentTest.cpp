@@ -18,6 +18,9 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace connectorc;
@@ -207,11 +210,24 @@ TEST(SimAgent, SymlinkAndConnectActions) {
   llvm::SmallString<128> Dir;
   ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("sim-actions", Dir));
   std::string Link = (Dir + "/link").str();
+  // A port of this test's own where connections are refused: bound here,
+  // never listened on (a fixed port could be anyone's server).
+  int Held = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(Held, 0);
+  sockaddr_in Addr{};
+  Addr.sin_family = AF_INET;
+  Addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t Len = sizeof(Addr);
+  ASSERT_EQ(::bind(Held, reinterpret_cast<sockaddr *>(&Addr), sizeof(Addr)), 0);
+  ASSERT_EQ(::getsockname(Held, reinterpret_cast<sockaddr *>(&Addr), &Len), 0);
+  std::string Closed = "127.0.0.1:" + std::to_string(ntohs(Addr.sin_port));
   std::string Out = connectorc::runtime::simActions(
-      "@sim symlink /etc " + Link + "\n@sim connect 127.0.0.1:1\n"
-      "@sim connect nowhere\n@sim unknown verb");
-  EXPECT_EQ(Out, "## Actions\n\n- symlink /etc " + Link +
-                     ": ok\n- connect 127.0.0.1:1: failed: Connection "
+      "@sim symlink /etc " + Link + "\n@sim connect " + Closed +
+      "\n@sim connect nowhere\n@sim unknown verb");
+  ::close(Held);
+  EXPECT_EQ(Out, "## Actions\n\n- symlink /etc " + Link + ": ok\n- connect " +
+                     Closed +
+                     ": failed: Connection "
                      "refused\n- connect nowhere: failed: Invalid argument\n");
   llvm::SmallString<128> Real;
   ASSERT_FALSE(llvm::sys::fs::real_path(Link, Real));

@@ -31,12 +31,18 @@ FAKE = os.path.join(SRC, "test", "fakellm", "fake_llm.py")
 ANSWER = "FAKE-ANSWER-OK"
 
 
+# Sockets bound and never listened on, held until this script ends.
+HELD = []
+
+
 def closed_port():
+    """A port where connections are refused for as long as this script runs:
+    bound here and never listened on. (A port merely free when chosen could
+    be another process's server by the time the CLI connects.)"""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    HELD.append(s)
+    return s.getsockname()[1]
 
 
 def model_env(cli, url, home, cond):

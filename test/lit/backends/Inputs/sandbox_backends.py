@@ -9,6 +9,7 @@ usage: sandbox_backends.py CONNECTORC WORKDIR [--no-sandbox] [--worktrees]
 """
 import json
 import os
+import pwd
 import socket
 import subprocess
 import sys
@@ -29,7 +30,11 @@ subprocess.run(git + ["add", "README.md", "allowed"], check=True)
 subprocess.run(git + ["commit", "-q", "-m", "initial"], check=True)
 # A worktree is <repo>/.connector/worktrees/<run-id>/<name>.
 up = "../../../../" if trees else ""
-home = os.environ.get("HOME", "/root")
+# The user's real home directory (from the password database: lit gives the
+# tests a HOME of their own, which may be under /tmp, hidden by the sandbox's
+# private /tmp): the one a sandboxed agent must not write to. The file
+# written there unsandboxed has this run's own name and is removed.
+home = pwd.getpwuid(os.getuid()).pw_dir
 tag = "connectorc-sh-sandbox-%d" % os.getpid()
 outside = os.path.join(home, tag + ".txt")
 private = "/tmp/%s-private.txt" % tag

@@ -5,6 +5,7 @@ usage: sandbox_check.py CONNECTORC WORKDIR [extra run options...]
 """
 import json
 import os
+import pwd
 import socket
 import subprocess
 import sys
@@ -28,7 +29,17 @@ server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 server.bind(("127.0.0.1", 0))
 server.listen(8)
 port = server.getsockname()[1]
-home = os.environ.get("HOME", "/root")
+# The user's real home directory (from the password database: lit gives the
+# tests a HOME of their own, which may be under /tmp, hidden by the sandbox's
+# private /tmp): the one a sandboxed agent must not write to. The file
+# written there unsandboxed has this run's own name and is removed.
+home = pwd.getpwuid(os.getuid()).pw_dir
+# The files an agent tries to write outside: names of this run's own, so that
+# another run of this test (another copy of the suite) neither sees them nor
+# removes them.
+tag = "connectorc-sandbox-probe-%d" % os.getpid()
+probe = os.path.join(home, tag + ".txt")
+private = "/tmp/%s-private.txt" % tag
 
 # The worktree is <repo>/.connector/worktrees/<run>/w-N: four levels below
 # the repository.
@@ -38,10 +49,10 @@ attempts = "\n".join([
     "@sim write ../w-2/intruder.txt theirs",
     f"@sim write {up}root.txt project",
     f"@sim write {up}.git/hooks/pre-commit hook",
-    f"@sim write {home}/connectorc-sandbox-probe.txt home",
+    f"@sim write {probe} home",
     f"@sim symlink {up}README.md README.md",
     "@sim write README.md through-the-link",
-    "@sim write /tmp/private.txt tmp",
+    f"@sim write {private} tmp",
     f"@sim connect 127.0.0.1:{port}",
 ])
 spec = {
@@ -97,10 +108,13 @@ for task in ("try/1", "try/2", "net/1"):
 print("main README:", open(os.path.join(repo, "README.md")).read().strip())
 print("root.txt exists:", os.path.exists(os.path.join(repo, "root.txt")))
 print("hook exists:", os.path.exists(os.path.join(repo, ".git/hooks/pre-commit")))
-probe = os.path.join(home, "connectorc-sandbox-probe.txt")
 print("home file exists:", os.path.exists(probe))
 if os.path.exists(probe):
     os.remove(probe)
+# /tmp is private to the sandbox: the file written there is not in this one.
+print("tmp file exists:", os.path.exists(private))
+if os.path.exists(private):
+    os.remove(private)
 print("allowed/out.txt:", open(os.path.join(repo, "allowed/out.txt")).read().strip()
       if os.path.exists(os.path.join(repo, "allowed/out.txt")) else "missing")
 with open(os.path.join(run_dir, "summary.json")) as f:

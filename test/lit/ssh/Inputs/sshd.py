@@ -4,7 +4,9 @@
   sshd.py start DIR       host and user keys, sshd_config, sshd, and a client
                           DIR/ssh_config with the hosts `fixture` (this sshd),
                           `wrongkey` (this sshd, but known_hosts holds another
-                          key), `closed` (a port nobody listens on) and
+                          key), `closed` (a port nobody listens on: held,
+                          bound and not listening, by a process of DIR's
+                          until `stop`, so that nothing else takes it) and
                           `nobwrap` (this sshd on a second port, where every
                           command runs as usual but /usr/bin/bwrap fails as
                           it does without user namespaces)
@@ -58,6 +60,106 @@ def free_port():
         return s.getsockname()[1]
 
 
+# The port of the host `closed`. A port free now may be anyone's a moment
+# later (another test's server, another copy of this suite's sshd): a small
+# process keeps it bound, never listening, so a connection to it is refused
+# until `stop` ends the process. It also ends by itself once DIR/closed.pid
+# is gone (the test's directory removed) or after two hours.
+HOLD = r'''
+import os, socket, sys, time
+pidfile = sys.argv[1]
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+with open(pidfile + ".new", "w") as f:
+    f.write("%d\n" % os.getpid())
+os.rename(pidfile + ".new", pidfile)
+print(s.getsockname()[1], flush=True)
+sys.stdout.close()
+deadline = time.monotonic() + 2 * 3600
+while os.path.exists(pidfile) and time.monotonic() < deadline:
+    time.sleep(1)
+'''
+
+
+def hold_closed_port(d):
+    pidfile = os.path.join(d, "closed.pid")
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, pidfile],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    line = proc.stdout.readline()
+    proc.stdout.close()
+    if not line.strip().isdigit():
+        sys.exit("cannot hold a closed port (exit %s)" % proc.poll())
+    return int(line)
+
+
+def release_closed_port(d):
+    pidfile = os.path.join(d, "closed.pid")
+    try:
+        with open(pidfile) as f:
+            pid = int(f.read())
+        os.remove(pidfile)
+    except (OSError, ValueError):
+        return
+    # Only that holder: its command line names its pid file.
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            if pidfile.encode() not in f.read().split(b"\0"):
+                return
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ProcessLookupError):
+        pass
+
+
+def listening_inodes(port):
+    """The inodes of this namespace's TCP sockets listening on PORT."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f[9])
+    return inodes
+
+
+def socket_inodes(pid):
+    inodes = set()
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return inodes
+    for fd in fds:
+        try:
+            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[len("socket:["):-1])
+    return inodes
+
+
+def wait_listening(proc, ports):
+    """Whether sshd (PROC) came to listen on every one of PORTS itself. A
+    free port can be taken by another process between free_port() and
+    sshd's bind: then sshd either exits (no port bound) or runs without it,
+    and False says to try again with other ports; a connection would
+    otherwise reach someone else's server."""
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return False
+        own = socket_inodes(proc.pid)
+        if all(listening_inodes(p) & own for p in ports):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def keygen(path):
     subprocess.run([KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", path],
                    check=True, stdin=subprocess.DEVNULL)
@@ -94,7 +196,10 @@ def write_sshd_config(d, port, address="127.0.0.1", name="sshd", nobwrap=None):
         # says it is the first shell. This machine's root .bashrc starts
         # pyenv, 0.6 s a command: most of the ssh tests' time. What the tests
         # check does not depend on the user's rc file.
-        "SetEnv SHLVL=1",
+        # HOME: the sessions' home is DIR/home, not the user's: what a remote
+        # command reads or writes under ~ (a machine's workdir "~", git's
+        # ~/.gitconfig) is this test's own.
+        "SetEnv SHLVL=1 HOME=%s/home" % d,
     ]
     if os.geteuid() == 0:
         lines.append("PermitRootLogin prohibit-password")
@@ -152,6 +257,7 @@ def prepare(d):
     other = keygen(os.path.join(d, "other_host_key"))
     with open(os.path.join(d, "authorized_keys"), "w") as f:
         f.write(user + "\n")
+    os.makedirs(os.path.join(d, "home"))
     with open(os.path.join(d, "known_hosts"), "w") as f:
         f.write("cc-fixture %s\ncc-wrong %s\n" % (host, other))
     try:
@@ -163,16 +269,26 @@ def prepare(d):
 def start(d):
     d = os.path.abspath(d)
     prepare(d)
-    port, closed, nobwrap = free_port(), free_port(), free_port()
-    write_sshd_config(d, port, nobwrap=nobwrap)
-    write_client_config(d, port, closed, nobwrap)
+    closed = hold_closed_port(d)
     log = os.path.join(d, "sshd.log")
-    proc = subprocess.Popen([SSHD, "-D", "-f", os.path.join(d, "sshd_config"), "-E", log],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    with open(os.path.join(d, "sshd.pid.launch"), "w") as f:
-        f.write("%d\n" % proc.pid)
-    wait_accepting(proc, port, log)
+    for attempt in range(5):
+        port, nobwrap = free_port(), free_port()
+        write_sshd_config(d, port, nobwrap=nobwrap)
+        write_client_config(d, port, closed, nobwrap)
+        proc = subprocess.Popen([SSHD, "-D", "-f", os.path.join(d, "sshd_config"), "-E", log],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        with open(os.path.join(d, "sshd.pid.launch"), "w") as f:
+            f.write("%d\n" % proc.pid)
+        if wait_listening(proc, [port, nobwrap]):
+            break
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait()
+    else:
+        release_closed_port(d)
+        sys.exit("sshd does not listen on its ports (exit %s):\n%s"
+                 % (proc.returncode, open(log).read()))
     with open(os.path.join(d, "xdg"), "w") as f:
         f.write(tempfile.mkdtemp(prefix="cc-ssh-", dir="/tmp") + "\n")
 
@@ -356,6 +472,7 @@ def stop(d):
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    release_closed_port(d)
     stop_netns(d)
     if control_dir:
         shutil.rmtree(control_dir, ignore_errors=True)
