@@ -89,6 +89,7 @@ public:
 private:
   void onHead(boost::system::error_code EC);
   void resolve();
+  void resolved(const tcp::resolver::results_type &Results);
   void connectNext();
   void tunnel();
   void reply(unsigned Status, llvm::StringRef Text);
@@ -187,10 +188,28 @@ void ProxyConn::resolve() {
                           ": " + Self->LastError);
           return;
         }
-        for (const auto &R : Results)
-          Self->Endpoints.push_back(R.endpoint());
-        Self->connectNext();
+        Self->resolved(Results);
       });
+}
+
+// A name allowed by the rules may still resolve to this machine (an
+// /etc/hosts entry, a wildcard domain pointed at 127.0.0.1): only a host
+// that names loopback itself (localhost, 127.0.0.1, ::1) may reach the
+// host's loopback services.
+void ProxyConn::resolved(const tcp::resolver::results_type &Results) {
+  bool MayBeLocal = isLoopbackHost(Req.Host);
+  for (const auto &R : Results)
+    if (MayBeLocal || !egress::isThisMachine(R.endpoint().address()))
+      Endpoints.push_back(R.endpoint());
+  if (Endpoints.empty() && !Results.empty()) {
+    std::string Why = Req.Host + " resolves to this machine (allow it by its "
+                                 "address to reach a loopback service)";
+    L->report(L->Opts.OnDenied, Req.Host, Req.Port, Why);
+    Timer.cancel();
+    reply(403, "connectorc sandbox: " + Why);
+    return;
+  }
+  connectNext();
 }
 
 // Each address in turn; the socket is made here, not by a ranged connect,

@@ -65,6 +65,17 @@ std::optional<uint16_t> parsePortNumber(llvm::StringRef Text);
 /// lowercased; a final dot is dropped.
 llvm::Expected<EgressRule> parseEgressRule(llvm::StringRef Text);
 
+/// The rule that allows a provider's base URL ("https://api.example.com",
+/// "http://127.0.0.1:8080/v1"): its host with the URL's port, or 443 for
+/// https/wss and 80 for http/ws when it has none.
+llvm::Expected<EgressRule> egressRuleForUrl(llvm::StringRef Url);
+
+/// "localhost" (and names under it), 127.0.0.0/8 or ::1: a host that,
+/// inside the sandbox's namespace, is the sandbox itself, so an agent
+/// reaches the host's service there only through a --forward
+/// (NetForwarder.h).
+bool isLoopbackHost(llvm::StringRef Host);
+
 /// The destinations a listener allows.
 class EgressAllowlist {
 public:

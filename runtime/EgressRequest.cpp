@@ -132,6 +132,44 @@ connectorc::runtime::parseEgressRule(llvm::StringRef Text) {
   return R;
 }
 
+llvm::Expected<EgressRule>
+connectorc::runtime::egressRuleForUrl(llvm::StringRef Url) {
+  auto [Scheme, Rest] = Url.trim().split("://");
+  uint16_t Default = 0;
+  if (Scheme.equals_insensitive("https") || Scheme.equals_insensitive("wss"))
+    Default = 443;
+  else if (Scheme.equals_insensitive("http") || Scheme.equals_insensitive("ws"))
+    Default = 80;
+  llvm::StringRef AuthorityText =
+      Rest.take_until([](char C) { return C == '/' || C == '?' || C == '#'; });
+  if (!Default || AuthorityText.empty() || AuthorityText.contains('@'))
+    return llvm::createStringError(
+        std::errc::invalid_argument,
+        "bad base URL '%s': expected http(s)://host[:port][/path]",
+        Url.str().c_str());
+  llvm::Expected<EgressRule> R = parseEgressRule(AuthorityText);
+  if (!R || R->Host.front() == '*')
+    return llvm::createStringError(std::errc::invalid_argument,
+                                   "bad host in base URL '%s'",
+                                   Url.str().c_str());
+  R->Port = R->Port.value_or(Default);
+  return R;
+}
+
+bool egress::isThisMachine(const asio::ip::address &A) {
+  if (A.is_v6() && A.to_v6().is_v4_mapped())
+    return isThisMachine(
+        asio::ip::make_address_v4(asio::ip::v4_mapped, A.to_v6()));
+  return A.is_loopback() || A.is_unspecified();
+}
+
+bool connectorc::runtime::isLoopbackHost(llvm::StringRef Host) {
+  std::string H = normalHost(Host);
+  if (std::optional<asio::ip::address> Ip = ipLiteral(H))
+    return Ip->is_loopback();
+  return H == "localhost" || llvm::StringRef(H).endswith(".localhost");
+}
+
 static bool hostMatches(const EgressRule &R, llvm::StringRef Host,
                         const std::optional<asio::ip::address> &Ip) {
   if (std::optional<asio::ip::address> RuleIp = ipLiteral(R.Host))

@@ -20,6 +20,10 @@ using Parsed = std::variant<ProxyRequest, ProxyRequestError>;
 /// \p Host (no brackets) as an address, if it is one (inet_pton's forms).
 std::optional<boost::asio::ip::address> ipLiteral(llvm::StringRef Host);
 
+/// A loopback or unspecified address (IPv4-mapped ones too): connecting to
+/// it reaches this machine.
+bool isThisMachine(const boost::asio::ip::address &A);
+
 /// A parsed head as a proxy request, or the status to refuse it with.
 Parsed proxyRequestFrom(const boost::beast::http::request_header<> &H);
 

@@ -56,6 +56,23 @@ connectorc::runtime::parseNetForward(llvm::StringRef Text) {
   return F;
 }
 
+std::vector<std::string>
+connectorc::runtime::netForwarderArgv(llvm::StringRef SelfExe,
+                                      const NetForwarderArgs &A) {
+  std::vector<std::string> Argv = {SelfExe.str(), "sandbox-net", "--socket",
+                                   A.Socket};
+  if (A.ProxyPort)
+    Argv.push_back("--proxy-port=" + std::to_string(A.ProxyPort));
+  for (const NetForward &F : A.Forwards) {
+    std::string Host =
+        llvm::StringRef(F.Host).contains(':') ? "[" + F.Host + "]" : F.Host;
+    Argv.push_back("--forward=" + std::to_string(F.Port) + ":" + Host + ":" +
+                   std::to_string(F.HostPort));
+  }
+  Argv.push_back("--");
+  return Argv;
+}
+
 /// The socket is there and a proxy accepts on it.
 static llvm::Error checkProxySocket(const std::string &Path) {
   struct stat St;

@@ -51,6 +51,11 @@ struct NetForwarderArgs {
   std::vector<std::string> Argv; ///< the agent; no shell
 };
 
+/// `SELF sandbox-net --socket S [--proxy-port N] [--forward P:H:HP]... --`:
+/// what goes before the agent's argv, inside bwrap, to run it this way.
+std::vector<std::string> netForwarderArgv(llvm::StringRef SelfExe,
+                                          const NetForwarderArgs &A);
+
 /// Runs the forwarder and the agent; returns the exit status: the agent's,
 /// 128 + signal when a signal ended it, 127 when it cannot be started, 1
 /// when the forwarder cannot be set up (said on \p Err).

@@ -1,5 +1,6 @@
 //===- EgressProxyTest.cpp - the sandbox proxy's rules and request heads --===//
 #include "runtime/EgressProxy.h"
+#include "runtime/EgressRequest.h"
 #include "runtime/NetForwarder.h"
 
 #include "gtest/gtest.h"
@@ -222,6 +223,63 @@ TEST(ProxyRequestTest, MalformedAndHostileHeads) {
       431u);
   std::string Nul("CONNECT a:1 HTTP/1.1\r\nX: \0\r\n\r\n", 32);
   EXPECT_EQ(requestError(Nul).Status, 400u);
+}
+
+TEST(EgressRuleTest, FromBaseUrls) {
+  auto Url = [](llvm::StringRef U) {
+    llvm::Expected<EgressRule> R = egressRuleForUrl(U);
+    if (!R)
+      return llvm::toString(R.takeError());
+    return R->str();
+  };
+  EXPECT_EQ(Url("https://api.anthropic.com"), "api.anthropic.com:443");
+  EXPECT_EQ(Url("http://127.0.0.1:8080/v1"), "127.0.0.1:8080");
+  EXPECT_EQ(Url("HTTP://LocalHost:11434"), "localhost:11434");
+  EXPECT_EQ(Url("http://[::1]/x?y"), "[::1]:80");
+  EXPECT_EQ(Url("wss://realtime.example.com/ws"), "realtime.example.com:443");
+  for (llvm::StringRef Bad :
+       {"api.anthropic.com", "ftp://x", "https://", "https://u:p@x.com",
+        "https://*.x.com", "http://x:0/"})
+    EXPECT_NE(Url(Bad).find("bad "), std::string::npos) << Bad.str();
+}
+
+TEST(EgressRuleTest, LoopbackHosts) {
+  for (llvm::StringRef H : {"localhost", "LOCALHOST.", "api.localhost",
+                            "127.0.0.1", "127.1.2.3", "::1", "[::1]"})
+    EXPECT_TRUE(isLoopbackHost(H)) << H.str();
+  for (llvm::StringRef H : {"10.0.0.1", "::2", "localhost.example.com",
+                            "mylocalhost", "example.com"})
+    EXPECT_FALSE(isLoopbackHost(H)) << H.str();
+}
+
+TEST(EgressRuleTest, AddressesOfThisMachine) {
+  auto Local = [](const char *A) {
+    return egress::isThisMachine(boost::asio::ip::make_address(A));
+  };
+  EXPECT_TRUE(Local("127.0.0.1"));
+  EXPECT_TRUE(Local("127.255.0.9"));
+  EXPECT_TRUE(Local("::1"));
+  EXPECT_TRUE(Local("0.0.0.0"));
+  EXPECT_TRUE(Local("::"));
+  EXPECT_TRUE(Local("::ffff:127.0.0.1"));
+  EXPECT_FALSE(Local("10.0.0.1"));
+  EXPECT_FALSE(Local("::ffff:10.0.0.1"));
+  EXPECT_FALSE(Local("2001:db8::1"));
+}
+
+TEST(NetForwardTest, Argv) {
+  NetForwarderArgs A;
+  A.Socket = "/run/x/egress.sock";
+  EXPECT_EQ(netForwarderArgv("/bin/cc", A),
+            (std::vector<std::string>{"/bin/cc", "sandbox-net", "--socket",
+                                      "/run/x/egress.sock", "--"}));
+  A.ProxyPort = 3128;
+  A.Forwards = {{8080, "127.0.0.1", 8080}, {9, "::1", 10}};
+  EXPECT_EQ(netForwarderArgv("/bin/cc", A),
+            (std::vector<std::string>{"/bin/cc", "sandbox-net", "--socket",
+                                      "/run/x/egress.sock", "--proxy-port=3128",
+                                      "--forward=8080:127.0.0.1:8080",
+                                      "--forward=9:[::1]:10", "--"}));
 }
 
 TEST(NetForwardTest, Parses) {

@@ -1,7 +1,8 @@
 """Runs a real sandbox (bwrap --unshare-net) around `connectorc sandbox-net`
 and egress_client.py, with `connectorc egress-proxy` and three HTTP servers
 on the host's loopback, and prints what happened with the ports replaced by
-their names (A allowed, B running but refused, C running, not forwarded).
+their names (A allowed, B running but refused, C running, not forwarded,
+D allowed with nothing listening).
 
 usage: egress_check.py CONNECTORC
 """
@@ -55,6 +56,12 @@ for name in "ABC":
     threading.Thread(target=s.serve_forever, daemon=True).start()
     servers[name] = s.server_address[1]
 A, B, C = (str(servers[n]) for n in "ABC")
+# D: allowed, but nothing listens there (bound, never listening, so that no
+# other test takes it meanwhile).
+closed = socket.socket()
+closed.bind(("127.0.0.1", 0))
+servers["D"] = closed.getsockname()[1]
+D = str(servers["D"])
 
 
 def names(text):
@@ -68,7 +75,7 @@ private = tempfile.mkdtemp(prefix="cc-egress-")
 sock, sock2 = os.path.join(private, "p.sock"), os.path.join(private, "q.sock")
 proxy = subprocess.Popen(
     [connectorc, "egress-proxy",
-     f"--listen={sock}=127.0.0.1:{A},localhost:{A}",
+     f"--listen={sock}=127.0.0.1:{A},localhost:{A},127.0.0.1:{D}",
      f"--listen={sock2}=127.0.0.1:{B}"],
     stdout=subprocess.PIPE, text=True)
 assert proxy.stdout.readline() == "listening\n"
@@ -97,7 +104,7 @@ def run(label, argv, env=None):
 env = dict(os.environ, NO_PROXY="", no_proxy="", EGRESS_CURL="1")
 run("sandbox", sandbox("--socket", sock, f"--forward={A}:127.0.0.1:{A}",
                        f"--forward={B}:127.0.0.1:{B}", "--",
-                       sys.executable, client, A, B, C), env)
+                       sys.executable, client, A, B, C, D), env)
 
 # A second listener of the same proxy, with its own allowlist.
 probe = ("import http.client, os, sys\n"

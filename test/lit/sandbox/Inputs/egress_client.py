@@ -1,8 +1,8 @@
 """The agent's side of egress.test: runs inside the sandbox (under
 `connectorc sandbox-net`) and prints what each connection attempt did.
 
-usage: egress_client.py A B C   (the host's loopback ports: A allowed, B
-refused by the proxy, C not forwarded at all)
+usage: egress_client.py A B C D   (the host's loopback ports: A allowed, B
+refused by the proxy, C not forwarded at all, D allowed but closed)
 """
 import http.client
 import os
@@ -12,7 +12,7 @@ import sys
 import urllib.error
 import urllib.request
 
-A, B, C = sys.argv[1:4]
+A, B, C, D = sys.argv[1:5]
 proxy = os.environ.get("HTTP_PROXY", "")
 print("proxy env:", proxy, os.environ.get("HTTPS_PROXY") == proxy,
       os.environ.get("http_proxy") == proxy)
@@ -100,6 +100,7 @@ attempt(f"connect 127.0.0.1:{A}", lambda: via_connect("127.0.0.1", A))
 attempt(f"connect localhost:{A}", lambda: via_connect("localhost", A))
 attempt(f"connect 127.0.0.1:{B}", lambda: via_connect("127.0.0.1", B))
 attempt("connect example.com:443", lambda: via_connect("example.com", 443))
+attempt(f"connect 127.0.0.1:{D}", lambda: via_connect("127.0.0.1", D))
 attempt(f"forward {A}", lambda: direct(A))
 attempt(f"forward {B}", lambda: direct(B))
 attempt(f"direct {C}", lambda: direct(C))
