@@ -211,10 +211,15 @@ connector_probe_bwrap() {
   return 1
 }
 
-# connector_tmp DIR: whether DIR is /tmp or below it.
-connector_tmp() {
+# connector_hidden DIR: whether DIR is /tmp or below it, or the home
+# directory or below it (a sandbox makes both empty private ones).
+connector_hidden() {
   case $1 in
   /tmp | /tmp/*) return 0 ;;
+  esac
+  [ -n "${HOME%/}" ] || return 1
+  case $1 in
+  "${HOME%/}" | "${HOME%/}"/*) return 0 ;;
   esac
   return 1
 }
@@ -987,13 +992,18 @@ $connector_setup"
   ) </dev/null >"$connector_dir/setup.log" 2>&1
 }
 
-# connector_rbind OPTION DIR SUB: appends bwrap's `OPTION DIR/SUB DIR/SUB`
-# (DIR alone when SUB is empty), quoted for the remote shell, to
-# connector_rbox; nothing when DIR is empty.
+# connector_rbind OPTION DIR SUB [ONCE]: appends bwrap's `OPTION DIR/SUB
+# DIR/SUB` (DIR alone when SUB is empty; the path once with ONCE, as
+# --tmpfs takes it), quoted for the remote shell, to connector_rbox;
+# nothing when DIR is empty.
 connector_rbind() {
   [ -n "$2" ] || return 0
   connector_quote "$2${3:+/$3}"
-  connector_rbox="$connector_rbox$1 $connector_quoted $connector_quoted "
+  if [ -n "$4" ]; then
+    connector_rbox="$connector_rbox$1 $connector_quoted "
+  else
+    connector_rbox="$connector_rbox$1 $connector_quoted $connector_quoted "
+  fi
 }
 
 # connector_probe_rbwrap SWITCH N...: whether /usr/bin/bwrap can make a
@@ -1869,32 +1879,115 @@ static const char *dirWord(ir::SandboxDir D, bool Remote = false) {
     return Remote ? "\"$connector_r\"" : "\"$connector_run_dir\"";
   case ir::SandboxDir::ProgramDir:
     return Remote ? "\"$connector_rprogdir\"" : "\"$connector_progdir\"";
+  case ir::SandboxDir::Home:
+    return Remote ? "\"$HOME\"" : "\"$connector_home\"";
+  case ir::SandboxDir::UserPath:
+    return "";
   }
   return "";
+}
+
+/// A sandbox's user path (ir::expandUserPath) as the text of one shell word
+/// that a POSIX shell expands to it: "$HOME"'/.codex',
+/// "${CODEX_HOME:-$HOME/.codex}", '/opt/cache'. The forms a shell can
+/// expand safely only: "~", "~/...", "/...", and "${NAME:-~/...}..." or
+/// "${NAME:-/...}..." with a default of plain path characters; std::nullopt
+/// for the others (the runtime alone binds those).
+static std::optional<std::string> userPathWord(StringRef Entry) {
+  auto Plain = [](StringRef S) {
+    return llvm::all_of(S, [](char C) {
+      return llvm::isAlnum(C) || C == '/' || C == '.' || C == '_' || C == '-';
+    });
+  };
+  auto Home = [&](StringRef Rest) -> std::optional<std::string> {
+    if (Rest == "~")
+      return std::string("\"$HOME\"");
+    if (Rest.consume_front("~/"))
+      return "\"$HOME\"" + shellQuote(("/" + Rest).str());
+    if (Rest.startswith("/"))
+      return shellQuote(Rest);
+    return std::nullopt;
+  };
+  StringRef Rest = Entry;
+  if (!Rest.consume_front("${"))
+    return Home(Rest);
+  size_t End = Rest.find('}');
+  if (End == StringRef::npos)
+    return std::nullopt;
+  auto [Name, Default] = Rest.take_front(End).split(":-");
+  StringRef After = Rest.drop_front(End + 1);
+  bool Named = !Name.empty() && !llvm::isDigit(Name.front()) &&
+               llvm::all_of(Name, [](char C) {
+                 return llvm::isAlnum(C) || C == '_';
+               });
+  if (!Named || !Plain(Default) ||
+      !(Default == "~" || Default.startswith("~/") || Default.startswith("/")))
+    return std::nullopt;
+  std::string Fallback = Default.startswith("~")
+                             ? "$HOME" + Default.drop_front().str()
+                             : Default.str();
+  return "\"${" + Name.str() + ":-" + Fallback + "}\"" +
+         (After.empty() ? "" : shellQuote(After));
+}
+
+/// The provider state of every candidate of \p Task (the sandbox of a
+/// task's shell function serves each of its candidates).
+static std::vector<std::string> candidateState(const ir::Plan &P,
+                                               const ir::Task &Task) {
+  std::vector<std::string> State;
+  for (unsigned C : Task.Candidates)
+    if (C < P.Bindings.size())
+      for (const std::string &Path : P.Bindings[C].SandboxState)
+        if (!llvm::is_contained(State, Path))
+          State.push_back(Path);
+  return State;
 }
 
 /// The task's sandbox: connector_sandbox runs its arguments under bwrap with
 /// the argv of ir/SandboxLayout.h (the runtime's), resolved here and now:
 /// a bind that needs its path to exist is bwrap's --bind-try/--ro-bind-try,
-/// one that matters only under /tmp is made when connector_tmp says so.
-static void writeSandbox(ShellText &S, const ir::TaskSession &Session,
-                         bool Mailbox) {
+/// one that matters only where the sandbox hides (/tmp, the home) is made
+/// when connector_hidden says so.
+static void writeSandbox(ShellText &S, const ir::Plan &P,
+                         const ir::Task &Task) {
+  const ir::TaskSession &Session = Task.Session;
   const ir::SandboxProfile &Box = Session.Sandbox;
   if (!Box.Enabled) {
     S.code("connector_sandboxed=; ");
     return;
   }
   using ir::SandboxArg;
-  std::vector<SandboxArg> Layout = ir::sandboxLayout(
-      Box, /*WorkDirIsProject=*/Session.Worktree.empty(), Mailbox);
+  ir::SandboxTask Shape;
+  Shape.WorkDirIsProject = Session.Worktree.empty();
+  Shape.Mailbox = Task.Mailbox;
+  Shape.State = candidateState(P, Task);
+  std::vector<SandboxArg> Layout = ir::sandboxLayout(Box, Shape);
   S.code("connector_sandbox() { connector_find_bwrap || exit 126; "
          "connector_progdir=$(command -v -- \"$1\") || connector_progdir=; "
-         "connector_progdir=${connector_progdir%/*}; ");
-  for (unsigned I = 0; I < Layout.size(); ++I)
-    if (Layout[I].Cond == SandboxArg::When::IfInTmp)
-      S.code(fmt::format("connector_t{}=; connector_tmp {} && "
-                         "connector_t{}=1; ",
-                         I, dirWord(Layout[I].Dir), I));
+         "connector_progdir=${connector_progdir%/*}; "
+         "connector_home=${HOME%/}; ");
+  auto Path = [&](const SandboxArg &A) {
+    S.code(dirWord(A.Dir));
+    if (!A.Sub.empty())
+      S.code("/").word(A.Sub);
+  };
+  for (unsigned I = 0; I < Layout.size(); ++I) {
+    const SandboxArg &A = Layout[I];
+    bool Single = A.K == SandboxArg::Kind::Tmpfs ||
+                  A.K == SandboxArg::Kind::RemountRo;
+    bool Check = A.Cond == SandboxArg::When::IfHidden ||
+                 (Single && A.Cond == SandboxArg::When::IfExists);
+    if (!Check)
+      continue;
+    S.code(fmt::format("connector_t{}=; ", I));
+    if (A.Cond == SandboxArg::When::IfHidden)
+      S.code("connector_hidden ");
+    else
+      S.code("[ -d ");
+    Path(A);
+    S.code(A.Cond == SandboxArg::When::IfHidden ? "" : " ]")
+        .code(fmt::format(" && connector_t{}=1; ", I));
+  }
   S.code("connector_run \"$connector_bwrap\"");
   for (unsigned I = 0; I < Layout.size(); ++I) {
     const SandboxArg &A = Layout[I];
@@ -1903,25 +1996,41 @@ static void writeSandbox(ShellText &S, const ir::TaskSession &Session,
       continue;
     }
     bool Bind = A.K == SandboxArg::Kind::Bind;
-    auto Path = [&] {
-      S.code(dirWord(A.Dir));
-      if (!A.Sub.empty())
-        S.code("/").word(A.Sub);
-    };
-    if (A.Cond == SandboxArg::When::IfInTmp) {
+    if (A.Dir == ir::SandboxDir::UserPath) {
+      std::optional<std::string> W = userPathWord(A.Sub);
+      if (!W)
+        continue;
+      S.code(Bind ? " --bind-try " : " --ro-bind-try ")
+          .code(*W)
+          .code(" ")
+          .code(*W);
+      continue;
+    }
+    if (A.K == SandboxArg::Kind::Tmpfs && A.Dir == ir::SandboxDir::Home) {
+      S.code(" ${connector_home:+--tmpfs \"$connector_home\"}");
+      continue;
+    }
+    if (A.K == SandboxArg::Kind::Tmpfs || A.K == SandboxArg::Kind::RemountRo) {
+      S.code(fmt::format(" ${{connector_t{}:+", I))
+          .code(A.K == SandboxArg::Kind::Tmpfs ? "--tmpfs " : "--remount-ro ");
+      Path(A);
+      S.code("}");
+      continue;
+    }
+    if (A.Cond == SandboxArg::When::IfHidden) {
       S.code(fmt::format(" ${{connector_t{}:+", I))
           .code(Bind ? "--bind " : "--ro-bind ");
-      Path();
+      Path(A);
       S.code(" ");
-      Path();
+      Path(A);
       S.code("}");
       continue;
     }
     bool Try = A.Cond == SandboxArg::When::IfExists;
     S.code(Bind ? " --bind" : " --ro-bind").code(Try ? "-try " : " ");
-    Path();
+    Path(A);
     S.code(" ");
-    Path();
+    Path(A);
   }
   S.code(" \"$@\"; }; connector_sandboxed=1; ");
 }
@@ -1929,8 +2038,11 @@ static void writeSandbox(ShellText &S, const ir::TaskSession &Session,
 /// Appends to connector_rbox the remote words of one layout of bwrap's
 /// argv (ir/SandboxLayout.h, as runtime/Request.cpp resolves it for another
 /// machine): /usr/bin/bwrap, then the layout's words, its binds through
-/// connector_rbind (bwrap's --bind-try for a path that may not exist there,
-/// connector_tmp for one that matters only under /tmp).
+/// connector_rbind (bwrap's --bind-try for a path that may not exist there).
+/// What only matters where the sandbox hides (/tmp, the home) is bound
+/// there whether or not it is hidden (binding a visible directory over
+/// itself changes nothing); the home and user paths are the remote shell's
+/// to expand ("$HOME").
 static void writeRemoteLayout(ShellText &S,
                               const std::vector<ir::SandboxArg> &Layout) {
   using ir::SandboxArg;
@@ -1946,11 +2058,29 @@ static void writeRemoteLayout(ShellText &S,
       Pending += shellQuote(A.Text) + " ";
       continue;
     }
-    Flush();
     bool Bind = A.K == SandboxArg::Kind::Bind;
-    bool Try = A.Cond == SandboxArg::When::IfExists;
-    if (A.Cond == SandboxArg::When::IfInTmp)
-      S.code("! connector_tmp ").code(dirWord(A.Dir, /*Remote=*/true)).code(" || ");
+    if (A.Dir == ir::SandboxDir::UserPath) {
+      if (std::optional<std::string> W = userPathWord(A.Sub))
+        Pending += std::string(Bind ? "--bind-try " : "--ro-bind-try ") + *W +
+                   " " + *W + " ";
+      continue;
+    }
+    if (A.K == SandboxArg::Kind::Tmpfs && A.Dir == ir::SandboxDir::Home) {
+      Pending += "--tmpfs \"$HOME\" ";
+      continue;
+    }
+    Flush();
+    if (A.K == SandboxArg::Kind::Tmpfs || A.K == SandboxArg::Kind::RemountRo) {
+      // The remote run directory is in W/.connector: it is there.
+      S.code(A.K == SandboxArg::Kind::Tmpfs ? "connector_rbind --tmpfs "
+                                            : "connector_rbind --remount-ro ")
+          .code(dirWord(A.Dir, /*Remote=*/true))
+          .code(" ")
+          .word(A.Sub)
+          .code(" 1; ");
+      continue;
+    }
+    bool Try = A.Cond != SandboxArg::When::Always;
     S.code(Bind ? "connector_rbind --bind" : "connector_rbind --ro-bind")
         .code(Try ? "-try " : " ")
         .code(dirWord(A.Dir, /*Remote=*/true))
@@ -1964,14 +2094,17 @@ static void writeRemoteLayout(ShellText &S,
 /// connector_rsandbox: connector_rbox, the remote words of the task's
 /// sandbox on the machine it is on (connector_agent). Without a worktree
 /// there the task works in W, which is then the project.
-static void writeRemoteSandbox(ShellText &S, const ir::TaskSession &Session) {
+static void writeRemoteSandbox(ShellText &S, const ir::Plan &P,
+                               const ir::Task &Task) {
   S.code("connector_rsandbox() { connector_rprogdir=; case $connector_rprog "
          "in */*) connector_rprogdir=${connector_rprog%/*} ;; esac; ");
+  ir::SandboxTask Shape;
+  Shape.State = candidateState(P, Task);
   auto Layout = [&](bool InProject) {
-    writeRemoteLayout(S, ir::sandboxLayout(Session.Sandbox, InProject,
-                                           /*Mailbox=*/false));
+    Shape.WorkDirIsProject = InProject;
+    writeRemoteLayout(S, ir::sandboxLayout(Task.Session.Sandbox, Shape));
   };
-  if (Session.Worktree.empty()) {
+  if (Task.Session.Worktree.empty()) {
     Layout(true);
   } else {
     S.code("if [ \"$connector_rwork\" = \"$connector_w\" ]; then ");
@@ -2016,7 +2149,7 @@ static void writeRemoteTask(ShellText &S, const ir::Plan &P,
                             const std::vector<std::string> &Files,
                             int TreeMachine) {
   if (Task.Session.Sandbox.Enabled)
-    writeRemoteSandbox(S, Task.Session);
+    writeRemoteSandbox(S, P, Task);
   S.code("connector_wt_m=" +
          (TreeMachine < 0 ? std::string() : std::to_string(TreeMachine)) +
          "; connector_machines='");
@@ -2063,7 +2196,7 @@ void connectorc::writeTaskCall(ShellText &S, const ir::Plan &P, unsigned T) {
   assign(S, "connector_until", Task.Until);
   S.code(fmt::format("connector_until_mark=until-{}; ", Task.Stage));
   assign(S, "connector_cwd", Task.Session.Cwd);
-  writeSandbox(S, Task.Session, Task.Mailbox);
+  writeSandbox(S, P, Task);
   assign(S, "connector_setup", llvm::join(Task.Session.Setup, "\n"));
   std::vector<ShellWorktree> Trees = shellWorktrees(P);
   S.code("connector_wt=");

@@ -313,14 +313,44 @@ void Lowerer::mergeSession(ir::SessionSpec &S, const Value *Session) {
       S.Sandbox = Sb->GetBool();
     } else if (Sb->IsObject()) {
       S.Sandbox = true;
-      if (const Value *N = member(Sb, "network"); N && N->IsBool())
-        S.Network = N->GetBool();
+      if (const Value *N = member(Sb, "network")) {
+        if (N->IsBool()) {
+          S.Network = N->GetBool() ? ir::SandboxNet::Full : ir::SandboxNet::None;
+          S.Hosts.clear();
+        } else if (N->IsArray()) {
+          S.Network = ir::SandboxNet::Provider;
+          S.Hosts = strings(N);
+        }
+      }
       if (const Value *Wr = member(Sb, "write")) {
         S.Write = strings(Wr);
         S.WriteLocs = entryRanges(Wr);
       }
+      if (const Value *Rd = member(Sb, "read")) {
+        S.Read = strings(Rd);
+        S.ReadLocs = entryRanges(Rd);
+      }
     }
   }
+  if (const Value *E = member(Session, "env"); E && E->IsObject()) {
+    S.EnvLoc = range(E);
+    // Merged by name: a phase's value replaces the defaults' one.
+    for (auto &[Name, Value] : env(E)) {
+      auto It = llvm::find_if(S.Env, [&Name = Name](const auto &P) {
+        return P.first == Name;
+      });
+      if (It != S.Env.end())
+        It->second = Value;
+      else
+        S.Env.emplace_back(Name, Value);
+    }
+  }
+  if (const Value *EP = member(Session, "env_pass"))
+    S.EnvPassLoc = range(EP);
+  if (const Value *EP = member(Session, "env_pass"))
+    for (std::string &Name : strings(EP))
+      if (!llvm::is_contained(S.EnvPass, Name))
+        S.EnvPass.push_back(std::move(Name));
 }
 
 /// Applies the keys a defaults object, a phase and a worker share.

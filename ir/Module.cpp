@@ -34,6 +34,26 @@ std::optional<PromptVia> ir::parsePromptVia(llvm::StringRef S) {
       .Default(std::nullopt);
 }
 
+llvm::StringRef ir::sandboxNetName(SandboxNet N) {
+  switch (N) {
+  case SandboxNet::Provider:
+    return "provider";
+  case SandboxNet::None:
+    return "none";
+  case SandboxNet::Full:
+    return "full";
+  }
+  return "provider";
+}
+
+std::optional<SandboxNet> ir::parseSandboxNet(llvm::StringRef S) {
+  return llvm::StringSwitch<std::optional<SandboxNet>>(S)
+      .Case("provider", SandboxNet::Provider)
+      .Case("none", SandboxNet::None)
+      .Case("full", SandboxNet::Full)
+      .Default(std::nullopt);
+}
+
 llvm::StringRef ir::tierName(Tier T) {
   switch (T) {
   case Tier::Any:

@@ -43,6 +43,15 @@ struct Price {
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 
+/// A sandboxed agent's network.
+enum class SandboxNet {
+  Provider, ///< its provider's API (and Hosts), through the allowlisting proxy
+  None,     ///< nothing but its own loopback
+  Full,     ///< the host's network
+};
+llvm::StringRef sandboxNetName(SandboxNet N);
+std::optional<SandboxNet> parseSandboxNet(llvm::StringRef S);
+
 /// An entry of the model table: an alias, or a model reference a phase names
 /// directly ("claude"), with what an inline/object reference overrides.
 struct Model {
@@ -92,12 +101,15 @@ struct SessionSpec {
   std::vector<std::string> Setup;
   std::string Cwd;
   bool Sandbox = false;
-  bool Network = false;
-  std::vector<std::string> Write;
-  llvm::SMRange WorktreeLoc, CwdLoc, RepoLoc;
-  /// One range per entry of Write and Copy, so that a bad entry gets the
-  /// caret.
-  std::vector<llvm::SMRange> WriteLocs, CopyLocs;
+  SandboxNet Network = SandboxNet::Provider;
+  std::vector<std::string> Hosts;
+  std::vector<std::string> Write, Read;
+  EnvList Env;
+  std::vector<std::string> EnvPass;
+  llvm::SMRange WorktreeLoc, CwdLoc, RepoLoc, EnvLoc, EnvPassLoc;
+  /// One range per entry of Write, Read and Copy, so that a bad entry gets
+  /// the caret.
+  std::vector<llvm::SMRange> WriteLocs, ReadLocs, CopyLocs;
 };
 
 /// A named model use with where it was named.

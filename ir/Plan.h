@@ -75,6 +75,11 @@ struct ModelBinding {
   /// Names of environment variables the CLI needs (API keys): passed
   /// through from the user's environment, never recorded with values.
   std::vector<std::string> EnvKeys;
+  /// What a sandboxed session of the CLI needs (the registry's "sandbox"):
+  /// its own state, read-write ("~/.codex", "${CODEX_HOME:-~/.codex}"), the
+  /// names of further variables it reads (base URLs, CODEX_HOME) and the
+  /// hosts of its API ("api.anthropic.com", "host:port").
+  std::vector<std::string> SandboxState, SandboxEnv, Endpoints;
   EnvList Env; ///< values the spec sets explicitly
   /// --simulate: Argv runs the offline sim agent in place of the provider
   /// (which the binding still names, so prices and failover stay meaningful).
@@ -83,8 +88,10 @@ struct ModelBinding {
 
 struct SandboxProfile {
   bool Enabled = false;
-  bool Network = false;
-  std::vector<std::string> Write; ///< project-relative paths
+  SandboxNet Network = SandboxNet::Provider;
+  std::vector<std::string> Hosts; ///< "network": [...] beyond the provider's
+  /// Extra paths: project-relative, "~/..." or absolute (ir::SandboxPath).
+  std::vector<std::string> Write, Read;
 };
 
 /// Where a task works, resolved.
@@ -97,6 +104,8 @@ struct TaskSession {
   std::vector<std::string> Setup;
   std::string Cwd;      ///< project-relative (or worktree-relative)
   SandboxProfile Sandbox;
+  EnvList Env; ///< session.env ("${NAME}": from connectorc's environment)
+  std::vector<std::string> EnvPass; ///< session.env_pass
 };
 
 /// In Task::Candidates from resolve-failover to cost-route only: an "auto"

@@ -84,8 +84,12 @@ private:
       return;
     key(K);
     W.StartObject();
-    for (const auto &[Name, Value] : E)
-      field(Name, isSecretName(Name) ? "${" + Name + "}" : Value);
+    for (const auto &[Name, Value] : E) {
+      // A reference ("${OTHER}") holds no secret: it stays as it is.
+      llvm::StringRef V = Value;
+      bool Reference = V.startswith("${") && V.endswith("}");
+      field(Name, isSecretName(Name) && !Reference ? "${" + Name + "}" : Value);
+    }
     W.EndObject();
   }
   /// Name/value pairs that are not secrets (pointers, tuning variables).
@@ -171,6 +175,12 @@ void PlanWriter::binding(const ModelBinding &B) {
   field("default_output_tokens", B.DefaultOutputTokens);
   if (!B.EnvKeys.empty())
     strings("env_keys", B.EnvKeys);
+  if (!B.SandboxState.empty())
+    strings("sandbox_state", B.SandboxState);
+  if (!B.SandboxEnv.empty())
+    strings("sandbox_env", B.SandboxEnv);
+  if (!B.Endpoints.empty())
+    strings("endpoints", B.Endpoints);
   env("env", B.Env);
   if (B.Simulated)
     flag("simulated", true);
@@ -223,7 +233,8 @@ void PlanWriter::task(const Task &T) {
     flag("mailbox", true);
   const TaskSession &S = T.Session;
   if (!S.Worktree.empty() || S.Sandbox.Enabled || !S.Cwd.empty() ||
-      !S.Setup.empty() || !S.Copy.empty() || !S.Repo.empty()) {
+      !S.Setup.empty() || !S.Copy.empty() || !S.Repo.empty() ||
+      !S.Env.empty() || !S.EnvPass.empty()) {
     key("session");
     W.StartObject();
     if (!S.Worktree.empty()) {
@@ -240,10 +251,18 @@ void PlanWriter::task(const Task &T) {
     if (S.Sandbox.Enabled) {
       key("sandbox");
       W.StartObject();
-      flag("network", S.Sandbox.Network);
+      field("network", sandboxNetName(S.Sandbox.Network));
+      if (!S.Sandbox.Hosts.empty())
+        strings("hosts", S.Sandbox.Hosts);
       strings("write", S.Sandbox.Write);
+      if (!S.Sandbox.Read.empty())
+        strings("read", S.Sandbox.Read);
       W.EndObject();
     }
+    if (!S.Env.empty())
+      env("env", S.Env);
+    if (!S.EnvPass.empty())
+      strings("env_pass", S.EnvPass);
     W.EndObject();
   }
   optField("origin", T.Origin);
@@ -515,6 +534,9 @@ void PlanReader::binding(const Value &V, const std::string &At,
   B.ModelTier = enumField(V, "tier", At, Tier::Balanced, parseTier);
   B.DefaultOutputTokens = uint(V, "default_output_tokens", At, false, 2000);
   B.EnvKeys = strings(V, "env_keys", At);
+  B.SandboxState = strings(V, "sandbox_state", At);
+  B.SandboxEnv = strings(V, "sandbox_env", At);
+  B.Endpoints = strings(V, "endpoints", At);
   B.Env = env(V, "env", At);
   B.Simulated = boolean(V, "simulated", At);
 }
@@ -568,10 +590,16 @@ void PlanReader::task(const Value &V, const std::string &At, Task &T) {
     TS.Setup = strings(*S, "setup", SAt);
     TS.Cwd = str(*S, "cwd", SAt);
     if (const Value *Sb = get(*S, "sandbox", SAt, false)) {
+      std::string SbAt = SAt + ".sandbox";
       TS.Sandbox.Enabled = true;
-      TS.Sandbox.Network = boolean(*Sb, "network", SAt + ".sandbox");
-      TS.Sandbox.Write = strings(*Sb, "write", SAt + ".sandbox");
+      TS.Sandbox.Network = enumField(*Sb, "network", SbAt, SandboxNet::Provider,
+                                     parseSandboxNet, true);
+      TS.Sandbox.Hosts = strings(*Sb, "hosts", SbAt);
+      TS.Sandbox.Write = strings(*Sb, "write", SbAt);
+      TS.Sandbox.Read = strings(*Sb, "read", SbAt);
     }
+    TS.Env = env(*S, "env", SAt);
+    TS.EnvPass = strings(*S, "env_pass", SAt);
   }
   T.Origin = str(V, "origin", At);
   T.Prompt = str(V, "prompt", At, true);

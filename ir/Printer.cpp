@@ -46,6 +46,24 @@ void printLoc(llvm::raw_ostream &OS, const DiagnosticEngine *Diags,
   OS << " loc(" << Line << ':' << Col << ')';
 }
 
+/// " sandbox network=provider [hosts=[...]] write=[...] [read=[...]]"
+static void printSandbox(llvm::raw_ostream &OS, SandboxNet Net,
+                         const std::vector<std::string> &Hosts,
+                         const std::vector<std::string> &Write,
+                         const std::vector<std::string> &Read) {
+  OS << " sandbox network=" << sandboxNetName(Net);
+  if (!Hosts.empty()) {
+    OS << " hosts=";
+    printList(OS, Hosts);
+  }
+  OS << " write=";
+  printList(OS, Write);
+  if (!Read.empty()) {
+    OS << " read=";
+    printList(OS, Read);
+  }
+}
+
 void printSession(llvm::raw_ostream &OS, const SessionSpec &S,
                   llvm::StringRef Pad) {
   if (S.Worktree.empty() && !S.Sandbox && S.Cwd.empty() && S.Setup.empty() &&
@@ -58,10 +76,8 @@ void printSession(llvm::raw_ostream &OS, const SessionSpec &S,
     OS << " repo=" << Quoted{S.Repo};
   if (!S.Cwd.empty())
     OS << " cwd=" << Quoted{S.Cwd};
-  if (S.Sandbox) {
-    OS << " sandbox network=" << (S.Network ? "true" : "false") << " write=";
-    printList(OS, S.Write);
-  }
+  if (S.Sandbox)
+    printSandbox(OS, S.Network, S.Hosts, S.Write, S.Read);
   if (!S.Copy.empty()) {
     OS << " copy=";
     printList(OS, S.Copy);
@@ -293,11 +309,9 @@ void ir::printPlan(llvm::raw_ostream &OS, const Plan &P) {
            << " base=" << Quoted{S.Base};
       if (!S.Cwd.empty())
         OS << " cwd=" << Quoted{S.Cwd};
-      if (S.Sandbox.Enabled) {
-        OS << " sandbox network=" << (S.Sandbox.Network ? "true" : "false")
-           << " write=";
-        printList(OS, S.Sandbox.Write);
-      }
+      if (S.Sandbox.Enabled)
+        printSandbox(OS, S.Sandbox.Network, S.Sandbox.Hosts, S.Sandbox.Write,
+                     S.Sandbox.Read);
       if (!S.Setup.empty()) {
         OS << " setup=";
         printList(OS, S.Setup);

@@ -7,8 +7,10 @@
 // climbs out, or a symlink that leads out is an error, never silently fixed.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/SandboxLayout.h"
 #include "passes/PassManager.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -80,6 +82,28 @@ private:
       return;
     C.Diags.report(DiagKind::PathEscapesProject, Loc, What, Rel, *Why,
                    P.ProjectRoot);
+  }
+  void checkEnvName(llvm::StringRef What, llvm::StringRef Name,
+                    llvm::SMRange Loc) {
+    bool Ok = !Name.empty() && !llvm::isDigit(Name.front()) &&
+              llvm::all_of(Name, [](char C) {
+                return llvm::isAlnum(C) || C == '_';
+              });
+    if (!Ok && Reported.insert(key(Loc.Start.getPointer(), Name)).second)
+      C.Diags.report(DiagKind::BadEnvName, Loc, What, Name);
+  }
+  /// A sandbox "write" or "read" entry: "~/..." and absolute paths are the
+  /// user's to grant (with a warning for the places that hold credentials),
+  /// the others stay in the project.
+  void checkGrant(llvm::StringRef Access, llvm::StringRef Path,
+                  llvm::SMRange Loc) {
+    if (!ir::isHomeOrAbsolute(Path)) {
+      checkPath(("sandbox " + Access + " path").str(), Path, Loc);
+      return;
+    }
+    if (std::optional<std::string> What = ir::sensitivePath(Path);
+        What && Reported.insert(key(Loc.Start.getPointer(), Path)).second)
+      C.Diags.report(DiagKind::SandboxSensitivePath, Loc, Access, Path, *What);
   }
   /// escapes(Root, Rel, OnDisk=true), asked of the file system once per
   /// value: tasks share their paths (every phase of the benchmark spec
@@ -170,8 +194,13 @@ bool SessionAssigner::run() {
     checkPath("session.cwd", Spec.Cwd, Spec.CwdLoc);
     checkPath("session.repo", Spec.Repo, Spec.RepoLoc);
     for (size_t W = 0; W < Spec.Write.size(); ++W)
-      checkPath("sandbox write path", Spec.Write[W],
-                entryLoc(Spec.WriteLocs, W));
+      checkGrant("write", Spec.Write[W], entryLoc(Spec.WriteLocs, W));
+    for (size_t R = 0; R < Spec.Read.size(); ++R)
+      checkGrant("read", Spec.Read[R], entryLoc(Spec.ReadLocs, R));
+    for (const auto &[Name, Value] : Spec.Env)
+      checkEnvName("session.env", Name, Spec.EnvLoc);
+    for (const std::string &Name : Spec.EnvPass)
+      checkEnvName("session.env_pass", Name, Spec.EnvPassLoc);
     for (size_t G = 0; G < Spec.Copy.size(); ++G)
       checkPath("session.copy pattern", Spec.Copy[G],
                 entryLoc(Spec.CopyLocs, G), /*OnDisk=*/false);

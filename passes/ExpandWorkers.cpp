@@ -142,6 +142,8 @@ unsigned connectorc::addTask(Compilation &C, unsigned Module,
 
 void connectorc::applySession(const Compilation &C, ir::Task &Task,
                               const ir::Agent &A, const TemplateVars &Vars) {
+  Task.Session.Env = A.Session.Env;
+  Task.Session.EnvPass = A.Session.EnvPass;
   if (A.Session.Worktree.empty() && !A.Session.Sandbox &&
       A.Session.Cwd.empty() && A.Session.Setup.empty())
     return;
@@ -153,11 +155,13 @@ void connectorc::applySession(const Compilation &C, ir::Task &Task,
   Task.Session.Cwd = A.Session.Cwd;
   Task.Session.Sandbox.Enabled = A.Session.Sandbox;
   Task.Session.Sandbox.Network = A.Session.Network;
+  Task.Session.Sandbox.Hosts = A.Session.Hosts;
   if (C.Opts.LintOnly) // assign-sessions checks the agent's lists
     return;
   Task.Session.Copy = A.Session.Copy;
   Task.Session.Setup = A.Session.Setup;
   Task.Session.Sandbox.Write = A.Session.Write;
+  Task.Session.Sandbox.Read = A.Session.Read;
 }
 
 void connectorc::expandWorkersStage(Compilation &C, unsigned Module,

@@ -2,6 +2,7 @@
 #include "passes/Registry.h"
 
 #include "ir/Fmt.h"
+#include "ir/PatternSize.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -115,6 +116,20 @@ static void mergeProvider(Provider &P, const Value &Obj) {
       P.EnvKeys = strings(V);
     else if (Key == "credential_files")
       P.CredentialFiles = strings(V);
+    else if (Key == "sandbox" && V.IsObject()) {
+      P.SandboxState.clear();
+      P.SandboxEnv.clear();
+      P.Endpoints.clear();
+      for (auto &SM : V.GetObject()) {
+        llvm::StringRef SK(SM.name.GetString(), SM.name.GetStringLength());
+        if (SK == "state")
+          P.SandboxState = strings(SM.value);
+        else if (SK == "env")
+          P.SandboxEnv = strings(SM.value);
+        else if (SK == "endpoints")
+          P.Endpoints = strings(SM.value);
+      }
+    }
     else if (Key == "default_output_tokens" && V.IsUint64())
       P.DefaultOutputTokens = V.GetUint64();
     else if (Key == "install" && V.IsObject()) {
@@ -169,10 +184,12 @@ static void mergeProvider(Provider &P, const Value &Obj) {
 }
 
 /// Why one of \p P's patterns is not a POSIX ERE (which would never match,
-/// silently), if one is not.
+/// silently) or is too large to compile (ir/PatternSize.h), if one is.
 static std::optional<std::string> invalidPattern(const Provider &P) {
   auto Check = [](llvm::StringRef What,
                   const std::string &Pattern) -> std::optional<std::string> {
+    if (std::optional<std::string> Why = patternTooLarge(Pattern))
+      return fmt::format("{} '{}' is too large: {}", What, Pattern, *Why);
     std::string Error;
     if (Pattern.empty() || llvm::Regex(Pattern).isValid(Error))
       return std::nullopt;
@@ -357,6 +374,9 @@ ir::ModelBinding ProviderRegistry::bind(const Provider &P,
   B.SetEnv = P.SetEnv;
   B.Failures = P.Failures;
   B.EnvKeys = P.EnvKeys;
+  B.SandboxState = P.SandboxState;
+  B.SandboxEnv = P.SandboxEnv;
+  B.Endpoints = P.Endpoints;
   B.DefaultOutputTokens = P.DefaultOutputTokens;
   const RegistryModel *RM = P.findModel(B.Model);
   if (!RM)
@@ -369,33 +389,3 @@ ir::ModelBinding ProviderRegistry::bind(const Provider &P,
   return B;
 }
 
-std::optional<std::string> connectorc::expandCredentialPath(
-    llvm::StringRef Entry, llvm::StringRef Home,
-    llvm::function_ref<std::optional<std::string>(llvm::StringRef)> GetEnv) {
-  llvm::StringRef Rest = Entry;
-  if (Rest.consume_front("${")) {
-    size_t End = Rest.find('}');
-    auto [Name, Default] = Rest.take_front(End).split(":-");
-    Rest = Rest.drop_front(End == llvm::StringRef::npos ? Rest.size() : End + 1);
-    if (std::optional<std::string> Value = GetEnv(Name);
-        Value && !Value->empty())
-      return *Value + Rest.str();
-    if (Default.empty())
-      return std::nullopt;
-    std::optional<std::string> Base = expandCredentialPath(Default, Home, GetEnv);
-    return Base ? std::optional<std::string>(*Base + Rest.str()) : std::nullopt;
-  }
-  if (Rest.consume_front("$")) {
-    llvm::StringRef Name = Rest.take_until([](char C) { return C == '/'; });
-    std::optional<std::string> Value = GetEnv(Name);
-    if (!Value || Value->empty())
-      return std::nullopt;
-    return *Value + Rest.drop_front(Name.size()).str();
-  }
-  if (Rest == "~" || Rest.startswith("~/")) {
-    if (Home.empty())
-      return std::nullopt;
-    return Home.str() + Rest.drop_front().str();
-  }
-  return Entry.str();
-}

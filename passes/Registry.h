@@ -12,6 +12,7 @@
 
 #include "ir/Diagnostics.h"
 #include "ir/Plan.h"
+#include "ir/SandboxLayout.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -42,6 +43,8 @@ struct Provider {
   /// The CLI's own login files, as written in the registry ("~/...",
   /// "${CODEX_HOME:-~/.codex}/auth.json"): see expandCredentialPath.
   std::vector<std::string> CredentialFiles;
+  /// ir::ModelBinding::SandboxState, SandboxEnv and Endpoints.
+  std::vector<std::string> SandboxState, SandboxEnv, Endpoints;
   std::vector<std::pair<std::string, std::string>> Install; ///< npm → package
   std::vector<ir::FailurePattern> Failures;
   std::uint64_t DefaultOutputTokens = 2000;
@@ -80,15 +83,13 @@ private:
   std::string UserFile;
 };
 
-/// A `credential_files` entry as a path: a leading "~" is \p Home; a leading
-/// "$NAME" or "${NAME:-DEFAULT}" (followed by "/" or nothing) is that
-/// variable's value from \p GetEnv, or DEFAULT (which may itself start with
-/// "~") when it is unset or empty. std::nullopt when "$NAME" has no value
-/// and no default, or "~" is used and \p Home is empty: the entry names no
-/// file then.
-std::optional<std::string> expandCredentialPath(
+/// A `credential_files` (or `sandbox.state`) entry as a path: see
+/// ir::expandUserPath.
+inline std::optional<std::string> expandCredentialPath(
     llvm::StringRef Entry, llvm::StringRef Home,
-    llvm::function_ref<std::optional<std::string>(llvm::StringRef)> GetEnv);
+    llvm::function_ref<std::optional<std::string>(llvm::StringRef)> GetEnv) {
+  return ir::expandUserPath(Entry, Home, GetEnv);
+}
 
 /// The embedded registry and its schema (generated sources).
 llvm::StringRef builtinProvidersText();

@@ -154,9 +154,10 @@ llvm::Expected<RemoteTarget> runtime::resolveRemote(const ir::Machine &M,
   T.Prefix = std::move(*Argv);
   T.Prefix.push_back("--");
   // A constant script; $1 is the workdir ("~" and "~/..." are the home).
+  // Its second line is the home (a sandbox there makes it a private one).
   static constexpr const char *Resolve =
       "d=$1; case $d in '~') d=$HOME ;; '~/'*) d=$HOME/${d#'~/'} ;; esac; "
-      "cd \"${d:-.}\" && pwd -P";
+      "cd \"${d:-.}\" && pwd -P && printf '%s\\n' \"$HOME\"";
   std::string Line =
       "sh -c " + shellQuote(Resolve) + " sh " + shellQuote(M.Workdir);
   llvm::Expected<std::string> Out = runPatiently(T.Prefix, Line);
@@ -170,7 +171,12 @@ llvm::Expected<RemoteTarget> runtime::resolveRemote(const ir::Machine &M,
     T.Down = S.Why;
     return T;
   }
-  T.Workdir = StringRef(*Out).trim().str();
+  auto [Workdir, Home] = StringRef(*Out).trim().split('\n');
+  T.Workdir = Workdir.str();
+  T.Home = Home.trim().str();
+  if (!StringRef(T.Home).startswith("/") ||
+      T.Home.find('\n') != std::string::npos)
+    T.Home.clear();
   if (!StringRef(T.Workdir).startswith("/") ||
       T.Workdir.find('\n') != std::string::npos)
     return llvm::createStringError(llvm::errc::invalid_argument,
@@ -193,8 +199,25 @@ std::vector<std::string> RemoteTarget::lanePrefix(unsigned Lane) const {
 
 std::string runtime::remoteAgentCommand(StringRef Dir,
                                         llvm::ArrayRef<std::string> Env,
-                                        llvm::ArrayRef<std::string> Argv) {
+                                        llvm::ArrayRef<std::string> Argv,
+                                        const std::vector<std::string> *Pass,
+                                        const ir::EnvList &Renames) {
   std::string Line = "cd " + shellQuote(Dir) + " && env";
+  auto Valid = [](StringRef Name) {
+    return !Name.empty() && !llvm::isDigit(Name.front()) &&
+           llvm::all_of(Name, [](char C) {
+             return llvm::isAlnum(C) || C == '_';
+           });
+  };
+  if (Pass) {
+    Line += " -i";
+    for (const std::string &N : *Pass)
+      if (Valid(N))
+        Line += " ${" + N + "+\"" + N + "=$" + N + "\"}";
+    for (const auto &[To, From] : Renames)
+      if (Valid(To) && Valid(From))
+        Line += " ${" + From + "+\"" + To + "=$" + From + "\"}";
+  }
   for (const std::string &E : Env)
     Line += " " + shellQuote(E);
   for (const std::string &A : Argv)

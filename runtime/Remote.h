@@ -31,6 +31,7 @@ struct RemoteTarget {
   std::string Name, Host;
   std::vector<std::string> Prefix; ///< ssh's argv up to and including "--"
   std::string Workdir;             ///< resolved on the remote, absolute
+  std::string Home;                ///< $HOME there; "" when not absolute
   std::string Root;                ///< the remote run directory
   std::string Connectorc;          ///< "{connectorc}" there
   /// Why the machine cannot be used (ssh's reason); empty: it can.
@@ -56,10 +57,15 @@ llvm::Expected<RemoteTarget> resolveRemote(const ir::Machine &M,
                                            const SshSettings &S,
                                            llvm::StringRef RunId);
 
-/// The remote command line of an agent: `cd DIR && env ENV... ARGV...`.
+/// The remote command line of an agent: `cd DIR && env ENV... ARGV...`, a
+/// POSIX shell's. With \p Pass (a sandboxed agent), the environment there
+/// is only the variables Pass names (and NAME=$OTHER for each \p Renames
+/// pair) that are set, then ENV: `env -i ${PATH+"PATH=$PATH"} ...`.
 std::string remoteAgentCommand(llvm::StringRef Dir,
                                llvm::ArrayRef<std::string> Env,
-                               llvm::ArrayRef<std::string> Argv);
+                               llvm::ArrayRef<std::string> Argv,
+                               const std::vector<std::string> *Pass = nullptr,
+                               const ir::EnvList &Renames = {});
 
 /// What `connectorc remote-session` is told.
 struct RemoteSessionArgs {

@@ -25,6 +25,48 @@ void replaceAll(std::string &S, llvm::StringRef From, llvm::StringRef To) {
     S.replace(At, From.size(), To.str());
 }
 
+/// The value of \p Name in \p Env ("NAME=value" entries), if there.
+std::optional<std::string> lookup(const std::vector<std::string> &Env,
+                                  llvm::StringRef Name) {
+  for (const std::string &E : Env)
+    if (llvm::StringRef(E).startswith(Name) && E.size() > Name.size() &&
+        E[Name.size()] == '=')
+      return E.substr(Name.size() + 1);
+  return std::nullopt;
+}
+
+/// "${NAME}": a value the plan does not hold, NAME's in connectorc's
+/// environment when the agent starts.
+std::optional<llvm::StringRef> reference(llvm::StringRef Value) {
+  if (Value.size() > 3 && Value.startswith("${") && Value.endswith("}"))
+    return Value.drop_front(2).drop_back();
+  return std::nullopt;
+}
+
+/// The names of connectorc's environment a sandboxed agent of \p B gets
+/// (docs/run.md, "Sandbox"), besides LC_* and CONNECTOR_*: a baseline, its
+/// provider's variables, the spec's; with the whole network, the proxy
+/// settings too.
+std::vector<std::string> sandboxPassNames(const ir::ModelBinding &B,
+                                          const ir::TaskSession &S) {
+  std::vector<std::string> Names = {
+      "PATH", "HOME",   "TERM",     "COLORTERM", "LANG",     "LANGUAGE",
+      "TZ",   "USER",   "LOGNAME",  "SHELL",     "NO_COLOR", "LC_ALL",
+      "LC_CTYPE", "LC_MESSAGES"};
+  llvm::append_range(Names, B.EnvKeys);
+  llvm::append_range(Names, B.SandboxEnv);
+  llvm::append_range(Names, S.EnvPass);
+  if (S.Sandbox.Network == ir::SandboxNet::Full)
+    Names.insert(Names.end(),
+                 {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+                  "http_proxy", "https_proxy", "no_proxy", "all_proxy"});
+  for (const ir::EnvList *L : {&B.Env, &S.Env})
+    for (const auto &KV : *L)
+      if (std::optional<llvm::StringRef> From = reference(KV.second))
+        Names.push_back(From->str());
+  return Names;
+}
+
 /// The prompt with the runtime's variables: {run}, {scratchpad}, {{, }}.
 std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
   std::string Out;
@@ -60,9 +102,22 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
       replaceAll(Arg, "{prompt}", Prompt);
     R.Argv.push_back(std::move(Arg));
   }
+  // A sandboxed agent's environment: only these (and LC_*, CONNECTOR_*) of
+  // connectorc's, or of the login's there; then what is set below.
+  const std::string &Bwrap = Far ? Opts.RemoteBwrap : Opts.Bwrap;
+  // session.setup (a Command) is the spec author's and runs outside, as in
+  // a CI runner: it usually needs the network and the user's tokens.
+  std::optional<std::vector<std::string>> Pass;
+  if (Task.Session.Sandbox.Enabled && !Bwrap.empty() && !Command)
+    Pass = sandboxPassNames(B, Task.Session);
   // The remote's own login environment stands for the user's there.
   if (!Far)
-    R.Env = Opts.BaseEnv;
+    for (const std::string &E : Opts.BaseEnv) {
+      llvm::StringRef Name = llvm::StringRef(E).split('=').first;
+      if (!Pass || Name.startswith("LC_") || Name.startswith("CONNECTOR_") ||
+          llvm::is_contained(*Pass, Name))
+        R.Env.push_back(E);
+    }
   auto Set = [&R](llvm::StringRef Name, llvm::StringRef Value) {
     R.Env.push_back((Name + "=" + Value).str());
   };
@@ -85,6 +140,20 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
     });
     if (!Given)
       Set(Name, Value);
+  }
+  ir::EnvList RemoteRenames; // NAME=$OTHER, there
+  // The session's own variables; "${NAME}" is taken from connectorc's
+  // environment now (on another machine, from the one there).
+  for (const auto &[Name, Value] : Task.Session.Env) {
+    std::optional<llvm::StringRef> From = reference(Value);
+    if (!From) {
+      Set(Name, Value);
+    } else if (!Far) {
+      if (std::optional<std::string> V = lookup(Opts.BaseEnv, *From))
+        Set(Name, *V);
+    } else if (*From != Name) {
+      RemoteRenames.emplace_back(Name, From->str());
+    }
   }
   Set("TERM", "xterm-256color");
   Set("CONNECTOR_RUN_DIR", Run);
@@ -145,16 +214,38 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
       R.Argv.insert(At, Mcp.begin(), Mcp.end());
     }
   }
-  const std::string &Bwrap = Far ? Opts.RemoteBwrap : Opts.Bwrap;
-  if (Task.Session.Sandbox.Enabled && !Bwrap.empty()) {
+  if (Pass) {
     SandboxPaths SP;
     SP.WorkDirIsProject = !InWorktree;
     SP.WorkDir = WorkDir;
     SP.ProjectRoot = Far ? Far->Workdir : Opts.WorkDir;
     SP.RunDir = Run;
-    SP.Program = R.Argv.empty() ? "" : R.Argv.front();
     SP.Mailbox = Task.Mailbox && !Far;
     SP.Remote = Far != nullptr;
+    SP.State = B.SandboxState;
+    if (Far) {
+      SP.Home = Far->Home;
+      SP.Program = R.Argv.empty() ? "" : R.Argv.front();
+    } else {
+      llvm::SmallString<128> Home(lookup(Opts.BaseEnv, "HOME").value_or(""));
+      llvm::sys::path::remove_dots(Home, /*remove_dot_dot=*/true);
+      SP.Home = Home.str().str();
+      SP.GetEnv = [this](llvm::StringRef Name) {
+        return lookup(Opts.BaseEnv, Name);
+      };
+      // The program as it is found here, with its installation: the
+      // sandbox hides the home directory (npm's and pipx's usual places).
+      if (!R.Argv.empty()) {
+        if (llvm::Expected<ResolvedProgram> Prog = resolveProgram(
+                R.Argv.front(), lookup(R.Env, "PATH").value_or(""))) {
+          R.Argv.front() = Prog->Path;
+          SP.Keep = Prog->Dirs;
+        } else {
+          llvm::consumeError(Prog.takeError()); // execvp says it, inside
+        }
+      }
+      SP.Program = R.Argv.empty() ? "" : R.Argv.front();
+    }
     std::vector<std::string> Argv =
         sandboxArgv(Bwrap, Task.Session.Sandbox, SP);
     Argv.insert(Argv.end(), R.Argv.begin(), R.Argv.end());
@@ -181,7 +272,10 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
                  Far->Workdir, "--repo", Tree->Repo, "--branch", Tree->Branch,
                  "--base", Tree->Base});
   Here.insert(Here.end(),
-              {"--command", remoteAgentCommand(R.Cwd, R.Env, R.Argv), "--"});
+              {"--command",
+               remoteAgentCommand(R.Cwd, R.Env, R.Argv,
+                                  Pass ? &*Pass : nullptr, RemoteRenames),
+               "--"});
   llvm::append_range(Here, Far->lanePrefix(std::max(Tasks[T].Lane, 0)));
   R.Argv = std::move(Here);
   R.Env = Opts.BaseEnv;

@@ -17,6 +17,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,12 +48,33 @@ struct SandboxPaths {
   std::string ProjectRoot; ///< absolute
   std::string RunDir;      ///< absolute
   std::string Program;     ///< the agent's executable, absolute if known
+  /// The home directory the sandbox replaces by an empty one ("" or "/":
+  /// none), and the environment "${NAME:-...}" paths are read from.
+  std::string Home;
+  std::function<std::optional<std::string>(llvm::StringRef)> GetEnv;
+  /// More directories to keep visible, read-only, when they are hidden (the
+  /// program's whole installation: a node CLI's node_modules, node itself).
+  std::vector<std::string> Keep;
+  std::vector<std::string> State; ///< the provider's state (SandboxTask)
   bool Mailbox = false;    ///< the task has a mailbox under RunDir/mail
   /// The paths are another machine's: a bind that depends on a path
   /// existing is left to that machine's bwrap (--bind-try, --ro-bind-try)
   /// rather than looked up here.
   bool Remote = false;
 };
+
+/// Where the program \p Name of a sandboxed agent is, looked up here (in
+/// \p Path, the agent's PATH, when it has no "/"), with its symbolic links
+/// resolved, and the directories it needs: the outermost node_modules it
+/// lives in (a node CLI's packages), or its own directory; and for a script,
+/// its interpreter's installation ("#!/usr/bin/env node": node's prefix).
+/// An error when it cannot be found: the sandbox would not find it either.
+struct ResolvedProgram {
+  std::string Path;
+  std::vector<std::string> Dirs;
+};
+llvm::Expected<ResolvedProgram> resolveProgram(llvm::StringRef Name,
+                                               llvm::StringRef Path);
 
 /// bwrap and its arguments, up to and including "--": put the agent's argv
 /// after it.

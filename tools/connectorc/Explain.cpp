@@ -97,7 +97,20 @@ void explainStage(llvm::raw_ostream &OS, const ir::Plan &P,
       OS << "; worktree " << First.Session.Worktree
          << (J - I > 1 ? " …" : "");
     if (First.Session.Sandbox.Enabled)
-      OS << "; sandboxed" << (First.Session.Sandbox.Network ? " with network" : "");
+      switch (First.Session.Sandbox.Network) {
+      case ir::SandboxNet::Provider:
+        OS << "; sandboxed, network: its provider's API"
+           << (First.Session.Sandbox.Hosts.empty()
+                   ? ""
+                   : " and " + llvm::join(First.Session.Sandbox.Hosts, ", "));
+        break;
+      case ir::SandboxNet::None:
+        OS << "; sandboxed, no network";
+        break;
+      case ir::SandboxNet::Full:
+        OS << "; sandboxed, with the whole network";
+        break;
+      }
     OS << '\n';
     I = J;
   }
