@@ -230,9 +230,9 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
       llvm::SmallString<128> Home(lookup(Opts.BaseEnv, "HOME").value_or(""));
       llvm::sys::path::remove_dots(Home, /*remove_dot_dot=*/true);
       SP.Home = Home.str().str();
-      SP.GetEnv = [this](llvm::StringRef Name) {
-        return lookup(Opts.BaseEnv, Name);
-      };
+      // "${CODEX_HOME:-~/.codex}": the agent's own value, set by the spec
+      // or passed through.
+      SP.GetEnv = [&R](llvm::StringRef Name) { return lookup(R.Env, Name); };
       // The program as it is found here, with its installation: the
       // sandbox hides the home directory (npm's and pipx's usual places).
       if (!R.Argv.empty()) {

@@ -141,6 +141,10 @@ def main():
                     help="what the CLI is known to append to a prompt (\\n escapes)")
     ap.add_argument("--sequential", action="store_true",
                     help="one phase per condition, in order (budget tests)")
+    ap.add_argument("--sandbox",
+                    help="the phases' session.sandbox (JSON); they then work in "
+                         "worktrees of a git repository made of the project, and "
+                         "the report says what each agent left in its worktree")
     args = ap.parse_args()
 
     work = os.path.abspath(args.work)
@@ -177,6 +181,10 @@ def main():
                       for w in workers]
         else:
             phases = [{"name": "turn", "parallel": True, "workers": workers}]
+        if args.sandbox:
+            for ph in phases:
+                ph["session"] = {"sandbox": json.loads(args.sandbox),
+                                 "worktree": "w-{worker}"}
         spec = {"connector": "2.0", "name": "real-" + args.cli, "models": models,
                 "pipeline": {"phases": phases}}
         if args.budget is not None:
@@ -194,6 +202,18 @@ def main():
         run_dir = os.path.join(work, "run")
         proj = os.path.join(work, "project")
         os.makedirs(proj)
+        if args.sandbox:
+            # The project is the spec's directory: a repository for worktrees.
+            os.replace(spec_path, os.path.join(proj, "spec.connector.json"))
+            spec_path = os.path.join(proj, "spec.connector.json")
+            subprocess.run(["git", "init", "-q", "-b", "main", proj], check=True)
+            with open(os.path.join(proj, "README.md"), "w") as f:
+                f.write("a project\n")
+            subprocess.run(["git", "-C", proj, "-c", "user.name=t", "-c",
+                            "user.email=t@t", "add", "-A"], check=True)
+            subprocess.run(["git", "-C", proj, "-c", "user.name=t", "-c",
+                            "user.email=t@t", "commit", "-q", "-m", "init"],
+                           check=True)
         r = subprocess.run([args.connectorc, "run", spec_path, "--run-dir", run_dir,
                             "--quiet", "--jobs", args.jobs, "--timeout", args.timeout],
                            cwd=proj, env=env, stdout=subprocess.PIPE,
@@ -204,6 +224,9 @@ def main():
             return
         report(run_dir, conds, log, prompt, args.sequential,
                args.expect_suffix.encode().decode("unicode_escape"))
+        if args.sandbox:
+            summary = json.load(open(os.path.join(run_dir, "summary.json")))
+            print(f"summary sandbox: {summary.get('sandbox')}")
     finally:
         fake.send_signal(signal.SIGTERM)
         fake.wait()
