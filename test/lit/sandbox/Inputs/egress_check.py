@@ -83,17 +83,11 @@ print("socket mode:", oct(os.stat(sock).st_mode & 0o777),
       "dir mode:", oct(os.stat(private).st_mode & 0o777))
 
 
-# The build and this directory stay visible in the sandbox's private /tmp
-# (a checkout may live under /tmp).
-visible = [os.path.dirname(os.path.abspath(connectorc)), here]
-
-
 def sandbox(*args):
-    keep = [w for d in visible for w in ("--ro-bind", d, d)]
     return ["bwrap", "--unshare-net", "--unshare-pid", "--die-with-parent",
             "--new-session", "--ro-bind", "/", "/", "--dev", "/dev",
             "--proc", "/proc", "--tmpfs", "/tmp", "--bind", private, private,
-            *keep, "--", connectorc, "sandbox-net"] + list(args)
+            "--", connectorc, "sandbox-net"] + list(args)
 
 
 def run(label, argv, env=None):
@@ -132,8 +126,9 @@ marker = os.path.join(private, "agent-ran")
 agent = ["/bin/sh", "-c", f"touch {marker}"]
 run("missing socket", sandbox("--socket", os.path.join(private, "none.sock"),
                               "--", *agent))
-run("port taken", sandbox("--socket", sock, "--proxy-port=4000",
-                          "--forward=4000:127.0.0.1:1", "--", *agent))
+# (Port A inside the sandbox's own namespace: free there, taken twice.)
+run("port taken", sandbox("--socket", sock, f"--proxy-port={A}",
+                          f"--forward={A}:127.0.0.1:1", "--", *agent))
 run("no such program", sandbox("--socket", sock, "--", "/nonexistent/agent"))
 print("agent ran:", os.path.exists(marker))
 
