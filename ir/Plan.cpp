@@ -2,6 +2,7 @@
 #include "ir/Plan.h"
 
 #include "ir/Fmt.h"
+#include "ir/PatternSize.h"
 
 #include <algorithm>
 
@@ -31,6 +32,15 @@ std::string ir::verifyPlan(const ir::Plan &P) {
         return fmt::format("task '{}' depends on task {} of {}", T.Id, D, NT);
     if (T.Machines.empty())
       return fmt::format("task '{}' has no machine", T.Id);
+  }
+  for (const ir::ModelBinding &B : P.Bindings) {
+    std::vector<llvm::StringRef> Patterns = {B.ReadyPattern, B.IdlePattern};
+    for (const ir::FailurePattern &F : B.Failures)
+      Patterns.push_back(F.Pattern);
+    for (llvm::StringRef Pattern : Patterns)
+      if (std::optional<std::string> Why = patternTooLarge(Pattern))
+        return fmt::format("binding '{}': pattern '{}' is too large: {}", B.Id,
+                           Pattern, *Why);
   }
   llvm::StringSet<> Stages;
   for (unsigned S = 0; S < NS; ++S) {

@@ -5,6 +5,7 @@
 // broken invariant.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/PatternSize.h"
 #include "passes/PassManager.h"
 
 #include <gtest/gtest.h>
@@ -79,3 +80,44 @@ TEST(Verify, NamesTheBrokenInvariant) {
 }
 
 } // namespace
+
+// llvm::Regex copies what a count repeats, and nested counts multiply: a
+// 38-byte pattern took over 2 GB before it failed (found by fuzzing the
+// registry, docs/fuzzing.md). ir/PatternSize.h measures a pattern first.
+TEST(PatternSize, CountsMultiplyThroughGroups) {
+  EXPECT_EQ(patternCopies(""), 0u);
+  EXPECT_EQ(patternCopies("abc"), 3u);
+  EXPECT_EQ(patternCopies("a*b+c?|d"), 4u);
+  EXPECT_EQ(patternCopies("a{3}"), 3u);
+  EXPECT_EQ(patternCopies("a{2,}"), 3u);
+  EXPECT_EQ(patternCopies("ab{1,10}"), 11u);
+  EXPECT_EQ(patternCopies("(ab){1,10}"), 20u);
+  EXPECT_EQ(patternCopies("((a{1,50}){1,50}){1,50}"), 125000u);
+  // Escapes and bracket expressions are one atom each; a '{' that does not
+  // start a count is a character.
+  EXPECT_EQ(patternCopies("\\{[]{}[:digit:]]{1,4}x{y"), 8u);
+  EXPECT_EQ(patternCopies("((((a{1,255}){1,255}){1,255}){1,255})"),
+            4228250625u);
+  EXPECT_EQ(patternCopies("(((((((((a{1,255}){1,255}){1,255}){1,255}){1,255})"
+                          "{1,255}){1,255}){1,255}){1,255})"),
+            UINT64_MAX);
+  EXPECT_FALSE(patternTooLarge("You.{1,3}ve hit your (weekly |session )?limit"));
+  EXPECT_FALSE(patternTooLarge("(a{1,255}){1,255}"));
+  EXPECT_EQ(patternTooLarge("((a{1,50}){1,50}){1,50}"),
+            "its counted repetitions ({m,n}) multiply to 125000 copies when "
+            "compiled, more than 100000");
+}
+
+TEST(Verify, RefusesAPatternTooLargeToCompile) {
+  ir::Plan P = twoTasks();
+  P.Bindings[0].Failures.push_back({});
+  P.Bindings[0].Failures[0].Kind = "auth";
+  P.Bindings[0].Failures[0].Pattern = "((((a{1,255}){1,255}){1,255}){1,255})";
+  EXPECT_NE(verify(P).find("binding 'sim/fast': pattern "
+                           "'((((a{1,255}){1,255}){1,255}){1,255})' is too "
+                           "large: its counted repetitions"),
+            std::string::npos);
+  ir::Plan Idle = twoTasks();
+  Idle.Bindings[0].IdlePattern = "((a{1,100}){1,100}){1,100}";
+  EXPECT_NE(verify(Idle).find("is too large"), std::string::npos);
+}
