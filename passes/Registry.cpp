@@ -221,8 +221,10 @@ static const valijson::Schema &registrySchema() {
 bool ProviderRegistry::merge(llvm::StringRef Text, llvm::StringRef Name,
                              unsigned BufferId, DiagnosticEngine *Diags) {
   rapidjson::Document Doc;
-  Doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(
-      Text.data(), Text.size());
+  // Invalid UTF-8 is invalid JSON here, before valijson reads past its own
+  // table on it (utf8_utils.hpp, for minLength/maxLength; found by fuzzing).
+  Doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag |
+            rapidjson::kParseValidateEncodingFlag>(Text.data(), Text.size());
   auto Fail = [&](size_t Offset, std::string Message) {
     if (!Diags)
       llvm::report_fatal_error(
