@@ -90,7 +90,10 @@ Executor::Executor(asio::io_context &Io, const ir::Plan &P, Launcher &L,
   computeCounts();
 }
 
-Executor::~Executor() = default;
+Executor::~Executor() {
+  for (unsigned T = 0; T < Tasks.size(); ++T)
+    closeEgress(T);
+}
 
 void Executor::computeCounts() {
   for (unsigned T = 0; T < P.Tasks.size(); ++T)
@@ -532,7 +535,11 @@ void Executor::launch(unsigned T, unsigned Binding) {
     E["machine"] = M;
   emit(std::move(E));
   LaunchRequest R = request(T, Binding);
-  if (llvm::Error Err = createParentDirs(R.AnswerPath)) {
+  llvm::Error Err = createParentDirs(R.AnswerPath);
+  // The sandbox's network, or no start (fail closed).
+  if (!Err && usesEgress(T))
+    Err = openEgress(T, Binding, R.Env);
+  if (Err) {
     SessionEnd End;
     End.ExitCode = 127;
     End.OutputTail = llvm::toString(std::move(Err));
@@ -688,6 +695,7 @@ void Executor::disarmMeshOf(unsigned T) {
 void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   TaskState &TS = Tasks[T];
   const ir::ModelBinding &B = P.Bindings[Binding];
+  closeEgress(T);
   --NumRunning;
   releaseSlot(T);
   releaseLane(T);

@@ -16,6 +16,8 @@
 #include "ir/Plan.h"
 #include "runtime/Classifier.h"
 #include "runtime/Clock.h"
+#include "runtime/EgressProxy.h"
+#include "runtime/NetForwarder.h"
 #include "runtime/Nested.h"
 #include "runtime/Remote.h"
 #include "runtime/Session.h"
@@ -170,6 +172,10 @@ public:
   unsigned finished() const;
   const ir::Plan &plan() const { return P; }
   /// Why tasks were not started because budget.usd was spent, or "".
+  /// What task \p T's sandbox refused, "host:port" each once.
+  const std::vector<std::string> &denied(unsigned T) const {
+    return Tasks[T].Denied;
+  }
   std::string budgetStopped() const {
     return BudgetReported ? budgetStop() : "";
   }
@@ -200,6 +206,9 @@ private:
     unsigned Machine = 0;   ///< index in the task's machine list
     int Lane = -1; ///< its shared connection to that machine, while running
     std::string State = "running";
+    /// Its sandbox's egress proxy listener, while an attempt runs; 0: none.
+    EgressProxy::ListenerId Egress = 0;
+    std::vector<std::string> Denied; ///< what that proxy refused
   };
 
   /// A mesh stage's supervision: its limits, armed when its first agent
@@ -294,10 +303,28 @@ private:
                         const std::vector<std::string> *Command = nullptr) const;
   std::string path(llvm::StringRef RunRelative) const;
   std::string sessionDir(unsigned T) const;
+  /// Whether task \p T runs here in a sandbox whose network is its
+  /// provider's API through the egress proxy.
+  bool usesEgress(unsigned T) const;
+  /// What task \p T's agent with binding \p Binding and environment \p Env
+  /// may reach: the provider's endpoints, the spec's hosts, the base URLs
+  /// it was given; and the loopback ones among them as forwards.
+  EgressAllowlist egressAllowlist(unsigned T, unsigned Binding,
+                                  const std::vector<std::string> &Env,
+                                  std::vector<NetForward> *Forwards) const;
+  /// Where the proxy listens for task \p T (a private directory of this
+  /// process's).
+  std::string egressSocket(unsigned T) const;
+  /// Starts (or restarts) task \p T's proxy listener; an error when it
+  /// cannot: the task does not start then.
+  llvm::Error openEgress(unsigned T, unsigned Binding,
+                         const std::vector<std::string> &Env);
+  void closeEgress(unsigned T);
   llvm::json::Object event(llvm::StringRef Kind, unsigned T) const;
   void emit(llvm::json::Object E, bool Durable = false);
 
   boost::asio::io_context &Io;
+  std::unique_ptr<EgressProxy> Egress; ///< made for the first that needs it
   const ir::Plan &P;
   Launcher &L;
   const Clock &C;

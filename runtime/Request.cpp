@@ -8,10 +8,16 @@
 #include "ir/Mcp.h"
 #include "ir/Template.h"
 #include "runtime/Executor.h"
+#include "runtime/NetForwarder.h"
 #include "runtime/Sandbox.h"
+#include "runtime/Summary.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -65,6 +71,30 @@ std::vector<std::string> sandboxPassNames(const ir::ModelBinding &B,
       if (std::optional<llvm::StringRef> From = reference(KV.second))
         Names.push_back(From->str());
   return Names;
+}
+
+/// Where a sandboxed agent finds the egress proxy's socket: bound there from
+/// the runtime's private directory (Executor::egressSocket), in its private
+/// /tmp.
+constexpr const char *InsideEgressSocket = "/tmp/.connectorc-egress.sock";
+
+/// The base URLs in a Codex home's config.toml (`base_url = "..."` of its
+/// model providers): Codex takes its endpoint from there, not from the
+/// environment.
+std::vector<std::string> codexBaseUrls(llvm::StringRef CodexHome) {
+  std::vector<std::string> Urls;
+  auto Buf = llvm::MemoryBuffer::getFile(CodexHome + "/config.toml");
+  if (!Buf)
+    return Urls;
+  llvm::Regex Line("^[ \t]*base_url[ \t]*=[ \t]*\"([^\"]*)\"");
+  llvm::SmallVector<llvm::StringRef, 64> Lines;
+  (*Buf)->getBuffer().split(Lines, '\n');
+  for (llvm::StringRef L : Lines) {
+    llvm::SmallVector<llvm::StringRef, 2> M;
+    if (Line.match(L, &M))
+      Urls.push_back(M[1].str());
+  }
+  return Urls;
 }
 
 /// The prompt with the runtime's variables: {run}, {scratchpad}, {{, }}.
@@ -246,8 +276,23 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
       }
       SP.Program = R.Argv.empty() ? "" : R.Argv.front();
     }
+    std::vector<std::string> NetBinds;
+    if (!Far && Task.Session.Sandbox.Network == ir::SandboxNet::Provider) {
+      // Its network is the egress proxy's (runtime/EgressProxy.h), reached
+      // through `connectorc sandbox-net`, which starts it; the proxy's
+      // socket is bound into its private /tmp.
+      NetForwarderArgs Net;
+      Net.Socket = InsideEgressSocket;
+      egressAllowlist(T, Binding, R.Env, &Net.Forwards);
+      std::vector<std::string> Words = netForwarderArgv(Opts.SelfExe, Net);
+      R.Argv.insert(R.Argv.begin(), Words.begin(), Words.end());
+      SP.Keep.push_back(llvm::sys::path::parent_path(Opts.SelfExe).str());
+      NetBinds = {"--bind", egressSocket(T), InsideEgressSocket};
+    }
     std::vector<std::string> Argv =
         sandboxArgv(Bwrap, Task.Session.Sandbox, SP);
+    // Before the final "--".
+    Argv.insert(Argv.end() - 1, NetBinds.begin(), NetBinds.end());
     Argv.insert(Argv.end(), R.Argv.begin(), R.Argv.end());
     R.Argv = std::move(Argv);
   }
@@ -289,4 +334,87 @@ double Executor::startedCostUsd() const {
     if (!Tasks[T].Attempts.empty() || Tasks[T].Status == TaskStatus::Running)
       Sum += P.Tasks[T].CostUsd;
   return Sum;
+}
+
+bool Executor::usesEgress(unsigned T) const {
+  const ir::TaskSession &S = P.Tasks[T].Session;
+  return S.Sandbox.Enabled && S.Sandbox.Network == ir::SandboxNet::Provider &&
+         !Opts.Bwrap.empty() && !remoteOf(T);
+}
+
+EgressAllowlist
+Executor::egressAllowlist(unsigned T, unsigned Binding,
+                          const std::vector<std::string> &Env,
+                          std::vector<NetForward> *Forwards) const {
+  const ir::ModelBinding &B = P.Bindings[Binding];
+  EgressAllowlist Allow;
+  auto Add = [&](llvm::Expected<EgressRule> R) {
+    if (!R) {
+      llvm::consumeError(R.takeError()); // lint and the registry's schema
+      return;                            // check them
+    }
+    if (Forwards && R->Port && isLoopbackHost(R->Host) &&
+        llvm::none_of(*Forwards,
+                      [&](const NetForward &F) { return F.Port == *R->Port; }))
+      Forwards->push_back({*R->Port, R->Host, *R->Port});
+    Allow.add(std::move(*R));
+  };
+  for (const std::string &H : B.Endpoints)
+    Add(parseEgressRule(H));
+  for (const std::string &H : P.Tasks[T].Session.Sandbox.Hosts)
+    Add(parseEgressRule(H));
+  // A base URL the user gave the provider ("ANTHROPIC_BASE_URL", a gateway
+  // in CONNECTOR_*, a Codex model provider's base_url) is allowed: the
+  // user chose it.
+  for (const std::string &E : Env) {
+    llvm::StringRef V = llvm::StringRef(E).split('=').second;
+    if (V.startswith("http://") || V.startswith("https://"))
+      Add(egressRuleForUrl(V));
+  }
+  if (B.Provider == "codex")
+    if (std::optional<std::string> Home = lookup(Env, "CODEX_HOME").value_or(
+            lookup(Env, "HOME").value_or("") + "/.codex"))
+      for (const std::string &U : codexBaseUrls(*Home))
+        Add(egressRuleForUrl(U));
+  return Allow;
+}
+
+std::string Executor::egressSocket(unsigned T) const {
+  return fmt::format("/tmp/connectorc-net-{}/{}-{}.sock", ::geteuid(),
+                     ::getpid(), T);
+}
+
+llvm::Error Executor::openEgress(unsigned T, unsigned Binding,
+                                 const std::vector<std::string> &Env) {
+  closeEgress(T);
+  if (!Egress)
+    Egress = std::make_unique<EgressProxy>(Io);
+  EgressProxy::ListenerOptions O;
+  O.SocketPath = egressSocket(T);
+  O.Allow = egressAllowlist(T, Binding, Env, nullptr);
+  O.OnDenied = [this, T](llvm::StringRef Host, uint16_t Port,
+                         llvm::StringRef Reason) {
+    llvm::json::Object E = event("network-denied", T);
+    E["host"] = Host.str();
+    E["port"] = int64_t(Port);
+    E["reason"] = Reason.str();
+    emit(std::move(E));
+    noteDenied(Tasks[T].Denied, Host, Port);
+  };
+  llvm::Expected<EgressProxy::ListenerId> Id = Egress->listen(std::move(O));
+  if (!Id)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the sandbox's network proxy cannot start: %s; pass --no-sandbox to "
+        "run unsandboxed, knowingly, or give the session \"network\": true",
+        llvm::toString(Id.takeError()).c_str());
+  Tasks[T].Egress = *Id;
+  return llvm::Error::success();
+}
+
+void Executor::closeEgress(unsigned T) {
+  if (!Egress || !Tasks[T].Egress)
+    return;
+  Egress->close(Tasks[T].Egress);
+  Tasks[T].Egress = 0;
 }

@@ -83,6 +83,7 @@ RunReport runtime::reportFromExecutor(const Executor &X, llvm::StringRef Status,
     TaskReport TR = baseReport(P, T);
     TR.Status = taskStatusName(X.status(T)).str();
     TR.Attempts = X.attempts(T);
+    TR.Denied = X.denied(T);
     R.Tasks.push_back(std::move(TR));
   }
   addCosts(P, R);
@@ -125,6 +126,8 @@ RunReport runtime::reportFromJournal(const ir::Plan &P,
       TR.Attempts.push_back(attemptFromEvent(E));
     else if (Kind == "task-done")
       TR.Status = eventString(E, "status").str();
+    else if (Kind == "network-denied")
+      noteDenied(TR.Denied, eventString(E, "host"), eventInteger(E, "port"));
   }
   addCosts(P, R);
   return R;
@@ -156,6 +159,13 @@ std::vector<ProviderCost> runtime::providerCosts(const RunReport &R) {
 /// "$0.0123", or "—" when nothing was reported.
 static std::string money(std::optional<double> Usd) {
   return Usd ? fmt::format("${:.4f}", *Usd) : std::string("—");
+}
+
+void runtime::noteDenied(std::vector<std::string> &Denied,
+                         llvm::StringRef Host, int64_t Port) {
+  std::string Where = fmt::format("{}:{}", Host.str(), Port);
+  if (!llvm::is_contained(Denied, Where))
+    Denied.push_back(std::move(Where));
 }
 
 json::Value runtime::summaryJson(const RunReport &R) {
@@ -192,6 +202,9 @@ json::Value runtime::summaryJson(const RunReport &R) {
                       {"attempts", std::move(Attempts)}};
     if (T.ActualUsd)
       Task["actual_cost_usd"] = round6(*T.ActualUsd);
+    if (!T.Denied.empty())
+      Task["network_denied"] = json::Array(
+          std::vector<json::Value>(T.Denied.begin(), T.Denied.end()));
     if (!T.Teams.empty()) {
       json::Array Teams;
       for (const json::Object &Child : T.Teams)
@@ -306,6 +319,10 @@ std::string runtime::summaryMarkdown(const RunReport &R) {
     Out += fmt::format("| {} | {} | ${:.4f} | {} | {} |\n", T.Id, T.Status,
                        T.CostUsd, money(T.ActualUsd), Tries);
   }
+  for (const TaskReport &T : R.Tasks)
+    if (!T.Denied.empty())
+      Out += fmt::format("\nTask {}: its sandbox refused connections to {}.\n",
+                         T.Id, llvm::join(T.Denied, ", "));
   std::vector<ProviderCost> Providers = providerCosts(R);
   if (!Providers.empty()) {
     Out += "\n| provider | attempts | estimated | actual |\n|---|---|---|---|\n";
@@ -340,6 +357,9 @@ void runtime::printStatus(llvm::raw_ostream &OS, const RunReport &R) {
                       T.Attempts.back().Binding);
     OS << fmt::format("  {:<12} {}{} [{} attempt{}]\n", T.Status, T.Id, Last,
                       T.Attempts.size(), T.Attempts.size() == 1 ? "" : "s");
+    if (!T.Denied.empty())
+      OS << "               network denied: " << llvm::join(T.Denied, ", ")
+         << "\n";
   }
   OS << fmt::format("estimated cost: ${:.4f}, actual: {}\n", R.EstimateUsd,
                     money(R.ActualUsd));

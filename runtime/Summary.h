@@ -26,7 +26,13 @@ struct TaskReport {
   std::optional<double> ActualUsd;
   /// The runs its agent started (childRuns() in runtime/Nested.h).
   std::vector<llvm::json::Object> Teams;
+  /// What its sandbox's proxy refused ("host:port"), each once, in order.
+  std::vector<std::string> Denied;
 };
+
+/// Adds "host:port" to \p Denied unless it is there.
+void noteDenied(std::vector<std::string> &Denied, llvm::StringRef Host,
+                int64_t Port);
 
 /// A run in a report.
 struct RunReport {

@@ -227,6 +227,11 @@ def main():
         if args.sandbox:
             summary = json.load(open(os.path.join(run_dir, "summary.json")))
             print(f"summary sandbox: {summary.get('sandbox')}")
+            denied = [l for l in open(os.path.join(run_dir, "events.jsonl"))
+                      if '"event":"network-denied"' in l]
+            print(f"network denied: {len(denied)}")
+            for l in denied:
+                print("  " + l.strip()[:300])
     finally:
         fake.send_signal(signal.SIGTERM)
         fake.wait()
