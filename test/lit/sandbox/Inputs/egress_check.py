@@ -83,11 +83,17 @@ print("socket mode:", oct(os.stat(sock).st_mode & 0o777),
       "dir mode:", oct(os.stat(private).st_mode & 0o777))
 
 
+# The build and this directory stay visible in the sandbox's private /tmp
+# (a checkout may live under /tmp).
+visible = [os.path.dirname(os.path.abspath(connectorc)), here]
+
+
 def sandbox(*args):
+    keep = [w for d in visible for w in ("--ro-bind", d, d)]
     return ["bwrap", "--unshare-net", "--unshare-pid", "--die-with-parent",
             "--new-session", "--ro-bind", "/", "/", "--dev", "/dev",
             "--proc", "/proc", "--tmpfs", "/tmp", "--bind", private, private,
-            "--", connectorc, "sandbox-net"] + list(args)
+            *keep, "--", connectorc, "sandbox-net"] + list(args)
 
 
 def run(label, argv, env=None):
