@@ -8,8 +8,9 @@
 // the resolve-models pass does. A crash or a sanitizer report is a finding.
 //
 // load() reads a file, so each input is written to one file in a directory of
-// its own under $TMPDIR. A registry it accepts also adds its providers and
-// shorthands to process-wide tables (as in the compiler); they only grow.
+// its own under $TMPDIR, removed when the fuzzer exits. A registry it accepts
+// also adds its providers and shorthands to process-wide tables (as in the
+// compiler); they only grow.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/DiagnosticPrinter.h"
@@ -27,6 +28,14 @@
 using namespace connectorc;
 
 namespace {
+std::string InputDir;
+
+/// Removes the input and its directory when the fuzzer exits.
+void removeInput() {
+  llvm::sys::fs::remove(InputDir + "/providers.json");
+  llvm::sys::fs::remove(InputDir);
+}
+
 /// The file each input is written to, in a fresh directory.
 const std::string &inputPath() {
   static const std::string Path = [] {
@@ -37,7 +46,9 @@ const std::string &inputPath() {
                    EC.message().c_str());
       std::exit(1);
     }
-    return std::string(Dir) + "/providers.json";
+    InputDir = std::string(Dir);
+    std::atexit(removeInput);
+    return InputDir + "/providers.json";
   }();
   return Path;
 }
