@@ -513,6 +513,11 @@ void Executor::launch(unsigned T, unsigned Binding) {
                   llvm::toString(std::move(E)));
       return;
     }
+  if (std::string Why = remoteNetRefusal(T, Binding); !Why.empty()) {
+    releaseSlot(T);
+    fail(T, Why);
+    return;
+  }
   takeLane(T);
   if (!TS.SetupDone && !P.Tasks[T].Session.Setup.empty()) {
     runSetup(T, Binding);

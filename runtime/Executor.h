@@ -320,6 +320,10 @@ private:
   llvm::Error openEgress(unsigned T, unsigned Binding,
                          const std::vector<std::string> &Env);
   void closeEgress(unsigned T);
+  /// Why task \p T cannot start on its machine with \p Binding: its sandbox
+  /// would have its provider's network there, which only this machine can
+  /// give for now ("" when it can start: here, or nothing to allow).
+  std::string remoteNetRefusal(unsigned T, unsigned Binding) const;
   llvm::json::Object event(llvm::StringRef Kind, unsigned T) const;
   void emit(llvm::json::Object E, bool Durable = false);
 

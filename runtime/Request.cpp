@@ -418,3 +418,24 @@ void Executor::closeEgress(unsigned T) {
   Egress->close(Tasks[T].Egress);
   Tasks[T].Egress = 0;
 }
+
+std::string Executor::remoteNetRefusal(unsigned T, unsigned Binding) const {
+  const ir::TaskSession &S = P.Tasks[T].Session;
+  const RemoteTarget *Far = remoteOf(T);
+  if (!Far || !S.Sandbox.Enabled || S.Sandbox.Network != ir::SandboxNet::Provider ||
+      Opts.RemoteBwrap.empty())
+    return "";
+  // With nothing to allow, the provider's network is no network: that the
+  // machine's bwrap gives.
+  std::vector<std::string> Env;
+  for (const auto &[Name, Value] : P.Bindings[Binding].Env)
+    Env.push_back(Name + "=" + Value);
+  if (egressAllowlist(T, Binding, Env, nullptr).rules().empty())
+    return "";
+  return fmt::format(
+      "its sandbox on machine '{}' would reach its provider's API only, "
+      "through connectorc's egress proxy, which runs on this machine only "
+      "for now; give the session \"network\": true (that machine's whole "
+      "network) or false, or run it here",
+      Far->Name);
+}
