@@ -12,6 +12,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <limits>
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
@@ -399,6 +401,18 @@ private:
     }
     return V->GetUint64();
   }
+  /// As uint, for a field held in an unsigned: a larger value is an error
+  /// (it was cut to its low 32 bits, so "stage": 4294967296 read as 0).
+  unsigned uint32(const Value &O, const char *K, llvm::StringRef Where,
+                  bool Required = false) {
+    std::uint64_t N = uint(O, K, Where, Required);
+    if (N <= std::numeric_limits<unsigned>::max())
+      return static_cast<unsigned>(N);
+    fail(fmt::format("{}.{}", Where, K),
+         fmt::format("{} is out of range (at most {})", N,
+                     std::numeric_limits<unsigned>::max()));
+    return 0;
+  }
   double num(const Value &O, const char *K, llvm::StringRef Where) {
     const Value *V = get(O, K, Where, false);
     if (!V)
@@ -548,15 +562,15 @@ void PlanReader::stage(const Value &V, const std::string &At, PlanStage &S) {
   S.Output = str(V, "output", At);
   indices(V, "tasks", At, S.Tasks);
   S.CostUsd = num(V, "cost_usd", At);
-  S.MaxMessages = static_cast<unsigned>(uint(V, "max_messages", At));
+  S.MaxMessages = uint32(V, "max_messages", At);
   S.TimeoutS = num(V, "timeout_s", At);
   S.Agenda = strings(V, "agenda", At);
 }
 
 void PlanReader::task(const Value &V, const std::string &At, Task &T) {
   T.Id = str(V, "id", At, true);
-  T.Stage = static_cast<unsigned>(uint(V, "stage", At, true));
-  T.Worker = static_cast<unsigned>(uint(V, "worker", At, true));
+  T.Stage = uint32(V, "stage", At, true);
+  T.Worker = uint32(V, "worker", At, true);
   T.WorkerName = str(V, "name", At, true);
   T.Role = str(V, "role", At);
   if (T.Role.empty())
@@ -568,14 +582,14 @@ void PlanReader::task(const Value &V, const std::string &At, Task &T) {
   indices(V, "deps", At, T.Deps);
   T.Output = str(V, "output", At, true);
   T.TimeoutS = num(V, "timeout_s", At);
-  T.Retries = static_cast<unsigned>(uint(V, "retries", At));
+  T.Retries = uint32(V, "retries", At);
   T.WantTier = enumField(V, "tier", At, Tier::Any, parseTier);
   T.InputTokens = uint(V, "input_tokens", At);
   T.OutputTokens = uint(V, "output_tokens", At);
   T.CostUsd = num(V, "cost_usd", At);
   T.Until = str(V, "until", At);
   T.Speaker = str(V, "speaker", At);
-  T.Round = static_cast<unsigned>(uint(V, "round", At));
+  T.Round = uint32(V, "round", At);
   T.Mailbox = boolean(V, "mailbox", At);
   if (const Value *S = get(V, "session", At, false)) {
     std::string SAt = At + ".session";
@@ -642,7 +656,7 @@ void PlanReader::plan(const Value &Root, Plan &P) {
     M.Name = str(V, "name", At, true);
     M.Host = str(V, "host", At);
     M.User = str(V, "user", At);
-    M.Port = static_cast<unsigned>(uint(V, "port", At));
+    M.Port = uint32(V, "port", At);
     M.Identity = str(V, "identity", At);
     M.SshConfig = str(V, "ssh_config", At);
     M.Options = strings(V, "options", At);
