@@ -12,10 +12,15 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include <rapidjson/document.h>
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
@@ -691,17 +696,86 @@ void PlanReader::plan(const Value &Root, Plan &P) {
       true);
 }
 
+namespace {
+/// Builds a Document from a parse that hands numbers over as text, and
+/// converts them itself: RapidJSON 1.1's full-precision conversion normalises
+/// a zero significand with clz(0), so "0e200" read as 7.8e56 and "0.000e300"
+/// as -8.6e-283 (found by fuzzing the plan loader), and its normal precision
+/// is not correctly rounded, which the byte-identical round trip needs.
+/// strtod is correctly rounded (glibc; connectorc sets no locale).
+class ExactNumbers {
+public:
+  explicit ExactNumbers(rapidjson::Document &D) : D(D) {}
+  bool Null() { return D.Null(); }
+  bool Bool(bool B) { return D.Bool(B); }
+  bool Int(int I) { return D.Int(I); }
+  bool Uint(unsigned U) { return D.Uint(U); }
+  bool Int64(std::int64_t I) { return D.Int64(I); }
+  bool Uint64(std::uint64_t U) { return D.Uint64(U); }
+  bool Double(double X) { return D.Double(X); }
+  bool String(const char *S, rapidjson::SizeType N, bool Copy) {
+    return D.String(S, N, Copy);
+  }
+  bool Key(const char *S, rapidjson::SizeType N, bool Copy) {
+    return D.Key(S, N, Copy);
+  }
+  bool StartObject() { return D.StartObject(); }
+  bool EndObject(rapidjson::SizeType N) { return D.EndObject(N); }
+  bool StartArray() { return D.StartArray(); }
+  bool EndArray(rapidjson::SizeType N) { return D.EndArray(N); }
+  /// An integer as RapidJSON types it (int64 or uint64 when it fits), any
+  /// other number as a double; one too big for a double stops the parse.
+  bool RawNumber(const char *S, rapidjson::SizeType N, bool) {
+    llvm::StringRef Text(S, N);
+    if (Text.find_first_of(".eE") == llvm::StringRef::npos) {
+      std::uint64_t U;
+      std::int64_t I;
+      if (!Text.startswith("-") && !Text.getAsInteger(10, U))
+        return D.Uint64(U);
+      if (Text.startswith("-") && !Text.getAsInteger(10, I))
+        return D.Int64(I);
+    }
+    std::string Copy = Text.str();
+    errno = 0;
+    double X = std::strtod(Copy.c_str(), nullptr);
+    if (errno == ERANGE && std::isinf(X)) {
+      TooBig = Copy;
+      return false;
+    }
+    return D.Double(X);
+  }
+  std::string TooBig; ///< the number that stopped the parse, if one did
+
+private:
+  rapidjson::Document &D;
+};
+} // namespace
+
 llvm::Expected<Plan> ir::readPlanJson(llvm::StringRef Text,
                                       llvm::StringRef Name) {
   rapidjson::Document Doc;
-  Doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
-            rapidjson::kParseFullPrecisionFlag>(
-      Text.data(), Text.size());
-  if (Doc.HasParseError())
+  rapidjson::ParseResult Result;
+  std::string TooBig;
+  auto Parse = [&](rapidjson::Document &D) {
+    rapidjson::MemoryStream Bytes(Text.data(), Text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>
+        In(Bytes);
+    ExactNumbers Numbers(D);
+    Result = rapidjson::Reader()
+                 .Parse<rapidjson::kParseIterativeFlag |
+                        rapidjson::kParseValidateEncodingFlag |
+                        rapidjson::kParseNumbersAsStringsFlag>(In, Numbers);
+    TooBig = Numbers.TooBig;
+    return !Result.IsError();
+  };
+  Doc.Populate(Parse);
+  if (Result.IsError())
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(), "%s: invalid JSON at byte %zu: %s",
-        Name.str().c_str(), Doc.GetErrorOffset(),
-        rapidjson::GetParseError_En(Doc.GetParseError()));
+        Name.str().c_str(), Result.Offset(),
+        TooBig.empty()
+            ? rapidjson::GetParseError_En(Result.Code())
+            : ("Number too big to be stored in double: " + TooBig).c_str());
   Plan P;
   PlanReader R(Name);
   R.plan(Doc, P);
