@@ -211,6 +211,35 @@ connector_probe_bwrap() {
   return 1
 }
 
+# connector_quote WORD: connector_quoted is WORD as one word for a shell (eval, or the
+# remote one), by ir::shellQuote's rule: in single quotes, each ' written '\''.
+connector_quote() {
+  connector_qin=$1
+  connector_quoted=
+  while :; do
+    case $connector_qin in
+    *\'*)
+      connector_quoted="$connector_quoted${connector_qin%%\'*}'\\''"
+      connector_qin=${connector_qin#*\'}
+      ;;
+    *) break ;;
+    esac
+  done
+  connector_quoted="'$connector_quoted$connector_qin'"
+}
+
+# connector_keepenv NAME...: connector_kept holds bwrap's `--setenv NAME
+# VALUE` for each NAME that is set, quoted for eval (NAMEs are the
+# generator's, identifiers only).
+connector_keepenv() {
+  connector_kept=
+  for connector_n; do
+    eval "[ -n \"\${$connector_n+x}\" ]" || continue
+    eval "connector_quote \"\$$connector_n\""
+    connector_kept="$connector_kept --setenv $connector_n $connector_quoted"
+  done
+}
+
 # connector_hidden DIR: whether DIR is /tmp or below it, or the home
 # directory or below it (a sandbox makes both empty private ones).
 connector_hidden() {
@@ -800,22 +829,6 @@ connector_wt_remove() {
 /// time with shellQuote, or, for what only the run knows (the remote
 /// directories, the run id, the prompt), with connector_quote, the same rule.
 static constexpr const char *RemoteFunctions = R"SH(
-# connector_quote WORD: connector_quoted is WORD as one word for the remote
-# shell, by ir::shellQuote's rule: in single quotes, each ' written '\''.
-connector_quote() {
-  connector_qin=$1
-  connector_quoted=
-  while :; do
-    case $connector_qin in
-    *\'*)
-      connector_quoted="$connector_quoted${connector_qin%%\'*}'\\''"
-      connector_qin=${connector_qin#*\'}
-      ;;
-    *) break ;;
-    esac
-  done
-  connector_quoted="'$connector_quoted$connector_qin'"
-}
 
 # connector_qword WORD: appends WORD, quoted, and a blank to connector_renv.
 connector_qword() {
@@ -1943,6 +1956,50 @@ static std::vector<std::string> candidateState(const ir::Plan &P,
   return State;
 }
 
+/// The names of the script's environment a sandboxed agent of \p Task gets
+/// (the runtime's rule, docs/run.md "Sandbox", for each of its candidates):
+/// a baseline, the runner's CONNECTOR_* variables, each candidate's
+/// credentials, sandbox variables and tuning, the names its env takes from
+/// the environment, and session.env_pass. Only names a shell can expand.
+static std::vector<std::string> sandboxEnvNames(const ir::Plan &P,
+                                                const ir::Task &Task) {
+  std::vector<std::string> Names = {
+      "PATH", "HOME", "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ", "USER",
+      "LOGNAME", "SHELL", "NO_COLOR", "LC_ALL", "LC_CTYPE", "LC_MESSAGES",
+      "LC_COLLATE", "LC_NUMERIC", "LC_TIME", "CONNECTOR_RUN_DIR",
+      "CONNECTOR_SCRATCHPAD", "CONNECTOR_TASK", "CONNECTOR_INPUTS",
+      "CONNECTOR_OUTPUT", "CONNECTOR_UNTIL", "CONNECTOR_SIM_AS",
+      "CONNECTOR_SIM_FAIL", "CONNECTOR_MAIL_DIR", "CONNECTOR_MAIL_NAME",
+      "CONNECTOR_MCP_CONFIG"};
+  auto Add = [&Names](llvm::StringRef N) {
+    bool Ok = !N.empty() && !llvm::isDigit(N.front()) &&
+              llvm::all_of(N, [](char C) { return llvm::isAlnum(C) || C == '_'; });
+    if (Ok && !llvm::is_contained(Names, N))
+      Names.push_back(N.str());
+  };
+  for (unsigned C : Task.Candidates) {
+    if (C >= P.Bindings.size())
+      continue;
+    const ir::ModelBinding &B = P.Bindings[C];
+    for (const std::string &N : B.EnvKeys)
+      Add(N);
+    for (const std::string &N : B.SandboxEnv)
+      Add(N);
+    for (const auto &KV : B.SetEnv)
+      Add(KV.first);
+    for (const auto &[Name, Value] : B.Env)
+      if (StringRef V = Value; V.startswith("${") && V.endswith("}"))
+        Add(V.drop_front(2).drop_back());
+  }
+  for (const std::string &N : Task.Session.EnvPass)
+    Add(N);
+  if (Task.Session.Sandbox.Network == ir::SandboxNet::Full)
+    for (const char *N : {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+                          "http_proxy", "https_proxy", "no_proxy", "all_proxy"})
+      Add(N);
+  return Names;
+}
+
 /// The task's sandbox: connector_sandbox runs its arguments under bwrap with
 /// the argv of ir/SandboxLayout.h (the runtime's), resolved here and now:
 /// a bind that needs its path to exist is bwrap's --bind-try/--ro-bind-try,
@@ -1988,11 +2045,19 @@ static void writeSandbox(ShellText &S, const ir::Plan &P,
     S.code(A.Cond == SandboxArg::When::IfHidden ? "" : " ]")
         .code(fmt::format(" && connector_t{}=1; ", I));
   }
+  // Only these of the script's environment (the binding's own variables
+  // are set inside, by `env`).
+  S.code("connector_keepenv");
+  for (const std::string &N : sandboxEnvNames(P, Task))
+    S.code(" " + N);
+  S.code("; eval \"set -- --clearenv $connector_kept -- \\\"\\$@\\\"\"; ");
   S.code("connector_run \"$connector_bwrap\"");
   for (unsigned I = 0; I < Layout.size(); ++I) {
     const SandboxArg &A = Layout[I];
     if (A.K == SandboxArg::Kind::Literal) {
-      S.code(" ").word(A.Text);
+      // The final "--" comes with the environment (connector_keepenv).
+      if (I + 1 != Layout.size())
+        S.code(" ").word(A.Text);
       continue;
     }
     bool Bind = A.K == SandboxArg::Kind::Bind;
