@@ -523,6 +523,16 @@ void Executor::launch(unsigned T, unsigned Binding) {
     runSetup(T, Binding);
     return;
   }
+  LaunchRequest R = request(T, Binding);
+  // The sandbox's network, or no start: fail closed, not a provider's
+  // failure to retry.
+  if (usesEgress(T))
+    if (llvm::Error E = openEgress(T, Binding, R.Env)) {
+      releaseLane(T);
+      releaseSlot(T);
+      fail(T, llvm::toString(std::move(E)));
+      return;
+    }
   armMesh(T);
   if (TS.Attempts.empty())
     TS.State = "running"; // Else it still says "retrying"/"failing over".
@@ -539,12 +549,7 @@ void Executor::launch(unsigned T, unsigned Binding) {
   if (std::string M = machineName(T); !M.empty())
     E["machine"] = M;
   emit(std::move(E));
-  LaunchRequest R = request(T, Binding);
-  llvm::Error Err = createParentDirs(R.AnswerPath);
-  // The sandbox's network, or no start (fail closed).
-  if (!Err && usesEgress(T))
-    Err = openEgress(T, Binding, R.Env);
-  if (Err) {
+  if (llvm::Error Err = createParentDirs(R.AnswerPath)) {
     SessionEnd End;
     End.ExitCode = 127;
     End.OutputTail = llvm::toString(std::move(Err));

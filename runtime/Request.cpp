@@ -17,6 +17,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Regex.h"
 
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -380,8 +381,18 @@ Executor::egressAllowlist(unsigned T, unsigned Binding,
 }
 
 std::string Executor::egressSocket(unsigned T) const {
-  return fmt::format("/tmp/connectorc-net-{}/{}-{}.sock", ::geteuid(),
-                     ::getpid(), T);
+  // In $XDG_RUNTIME_DIR when it is set and the path fits a socket's, as
+  // ssh's shared connections (runtime/Ssh.h); else in the user's own
+  // directory in /tmp. The proxy makes it private (0700) or refuses it.
+  std::string Name = fmt::format("/{}-{}.sock", ::getpid(), T);
+  llvm::StringRef Xdg = "";
+  std::optional<std::string> X = lookup(Opts.BaseEnv, "XDG_RUNTIME_DIR");
+  if (X && llvm::StringRef(*X).startswith("/"))
+    Xdg = llvm::StringRef(*X).rtrim('/');
+  std::string Dir = (Xdg + "/connectorc-net").str();
+  if (Xdg.empty() || Dir.size() + Name.size() >= sizeof(sockaddr_un::sun_path))
+    Dir = fmt::format("/tmp/connectorc-net-{}", ::geteuid());
+  return Dir + Name;
 }
 
 llvm::Error Executor::openEgress(unsigned T, unsigned Binding,
