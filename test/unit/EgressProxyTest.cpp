@@ -221,7 +221,8 @@ TEST(ProxyRequestTest, MalformedAndHostileHeads) {
   EXPECT_EQ(
       requestError("CONNECT a:1 HTTP/1.1\r\nX: 0123456789\r\n\r\n", 32).Status,
       431u);
-  std::string Nul("CONNECT a:1 HTTP/1.1\r\nX: \0\r\n\r\n", 32);
+  static constexpr char NulHead[] = "CONNECT a:1 HTTP/1.1\r\nX: \0\r\n\r\n";
+  std::string Nul(NulHead, sizeof NulHead - 1); // the NUL inside, not the end
   EXPECT_EQ(requestError(Nul).Status, 400u);
 }
 
