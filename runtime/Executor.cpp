@@ -378,7 +378,18 @@ void Executor::runSetup(unsigned T, unsigned Binding) {
     return;
   }
   TS.Live = std::move(*S);
+  watchActivity(T);
   armTimeout(T);
+}
+
+void Executor::watchActivity(unsigned T) {
+  Tasks[T].Live->onActivity([this, T](Activity A) {
+    if (A == Activity::Exited)
+      return; // attempt-end says it, with how.
+    json::Object E = event("session-state", T);
+    E["state"] = activityName(A);
+    emit(std::move(E));
+  });
 }
 
 void Executor::onSetupEnd(unsigned T, unsigned Binding, SessionEnd End) {
@@ -389,13 +400,14 @@ void Executor::onSetupEnd(unsigned T, unsigned Binding, SessionEnd End) {
   TS.Timer.reset();
   TS.Kill.reset();
   TS.Live.reset();
-  if (Stopping || TS.TimedOut || End.ExitCode != 0)
+  bool Halted = Stopping || TS.StopAsked;
+  if (Halted || TS.TimedOut || End.ExitCode != 0)
     releaseSlot(T); // Else the agent starts in the same slot.
   json::Object E = event("setup-end", T);
   E["exit_code"] = int64_t(End.ExitCode);
   emit(std::move(E));
-  if (Stopping) {
-    finishTask(T, TaskStatus::Interrupted, "interrupted");
+  if (Halted) {
+    finishTask(T, TaskStatus::Interrupted, Stopping ? "interrupted" : "stopped");
   } else if (TS.TimedOut || End.ExitCode != 0) {
     llvm::StringRef Last = llvm::StringRef(End.OutputTail).rtrim();
     Last = Last.substr(Last.rfind('\n') + 1);
@@ -579,6 +591,7 @@ void Executor::launch(unsigned T, unsigned Binding) {
     return;
   }
   TS.Live = std::move(*S);
+  watchActivity(T);
   armTimeout(T);
 }
 
@@ -754,8 +767,9 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
   }
   if (TS.TimedOut)
     O = {OutcomeKind::Timeout, std::nullopt, "timed out"};
-  else if (Stopping && O.Kind != OutcomeKind::Success)
-    O = {OutcomeKind::Interrupted, std::nullopt, "interrupted"};
+  else if ((Stopping || TS.StopAsked) && O.Kind != OutcomeKind::Success)
+    O = {OutcomeKind::Interrupted, std::nullopt,
+         Stopping ? "interrupted" : "stopped"};
   AttemptRecord A{B.Id,    B.Provider,   B.Model,      machineName(T),
                   O.Kind,  End.ExitCode, C.now() - TS.StartedAt,
                   O.Detail, {},    std::nullopt};
@@ -796,8 +810,8 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
     succeed(T);
   else if (TS.StoppedByStage && !Stopping)
     fail(T, O.Detail); // The mesh is over: no retry, no failover.
-  else if (Stopping)
-    finishTask(T, TaskStatus::Interrupted, "interrupted");
+  else if (Stopping || TS.StopAsked)
+    finishTask(T, TaskStatus::Interrupted, Stopping ? "interrupted" : "stopped");
   else if (O.Kind == OutcomeKind::Unreachable)
     onUnreachable(T, O.Detail);
   else if (isProviderFailure(O.Kind))
@@ -974,6 +988,55 @@ void Executor::flushDone() {
   checkFinished();
 }
 
+std::optional<unsigned> Executor::taskNamed(llvm::StringRef Id) const {
+  for (unsigned T = 0; T < P.Tasks.size(); ++T)
+    if (P.Tasks[T].Id == Id)
+      return T;
+  return std::nullopt;
+}
+
+Session *Executor::live(unsigned T) const { return Tasks[T].Live.get(); }
+
+llvm::Error Executor::stopTask(unsigned T) {
+  TaskState &TS = Tasks[T];
+  switch (TS.Status) {
+  case TaskStatus::Succeeded:
+  case TaskStatus::Failed:
+  case TaskStatus::Skipped:
+  case TaskStatus::Interrupted:
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "task '" + P.Tasks[T].Id + "' is over (" +
+            taskStatusName(TS.Status) + ")");
+  case TaskStatus::Running:
+    if (TS.Live) {
+      // Once again: at once, as a second Ctrl-C.
+      if (TS.StopAsked)
+        TS.Live->signal(SIGKILL);
+      else
+        stopSession(T);
+      TS.StopAsked = true;
+      return llvm::Error::success();
+    }
+    break; // Between a setup's end and the agent's start: as pending.
+  case TaskStatus::Pending:
+  case TaskStatus::BackingOff:
+    break;
+  }
+  TS.StopAsked = true;
+  TS.Wait.reset();
+  if (TS.Queued) {
+    Ready.erase(std::find(Ready.begin(), Ready.end(), T));
+    TS.Queued = false;
+  }
+  if (TS.HoldsToken || ImplicitHolder == T)
+    releaseSlot(T);
+  finishTask(T, TaskStatus::Interrupted, "stopped");
+  pump();
+  checkFinished();
+  return llvm::Error::success();
+}
+
 void Executor::interrupt(bool Now) {
   bool Again = Stopping;
   Stopping = true;
@@ -1027,7 +1090,8 @@ std::vector<RunningTask> Executor::running() const {
         P.Bindings[P.Tasks[T].Candidates[std::min<size_t>(
                        TS.Cursor, P.Tasks[T].Candidates.size() - 1)]]
             .Id;
-    bool Waiting = TS.Live && TS.Live->awaitingInput();
+    bool Waiting =
+        TS.Live && TS.Live->activity() == Activity::WaitingForInput;
     Out.push_back({T, Binding, Now - TS.StartedAt,
                    Waiting ? "waiting for input" : TS.State,
                    TS.Live ? TS.Live->lastLine() : ""});

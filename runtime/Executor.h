@@ -158,6 +158,15 @@ public:
   /// Ctrl-C: start nothing more and end every session (SIGTERM, then SIGKILL
   /// after the grace period; at once when \p Now).
   void interrupt(bool Now);
+  /// `connectorc stop RUN/TASK`: task \p T ends as Ctrl-C ends a run (its
+  /// session gets SIGTERM, then SIGKILL; asked again, SIGKILL at once); a
+  /// task not started yet never starts. Its dependants are skipped. An
+  /// error when it is over already.
+  llvm::Error stopTask(unsigned T);
+  /// The task whose id is \p Id.
+  std::optional<unsigned> taskNamed(llvm::StringRef Id) const;
+  /// Task \p T's running session, or nullptr.
+  Session *live(unsigned T) const;
 
   TaskStatus status(unsigned T) const { return Tasks[T].Status; }
   const std::vector<AttemptRecord> &attempts(unsigned T) const {
@@ -180,6 +189,8 @@ public:
     return BudgetReported ? budgetStop() : "";
   }
   std::optional<double> budget() const { return Opts.BudgetUsd; }
+  /// What the run's attempts cost so far.
+  double spentUsd() const { return SpentUsd; }
   /// The machine called \p Name, when a task was placed on it.
   const RemoteTarget *machine(llvm::StringRef Name) const;
 
@@ -200,6 +211,8 @@ private:
     /// Stopped because its mesh reached its message or time limit: an
     /// answer printed so far counts.
     bool StoppedByStage = false;
+    /// Stopped by `connectorc stop RUN/TASK`.
+    bool StopAsked = false;
     bool HoldsToken = false; ///< one of the job server's slots
     bool Queued = false; ///< in Ready
     bool SetupDone = false; ///< session.setup ran and succeeded
@@ -274,6 +287,8 @@ private:
   void runSetup(unsigned T, unsigned Binding);
   void onSetupEnd(unsigned T, unsigned Binding, SessionEnd End);
   void armTimeout(unsigned T);
+  /// Journals each change of task \p T's session's activity.
+  void watchActivity(unsigned T);
   void onEnd(unsigned T, unsigned Binding, SessionEnd End);
   void onProviderFailure(unsigned T, const Outcome &O);
   void onTaskFailure(unsigned T, const Outcome &O);

@@ -8,7 +8,9 @@
 #include "llvm/Support/Path.h"
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace connectorc;
@@ -186,4 +188,22 @@ std::string TempFile::read() const {
   auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
                                          /*RequiresNullTerminator=*/false);
   return Buf ? (*Buf)->getBuffer().str() : "";
+}
+
+llvm::Error runtime::makePrivateDir(const std::string &Dir,
+                                    llvm::StringRef What) {
+  if (::mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return errnoError("cannot make " + Dir);
+  struct stat St;
+  if (::lstat(Dir.c_str(), &St) != 0)
+    return errnoError("cannot examine " + Dir);
+  bool Private =
+      S_ISDIR(St.st_mode) && St.st_uid == geteuid() && (St.st_mode & 077) == 0;
+  if (!Private)
+    return llvm::createStringError(
+        std::make_error_code(std::errc::permission_denied),
+        "%s, %s, must be a directory of yours that no one else can use "
+        "(mode 0700)",
+        Dir.c_str(), What.str().c_str());
+  return llvm::Error::success();
 }

@@ -40,6 +40,11 @@ llvm::Error linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
 /// \p What as an error whose code is errno's (after a failed system call).
 llvm::Error errnoError(const llvm::Twine &What);
 
+/// Makes directory \p Dir, mode 0700, or checks the one there: an error
+/// (naming it \p What) when it is a symbolic link, not this user's, or open
+/// to others. For the sockets only their owner may reach.
+llvm::Error makePrivateDir(const std::string &Dir, llvm::StringRef What);
+
 /// Creates the directory that will hold \p Path.
 llvm::Error createParentDirs(llvm::StringRef Path);
 

@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <map>
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
@@ -56,7 +57,8 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   static constexpr std::chrono::seconds DrainLimit{2};
 
   PtyState(asio::io_context &Io, int Master)
-      : Master(Io, Master), StdinPipe(Io), Drain(Io), Enter(Io), Kill(Io) {}
+      : Master(Io, Master), StdinPipe(Io), Drain(Io), Enter(Io), Kill(Io),
+        Quiet(Io) {}
 
   void start(const LaunchRequest &R);
   void readMore();
@@ -69,11 +71,18 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   void paste();
   void finishIfDone();
   void closeFiles();
+  /// Activity: set, and told to whoever listens when it changed.
+  void setActivity(Activity A);
+  /// Re-evaluates the activity once the terminal has been quiet.
+  void armQuiet();
+  void input(llvm::StringRef Bytes);
+  void writeInput();
+  void resize(unsigned Rows, unsigned Cols);
 
   pid_t Pid = -1;
   asio::posix::stream_descriptor Master;
   asio::posix::stream_descriptor StdinPipe;
-  asio::steady_timer Drain, Enter, Kill;
+  asio::steady_timer Drain, Enter, Kill, Quiet;
   std::array<char, 64 * 1024> Buffer;
   AnsiStripper Stripper;
   std::string Tail, Recent, Prompt;
@@ -92,6 +101,19 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
       std::chrono::steady_clock::now();
   int ExitCode = 0;
   SessionDone Done;
+  /// What the terminal shows, for attach and the session's activity.
+  Screen Scr{DefaultRows, DefaultCols};
+  Activity Act = Activity::Starting;
+  bool Printed = false, QuietArmed = false;
+  std::string IdlePattern;
+  std::function<void(Activity)> OnActivity;
+  /// Attached clients.
+  std::map<unsigned, Terminal::Listener> Listeners;
+  unsigned NextListener = 1;
+  /// Keystrokes on their way to the agent; Writing while one is written.
+  std::string InputQueue;
+  bool Writing = false;
+  static constexpr unsigned DefaultRows = 40, DefaultCols = 120;
 };
 } // namespace connectorc::runtime
 
@@ -187,7 +209,7 @@ llvm::Expected<Pty> openPty() {
       ::close(P.Master);
     return errnoError(Err, "cannot open a pseudo-terminal");
   }
-  struct winsize Size = {40, 120, 0, 0};
+  struct winsize Size = {PtyState::DefaultRows, PtyState::DefaultCols, 0, 0};
   ::ioctl(P.Master, TIOCSWINSZ, &Size);
   P.SlavePath = Name;
   return P;
@@ -228,7 +250,7 @@ int spawnInPty(pid_t &Pid, const std::string &Path, ExecArgs &Args,
 }
 
 /// The session as the executor holds it.
-class PtySession : public Session {
+class PtySession : public Session, public Terminal {
 public:
   explicit PtySession(std::shared_ptr<PtyState> S) : S(std::move(S)) {}
   ~PtySession() override {
@@ -248,12 +270,25 @@ public:
     }
     return Line.trim().str();
   }
-  bool awaitingInput() const override {
-    if (S->Exited || llvm::StringRef(S->Stripper.currentLine()).trim().empty())
-      return false;
-    return std::chrono::steady_clock::now() - S->LastOutput >
-           std::chrono::seconds(3);
+  Terminal *terminal() override { return this; }
+  Activity activity() const override { return S->Act; }
+  void onActivity(std::function<void(Activity)> F) override {
+    S->OnActivity = std::move(F);
   }
+  const Screen &screen() const override { return S->Scr; }
+  void input(llvm::StringRef Bytes) override { S->input(Bytes); }
+  void resize(unsigned Rows, unsigned Cols) override {
+    S->resize(Rows, Cols);
+  }
+  unsigned listen(Listener L) override {
+    unsigned Id = S->NextListener++;
+    if (S->Finished)
+      L("", /*Closed=*/true);
+    else
+      S->Listeners.emplace(Id, std::move(L));
+    return Id;
+  }
+  void unlisten(unsigned Id) override { S->Listeners.erase(Id); }
 
 private:
   std::shared_ptr<PtyState> S;
@@ -303,6 +338,14 @@ void PtyState::onOutput(llvm::StringRef Bytes) {
   LastOutput = std::chrono::steady_clock::now();
   bool Paused = Bytes.size() < 2048;
   Transcript.write(Bytes, Paused);
+  Scr.feed(Bytes);
+  Printed = true;
+  setActivity(Activity::Working);
+  armQuiet();
+  // A copy: a listener may detach (erase itself) while it is told.
+  if (!Listeners.empty())
+    for (auto &[Id, L] : std::map<unsigned, Terminal::Listener>(Listeners))
+      L(Bytes, /*Closed=*/false);
   std::string &Text = Stripped; // reused: no allocation per read
   Text.clear();
   Stripper.feed(Bytes, Text);
@@ -381,6 +424,72 @@ void PtyState::watchPatterns(llvm::StringRef Stripped) {
   }
 }
 
+void PtyState::setActivity(Activity A) {
+  if (A == Act)
+    return;
+  Act = A;
+  if (OnActivity)
+    OnActivity(A);
+}
+
+// One timer per session, armed at the first output after a quiet spell and
+// pushed on only when it fires early: O(1) per read, no polling.
+void PtyState::armQuiet() {
+  if (QuietArmed || Exited)
+    return;
+  QuietArmed = true;
+  auto Since = std::chrono::steady_clock::now() - LastOutput;
+  Quiet.expires_after(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(QuietSeconds)) -
+      Since);
+  Quiet.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+    Self->QuietArmed = false;
+    if (EC || Self->Exited)
+      return;
+    double QuietS = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - Self->LastOutput)
+                        .count();
+    if (QuietS < QuietSeconds) {
+      Self->armQuiet();
+      return;
+    }
+    Self->setActivity(
+        classify(Self->Scr, Self->Printed, false, QuietS, Self->IdlePattern));
+  });
+}
+
+void PtyState::input(llvm::StringRef Bytes) {
+  if (Exited || Finished)
+    return;
+  InputQueue.append(Bytes.data(), Bytes.size());
+  writeInput();
+}
+
+void PtyState::writeInput() {
+  if (Writing || InputQueue.empty())
+    return;
+  Writing = true;
+  auto Text = std::make_shared<std::string>(std::move(InputQueue));
+  InputQueue.clear();
+  asio::async_write(Master, asio::buffer(*Text),
+                    [Self = shared_from_this(),
+                     Text](boost::system::error_code EC, size_t) {
+                      Self->Writing = false;
+                      if (!EC)
+                        Self->writeInput();
+                    });
+}
+
+void PtyState::resize(unsigned Rows, unsigned Cols) {
+  if (Rows == 0 || Cols == 0 || Rows > 1000 || Cols > 1000 || Finished)
+    return;
+  struct winsize Size = {static_cast<unsigned short>(Rows),
+                         static_cast<unsigned short>(Cols), 0, 0};
+  ::ioctl(Master.native_handle(), TIOCSWINSZ, &Size);
+  Scr.resize(Rows, Cols);
+}
+
 void PtyState::paste() {
   Pasted = true;
   Recent.clear();
@@ -426,6 +535,7 @@ void PtyState::finishIfDone() {
   Drain.cancel();
   Enter.cancel();
   Kill.cancel();
+  Quiet.cancel();
   if (Watched < 0)
     matchWatch(WatchLine); // The last line, never ended with a newline.
   std::string Rest;
@@ -444,6 +554,10 @@ void PtyState::finishIfDone() {
   End.AnswerEmpty = AnswerEmpty;
   End.Watched = Watched;
   End.WatchedLine = std::move(WatchedLine);
+  setActivity(Activity::Exited);
+  for (auto &[Id, L] : std::map<unsigned, Terminal::Listener>(Listeners))
+    L("", /*Closed=*/true);
+  Listeners.clear();
   if (SessionDone D = std::move(Done))
     D(std::move(End));
 }
@@ -541,6 +655,7 @@ PtyLauncher::launch(const LaunchRequest &R, SessionDone Done) {
   S->Transcript.FD = openFile(R.TranscriptPath, O_APPEND);
   S->Answer.FD = openFile(R.AnswerPath, O_TRUNC);
   S->Answer.WriteBack = true;
+  S->IdlePattern = R.IdlePattern;
   Live.emplace(Pid, S);
   S->start(R);
   return std::make_unique<PtySession>(S);

@@ -2,6 +2,7 @@
 #include "runtime/Run.h"
 #include "runtime/AnsiStrip.h"
 #include "runtime/Clock.h"
+#include "runtime/Control.h"
 #include "runtime/Files.h"
 #include "runtime/Journal.h"
 #include "runtime/JsonText.h"
@@ -239,8 +240,9 @@ llvm::Expected<std::string> sandboxFor(const ir::Plan &P, const RunOptions &O) {
   return *Bwrap;
 }
 
-/// One run: the loop, the journal, the executor, the display.
-class Runner {
+/// One run: the loop, the journal, the executor, the display, the control
+/// socket.
+class Runner : public RunControl {
 public:
   Runner(const ir::Plan &P, const RunOptions &O, std::string Dir,
          std::string Bwrap, std::optional<ParentRun> Parent,
@@ -252,7 +254,17 @@ public:
   llvm::Expected<RunResult> run(Journal J,
                                 const std::vector<json::Object> &Past);
 
+  json::Object status() override;
+  llvm::Error stop(llvm::StringRef Task) override;
+  llvm::Expected<Terminal *> terminal(llvm::StringRef Task,
+                                      std::string &Id) override;
+
 private:
+  /// Listens on the run's control socket; a warning when it cannot (the
+  /// run goes on, without attach).
+  void openControl();
+  /// Ctrl-C, SIGTERM or `connectorc stop RUN`: \p Why in the journal.
+  void interrupt(llvm::StringRef Why);
   void sink(json::Object E, bool Durable);
   void flush();
   void watchInterrupts();
@@ -279,6 +291,8 @@ private:
   std::unique_ptr<Executor> X;
   std::optional<Workspaces> Trees;
   std::unique_ptr<StatusPrinter> Status;
+  std::optional<ControlServer> Control;
+  std::string Started;
   llvm::Error Failure = llvm::Error::success();
   unsigned Interrupted = 0;
   RunResult Result = RunResult::Failed;
@@ -359,14 +373,124 @@ void Runner::watchInterrupts() {
   Interrupts.async_wait([this](boost::system::error_code EC, int Sig) {
     if (EC || Over)
       return;
-    ++Interrupted;
-    sink(json::Object{{"event", "interrupt"},
-                      {"signal", Sig == SIGINT ? "SIGINT" : "SIGTERM"}},
-         false);
-    // The second Ctrl-C kills at once.
-    X->interrupt(/*Now=*/Interrupted > 1);
+    interrupt(Sig == SIGINT ? "SIGINT" : "SIGTERM");
     watchInterrupts();
   });
+}
+
+void Runner::interrupt(llvm::StringRef Why) {
+  ++Interrupted;
+  sink(json::Object{{"event", "interrupt"}, {"signal", Why}}, false);
+  // The second Ctrl-C kills at once.
+  X->interrupt(/*Now=*/Interrupted > 1);
+}
+
+void Runner::openControl() {
+  // A run started by an agent is its parent's to show; a stage run's
+  // directory may be shared with the others of its plan.
+  if (Parent || !O.Stage.empty())
+    return;
+  llvm::Expected<std::string> Home = userRuntimeDir();
+  if (!Home) {
+    llvm::WithColor::warning(llvm::errs(), "connectorc run")
+        << llvm::toString(Home.takeError())
+        << "; the run goes on, but cannot be attached to\n";
+    return;
+  }
+  RunEntry E;
+  E.RunDir = Dir;
+  E.Key = runKey(Dir);
+  E.Id = llvm::sys::path::filename(Dir).str();
+  E.Workflow = P.Workflow;
+  E.Started = Started;
+  E.Pid = ::getpid();
+  E.Detached = std::getenv("CONNECTORC_DETACHED") != nullptr;
+  Control.emplace(Io, *this);
+  if (llvm::Error Err =
+          Control->listen(*Home + "/runs/" + E.Key + ".sock", E)) {
+    Control.reset();
+    llvm::WithColor::warning(llvm::errs(), "connectorc run")
+        << llvm::toString(std::move(Err))
+        << "; the run goes on, but cannot be attached to\n";
+  }
+}
+
+json::Object Runner::status() {
+  json::Array Tasks;
+  std::vector<RunningTask> Running = X->running();
+  for (unsigned T = 0; T < P.Tasks.size(); ++T) {
+    json::Object Task{{"id", P.Tasks[T].Id},
+                      {"status", taskStatusName(X->status(T))}};
+    auto R = llvm::find_if(Running,
+                           [T](const RunningTask &R) { return R.Task == T; });
+    if (R != Running.end()) {
+      Session *S = X->live(T);
+      Task["state"] = S ? activityName(S->activity()).str() : R->State;
+      Task["binding"] = R->Binding;
+      Task["elapsed_s"] = std::round(R->ElapsedS * 10) / 10;
+      Task["last_line"] = R->LastLine;
+      Task["attachable"] = S && S->terminal();
+    }
+    Tasks.push_back(std::move(Task));
+  }
+  json::Object Run{{"id", llvm::sys::path::filename(Dir).str()},
+                   {"run_dir", Dir},
+                   {"workflow", P.Workflow},
+                   {"pid", int64_t(::getpid())},
+                   {"started", Started},
+                   {"state", Over             ? "ending"
+                             : X->interrupted() ? "stopping"
+                                                : "running"},
+                   {"tasks_total", int64_t(P.Tasks.size())},
+                   {"tasks_done", int64_t(X->finished())},
+                   {"cost_usd", std::round(X->spentUsd() * 1e6) / 1e6}};
+  return json::Object{{"run", std::move(Run)}, {"tasks", std::move(Tasks)}};
+}
+
+llvm::Error Runner::stop(llvm::StringRef Task) {
+  if (Task.empty()) {
+    if (!Over)
+      interrupt("connectorc stop");
+    return llvm::Error::success();
+  }
+  std::optional<unsigned> T = X->taskNamed(Task);
+  if (!T)
+    return fail("no task '" + Task + "' in the run");
+  llvm::Error E = X->stopTask(*T);
+  if (!E)
+    sink(json::Object{{"event", "task-stop"}, {"task", Task}}, false);
+  return E;
+}
+
+llvm::Expected<Terminal *> Runner::terminal(llvm::StringRef Task,
+                                            std::string &Id) {
+  if (Task.empty()) {
+    std::vector<unsigned> Live;
+    for (const RunningTask &R : X->running())
+      if (Session *S = X->live(R.Task); S && S->terminal())
+        Live.push_back(R.Task);
+    if (Live.size() != 1) {
+      std::string Names;
+      for (unsigned T : Live)
+        Names += (Names.empty() ? "" : ", ") + P.Tasks[T].Id;
+      return fail(Live.empty()
+                      ? "no task of the run is running now"
+                      : std::to_string(Live.size()) +
+                            " tasks are running (" + Names +
+                            "); name one as RUN/TASK");
+    }
+    Id = P.Tasks[Live.front()].Id;
+    return X->live(Live.front())->terminal();
+  }
+  std::optional<unsigned> T = X->taskNamed(Task);
+  if (!T)
+    return fail("no task '" + Task + "' in the run");
+  Session *S = X->live(*T);
+  if (!S || !S->terminal())
+    return fail("task '" + Task + "' is not running (it is " +
+                taskStatusName(X->status(*T)) + ")");
+  Id = Task.str();
+  return S->terminal();
 }
 
 void Runner::finish() {
@@ -380,6 +504,8 @@ void Runner::finish() {
     Status->stop();
   boost::system::error_code Ignored;
   Interrupts.cancel(Ignored);
+  if (Control)
+    Control->close();
   Io.stop();
 }
 
@@ -444,6 +570,8 @@ llvm::Expected<RunResult> Runner::run(Journal J,
                       {"reason", "--no-sandbox"}},
          true);
   X->restore(Past);
+  Started = Clock.utcStamp();
+  openControl();
   watchInterrupts();
   X->start([this] { finish(); });
   Io.run();

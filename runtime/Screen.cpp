@@ -17,6 +17,9 @@ struct Screen::Impl {
   VTerm *VT = nullptr;
   VTermScreen *VS = nullptr;
   VTermState *State = nullptr;
+  /// Where libvterm's output goes while paste() asks for it; else nowhere
+  /// (the answers to a program's queries are its terminal's to give).
+  std::string *Capture = nullptr;
   ~Impl() {
     if (VT)
       vterm_free(VT);
@@ -58,6 +61,13 @@ Screen::Screen(unsigned Rows, unsigned Cols)
     return C;
   }();
   vterm_screen_set_callbacks(I->VS, &Callbacks, this);
+  vterm_output_set_callback(
+      I->VT,
+      [](const char *S, size_t Len, void *User) {
+        if (auto *Out = static_cast<Impl *>(User)->Capture)
+          Out->append(S, Len);
+      },
+      I.get());
   vterm_screen_enable_altscreen(I->VS, 1);
   vterm_screen_reset(I->VS, 1);
 }
@@ -161,6 +171,18 @@ std::string sgrOf(const VTermScreenCell &Cell) {
   return "\x1b[" + P + "m";
 }
 } // namespace
+
+std::string Screen::paste(llvm::StringRef Text) const {
+  std::string Out;
+  I->Capture = &Out;
+  vterm_keyboard_start_paste(I->VT);
+  I->Capture = nullptr;
+  Out.append(Text.data(), Text.size());
+  I->Capture = &Out;
+  vterm_keyboard_end_paste(I->VT);
+  I->Capture = nullptr;
+  return Out;
+}
 
 std::string Screen::line(unsigned R) const {
   return R < Rows ? rowText(I->VS, R, Cols) : std::string();

@@ -46,6 +46,10 @@ public:
   /// The last row with text on it, or "".
   std::string lastText() const;
 
+  /// The bytes that paste \p Text into the program: bracketed (ESC [200~
+  /// ... ESC [201~) when it asked for bracketed paste, as a terminal does.
+  std::string paste(llvm::StringRef Text) const;
+
   /// Escape sequences that paint this screen on a terminal of the same size
   /// whatever it showed before: every cell with its attributes and colours,
   /// then the cursor's place and visibility.

@@ -10,6 +10,7 @@
 #define CONNECTORC_RUNTIME_SESSION_H
 
 #include "ir/Module.h"
+#include "runtime/Screen.h"
 
 #include "llvm/Support/Error.h"
 
@@ -50,6 +51,23 @@ struct SessionEnd {
   std::string Undeliverable;
 };
 
+/// A session's terminal, for the clients that attach to it (attach, send,
+/// the web terminal): what it shows, its output as it comes, keystrokes in.
+class Terminal {
+public:
+  /// Called with the agent's output as it comes; with "" and Closed once
+  /// when its terminal is gone.
+  using Listener = std::function<void(llvm::StringRef Bytes, bool Closed)>;
+  virtual ~Terminal() = default;
+  virtual const Screen &screen() const = 0;
+  /// Types \p Bytes into the agent's terminal (in order with earlier ones).
+  virtual void input(llvm::StringRef Bytes) = 0;
+  /// The window is \p Rows x \p Cols now; the agent gets SIGWINCH.
+  virtual void resize(unsigned Rows, unsigned Cols) = 0;
+  virtual unsigned listen(Listener L) = 0;
+  virtual void unlisten(unsigned Id) = 0;
+};
+
 /// A running agent.
 class Session {
 public:
@@ -58,9 +76,12 @@ public:
   virtual void signal(int Sig) = 0;
   /// The last line the agent printed, stripped (for progress).
   virtual std::string lastLine() const = 0;
-  /// True when the agent seems to wait for an answer: it has printed an
-  /// unfinished line (a question) and nothing since for a few seconds.
-  virtual bool awaitingInput() const { return false; }
+  /// Its terminal, when it has one a person can attach to.
+  virtual Terminal *terminal() { return nullptr; }
+  /// What it is doing (runtime/Screen.h's classify).
+  virtual Activity activity() const { return Activity::Working; }
+  /// \p F runs on the loop each time activity() changes.
+  virtual void onActivity(std::function<void(Activity)> F) { (void)F; }
 };
 
 using SessionDone = std::function<void(SessionEnd)>;

@@ -99,23 +99,9 @@ llvm::Expected<std::string> runtime::makeControlDir() {
   // share connections: /tmp's directory serves.
   if (::mkdir(Dir.c_str(), 0700) != 0 && errno == ENOENT)
     Dir = pickControlDir("", geteuid());
-  if (::mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return llvm::createStringError(
-        std::error_code(errno, std::generic_category()), "cannot make %s: %s",
-        Dir.c_str(), std::strerror(errno));
-  struct stat St;
-  if (::lstat(Dir.c_str(), &St) != 0)
-    return llvm::createStringError(
-        std::error_code(errno, std::generic_category()),
-        "cannot examine %s: %s", Dir.c_str(), std::strerror(errno));
-  bool Private =
-      S_ISDIR(St.st_mode) && St.st_uid == geteuid() && (St.st_mode & 077) == 0;
-  if (!Private)
-    return llvm::createStringError(
-        llvm::errc::permission_denied,
-        "%s, the directory of ssh's shared connections, must be a directory "
-        "of yours that no one else can use (mode 0700)",
-        Dir.c_str());
+  if (llvm::Error E =
+          makePrivateDir(Dir, "the directory of ssh's shared connections"))
+    return E;
   return Dir;
 }
 

@@ -31,6 +31,17 @@ home = os.path.join(os.path.normpath(config.test_exec_root), "Output", "home")
 os.makedirs(home, exist_ok=True)
 config.environment["HOME"] = home
 config.environment["GIT_CONFIG_NOSYSTEM"] = "1"
+# The runs' control sockets (and the daemon's) go in a runtime directory of
+# this build's own, not the user's: `connectorc ps` in a test lists the runs of
+# this suite only. Short, in /tmp: a socket's path has at most 107 bytes.
+import hashlib
+runtime_dir = "/tmp/connectorc-lit-" + hashlib.sha1(
+    os.path.abspath(config.test_exec_root).encode()).hexdigest()[:10]
+os.makedirs(runtime_dir, mode=0o700, exist_ok=True)
+os.chmod(runtime_dir, 0o700)
+config.environment["XDG_RUNTIME_DIR"] = runtime_dir
+if os.geteuid() == 0:
+    config.available_features.add("root")
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, config.connectorc_bin_dir, config.environment.get("PATH", os.environ["PATH"])])
 # util-linux's script(1) gives a test a terminal (the progress display).

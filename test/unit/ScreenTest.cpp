@@ -70,6 +70,15 @@ TEST(ScreenTest, HostileBytesAreJustText) {
   (void)S.redraw();
 }
 
+TEST(ScreenTest, PastesBracketedOnlyWhenAsked) {
+  Screen S(4, 20);
+  EXPECT_EQ(S.paste("yes"), "yes");
+  S.feed("\x1b[?2004h");
+  EXPECT_EQ(S.paste("yes"), "\x1b[200~yes\x1b[201~");
+  S.feed("\x1b[?2004l");
+  EXPECT_EQ(S.paste("no"), "no");
+}
+
 TEST(ActivityTest, FromOutputQuietTimeAndTheScreen) {
   Screen S(5, 40);
   EXPECT_EQ(classify(S, false, false, 10), Activity::Starting);

@@ -38,6 +38,10 @@ llvm::cl::SubCommand &mailCommand();
 llvm::cl::SubCommand &mailSendCommand();
 llvm::cl::SubCommand &mailReadCommand();
 llvm::cl::SubCommand &mailListCommand();
+llvm::cl::SubCommand &psCommand();
+llvm::cl::SubCommand &stopCommand();
+llvm::cl::SubCommand &sendCommand();
+llvm::cl::SubCommand &attachCommand();
 
 int runLint();
 int runBuild();
@@ -55,6 +59,10 @@ int runMail();
 int runMailSend();
 int runMailRead();
 int runMailList();
+int runPs();
+int runStop();
+int runSend();
+int runAttach();
 
 /// \p Argv with "mail send" (read, list) as one word, the name of its
 /// subcommand: llvm::cl has no nested subcommands.

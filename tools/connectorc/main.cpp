@@ -156,7 +156,15 @@ int main(int Argc, char **Argv) {
           "finished\n"
           "  connectorc doctor [FILE]  check the agent CLIs, their logins, "
           "the sandbox\n"
-          "  connectorc mail send|read|list  message the run's other agents\n\n"
+          "  connectorc mail send|read|list  message the run's other agents\n"
+          "  connectorc ps [RUN]       list the runs going on, or a run's "
+          "tasks\n"
+          "  connectorc attach RUN[/TASK]  watch a task's terminal, type "
+          "into it\n"
+          "  connectorc send RUN/TASK TEXT  type text into a task's "
+          "terminal\n"
+          "  connectorc stop RUN[/TASK]  end a run or a task, as Ctrl-C "
+          "does\n\n"
           "Run 'connectorc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return ExitUsage;
@@ -192,6 +200,14 @@ int main(int Argc, char **Argv) {
     return runMailList();
   if (mailCommand())
     return runMail();
+  if (psCommand())
+    return runPs();
+  if (stopCommand())
+    return runStop();
+  if (sendCommand())
+    return runSend();
+  if (attachCommand())
+    return runAttach();
   cl::PrintHelpMessage(false, true);
   return ExitUsage;
 }
