@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <csignal>
 #include <deque>
+#include <fcntl.h>
 #include <map>
 #include <poll.h>
 #include <set>
@@ -365,7 +366,9 @@ json::Object Conn::handle(const json::Object &Req) {
     return attach(Req);
   if (Op.empty())
     return Error("a request needs an \"op\"");
-  return Error("unknown op '" + Op + "' (status, stop, send, attach)");
+  if (std::optional<json::Object> A = Srv.Run.call(Op, Req))
+    return std::move(*A);
+  return Error("unknown op '" + Op + "' (docs/control-protocol.md)");
 }
 
 json::Object Conn::attach(const json::Object &Req) {
@@ -514,6 +517,9 @@ void ControlServer::Impl::accept() {
       // is checked too (a descriptor passed on would get past the first).
       struct ucred Peer {};
       socklen_t Len = sizeof Peer;
+      // Never inherited by the agents this process starts (Asio does not
+      // set close-on-exec): an agent holding it could reach the run.
+      ::fcntl(Sock.native_handle(), F_SETFD, FD_CLOEXEC);
       if (::getsockopt(Sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &Peer,
                        &Len) == 0 &&
           Peer.uid == ::geteuid()) {
@@ -531,8 +537,22 @@ ControlServer::ControlServer(asio::io_context &Io, RunControl &Run)
 
 ControlServer::~ControlServer() { close(); }
 
+llvm::Error ControlServer::adopt(int Fd, const std::string &Path) {
+  boost::system::error_code EC;
+  I->Acceptor.emplace(I->Io);
+  I->Acceptor->assign(Local(), Fd, EC);
+  ::fcntl(Fd, F_SETFD, FD_CLOEXEC);
+  if (EC) {
+    I->Acceptor.reset();
+    return fail("cannot use the socket systemd passed: " + EC.message());
+  }
+  (void)Path; // systemd made it, and removes it.
+  I->accept();
+  return llvm::Error::success();
+}
+
 llvm::Error ControlServer::listen(const std::string &Path,
-                                  const RunEntry &Entry) {
+                                  const RunEntry *Entry) {
   if (Path.size() >= sizeof(sockaddr_un::sun_path))
     return fail("the socket path '" + Path + "' is too long");
   // A socket left by a run that is gone is replaced; a live one is not.
@@ -541,13 +561,14 @@ llvm::Error ControlServer::listen(const std::string &Path,
     boost::system::error_code EC;
     Probe.connect(Local::endpoint(Path), EC);
     if (!EC)
-      return fail("another connectorc serves the run in '" + Entry.RunDir +
-                  "' (its socket " + Path + " answers)");
+      return fail("another connectorc listens on " + Path);
     ::unlink(Path.c_str());
   }
   boost::system::error_code EC;
   I->Acceptor.emplace(I->Io);
   I->Acceptor->open(Local(), EC);
+  if (!EC)
+    ::fcntl(I->Acceptor->native_handle(), F_SETFD, FD_CLOEXEC);
   if (!EC)
     I->Acceptor->bind(Local::endpoint(Path), EC);
   if (!EC)
@@ -558,14 +579,16 @@ llvm::Error ControlServer::listen(const std::string &Path,
   }
   ::chmod(Path.c_str(), 0600);
   I->SocketPath = Path;
-  std::string EntryPath =
-      (llvm::sys::path::parent_path(Path) + "/" + Entry.Key + ".json").str();
-  if (llvm::Error E = writeFileAtomic(
-          EntryPath, toJsonText(json::Value(entryJson(Entry))) + "\n")) {
-    close();
-    return E;
+  if (Entry) {
+    std::string EntryPath =
+        (llvm::sys::path::parent_path(Path) + "/" + Entry->Key + ".json").str();
+    if (llvm::Error E = writeFileAtomic(
+            EntryPath, toJsonText(json::Value(entryJson(*Entry))) + "\n")) {
+      close();
+      return E;
+    }
+    I->EntryPath = EntryPath;
   }
-  I->EntryPath = EntryPath;
   I->accept();
   return llvm::Error::success();
 }

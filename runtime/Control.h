@@ -71,6 +71,14 @@ public:
   /// to the task's id.
   virtual llvm::Expected<Terminal *> terminal(llvm::StringRef Task,
                                               std::string &Id) = 0;
+  /// Any other operation \p Op: its answer (with "ok"), or none when this
+  /// server does not know it.
+  virtual std::optional<llvm::json::Object>
+  call(llvm::StringRef Op, const llvm::json::Object &Request) {
+    (void)Op;
+    (void)Request;
+    return std::nullopt;
+  }
 };
 
 /// Frames of an attached connection: a type byte, a 32-bit big-endian
@@ -91,9 +99,13 @@ class ControlServer {
 public:
   ControlServer(boost::asio::io_context &Io, RunControl &Run);
   ~ControlServer();
-  /// Creates the socket at \p Path (replacing a stale one) and the run's
-  /// entry beside it; an error when either cannot be made.
-  llvm::Error listen(const std::string &Path, const RunEntry &Entry);
+  /// Creates the socket at \p Path (replacing a stale one) and, given
+  /// \p Entry, the run's entry beside it; an error when either cannot be
+  /// made.
+  llvm::Error listen(const std::string &Path, const RunEntry *Entry);
+  /// Serves on \p Fd, a listening socket made by another (systemd's socket
+  /// activation), at \p Path.
+  llvm::Error adopt(int Fd, const std::string &Path);
   /// Removes the socket and the entry (the run is over).
   void close();
 

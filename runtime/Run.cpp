@@ -407,7 +407,7 @@ void Runner::openControl() {
   E.Detached = std::getenv("CONNECTORC_DETACHED") != nullptr;
   Control.emplace(Io, *this);
   if (llvm::Error Err =
-          Control->listen(*Home + "/runs/" + E.Key + ".sock", E)) {
+          Control->listen(*Home + "/runs/" + E.Key + ".sock", &E)) {
     Control.reset();
     llvm::WithColor::warning(llvm::errs(), "connectorc run")
         << llvm::toString(std::move(Err))
@@ -678,6 +678,13 @@ llvm::Expected<RunResult> runtime::runStage(const ir::Plan &Whole,
                                             const StagePlan &S,
                                             const RunOptions &O) {
   return execute(Whole, S.Plan, &S.Given, O);
+}
+
+llvm::Expected<std::string> runtime::newRunDir(const ir::Plan &P,
+                                               llvm::StringRef RunDir) {
+  RunOptions O;
+  O.RunDir = RunDir.str();
+  return chooseRunDir(P, O, std::nullopt);
 }
 
 llvm::Expected<ir::Plan> runtime::loadRunPlan(llvm::StringRef RunDir) {

@@ -77,6 +77,11 @@ llvm::Expected<StagePlan> selectStage(const ir::Plan &P, llvm::StringRef Name,
 llvm::Expected<RunResult> runStage(const ir::Plan &Whole, const StagePlan &S,
                                    const RunOptions &O);
 
+/// Where a new run of \p P goes: \p RunDir made absolute, or (empty) a new
+/// .connector/runs/<workflow>-<UTC time> of the current directory.
+llvm::Expected<std::string> newRunDir(const ir::Plan &P,
+                                      llvm::StringRef RunDir);
+
 /// The plan a run directory holds (for --resume).
 llvm::Expected<ir::Plan> loadRunPlan(llvm::StringRef RunDir);
 

@@ -42,6 +42,7 @@ llvm::cl::SubCommand &psCommand();
 llvm::cl::SubCommand &stopCommand();
 llvm::cl::SubCommand &sendCommand();
 llvm::cl::SubCommand &attachCommand();
+llvm::cl::SubCommand &daemonCommand();
 
 int runLint();
 int runBuild();
@@ -63,6 +64,10 @@ int runPs();
 int runStop();
 int runSend();
 int runAttach();
+int runDaemon();
+
+/// The command line as it was given (argv[1] on), for `run --detach`.
+std::vector<std::string> &givenArguments();
 
 /// \p Argv with "mail send" (read, list) as one word, the name of its
 /// subcommand: llvm::cl has no nested subcommands.

@@ -9,12 +9,16 @@
 
 #include "ir/PlanJson.h"
 #include "runtime/MachineCheck.h"
+#include "runtime/Daemon.h"
 #include "runtime/Run.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/WithColor.h"
 
 #include <unistd.h>
+
+extern char **environ;
 
 using namespace connectorc;
 using namespace connectorc::driver;
@@ -52,6 +56,11 @@ cl::opt<bool> NoSandbox(
              "journal and the summary); without it, a run that cannot "
              "sandbox does not start"),
     cl::sub(runCommand()), cl::cat(Category));
+cl::opt<bool> Detach("detach",
+                     cl::desc("Hand the run to the session daemon (started "
+                              "if need be), print its id and return; it "
+                              "goes on whatever happens to this terminal"),
+                     cl::sub(runCommand()), cl::cat(Category));
 cl::opt<bool> Resume("resume",
                      cl::desc("Continue the run in --run-dir: finished tasks "
                               "are kept, the others start afresh"),
@@ -218,6 +227,52 @@ int runOptions(runtime::RunOptions &O) {
 }
 } // namespace
 
+namespace {
+/// `run --detach`: the spec was compiled here (its problems are shown
+/// here); the daemon runs it, with this command line, directory and
+/// environment, in a run directory chosen here.
+int detach(const ir::Plan &Plan) {
+  const char *Tool = "connectorc run";
+  if (!StageName.empty() || CheckMachines || EventsOut == "-")
+    return usage(Tool, "--detach does not go with --stage, --check-machines "
+                       "or --events -");
+  if (Input == "-")
+    return usage(Tool, "--detach needs a spec file, not standard input");
+  llvm::Expected<std::string> Dir =
+      runtime::newRunDir(Plan, RunDir);
+  if (!Dir)
+    return failure(Tool, Dir.takeError());
+  // The same command line, detached: without --detach, with an absolute
+  // --run-dir (the one chosen here) and --quiet (no one sees it).
+  std::vector<std::string> Args{"run"};
+  const std::vector<std::string> &Given = givenArguments();
+  for (size_t I = 1; I < Given.size(); ++I) {
+    llvm::StringRef A = Given[I];
+    if (A == "--detach" || A == "-detach")
+      continue;
+    if (A == "--run-dir" || A == "-run-dir") {
+      ++I;
+      continue;
+    }
+    if (A.startswith("--run-dir=") || A.startswith("-run-dir="))
+      continue;
+    Args.push_back(A.str());
+  }
+  Args.insert(Args.end(), {"--run-dir", *Dir, "--quiet"});
+  llvm::SmallString<256> Cwd;
+  llvm::sys::fs::current_path(Cwd);
+  std::vector<std::string> Env;
+  for (char **E = environ; *E; ++E)
+    Env.push_back(*E);
+  llvm::Expected<llvm::json::Object> A =
+      runtime::startDetached(selfExe(), Args, std::string(Cwd), Env, *Dir);
+  if (!A)
+    return failure(Tool, A.takeError());
+  llvm::outs() << A->getString("id").getValueOr("") << "\n";
+  return ExitOk;
+}
+} // namespace
+
 int driver::runRun() {
   runtime::RunOptions O;
   if (int Status = runOptions(O))
@@ -226,6 +281,8 @@ int driver::runRun() {
   std::optional<ir::Plan> Plan = loadPlan(Status);
   if (!Plan)
     return Status;
+  if (Detach)
+    return detach(*Plan);
   if (CheckMachines)
     return runtime::checkMachines(*Plan, llvm::outs()) ? ExitOk : ExitFailure;
   std::optional<runtime::StagePlan> Part;

@@ -129,6 +129,11 @@ int connectorc::driver::failure(llvm::StringRef Tool, llvm::Error E) {
   return ExitFailure;
 }
 
+std::vector<std::string> &connectorc::driver::givenArguments() {
+  static std::vector<std::string> Args;
+  return Args;
+}
+
 static void printVersion(llvm::raw_ostream &OS) {
   OS << "connectorc " << CONNECTORC_VERSION << "\n";
 }
@@ -137,6 +142,8 @@ int main(int Argc, char **Argv) {
   llvm::InitLLVM X(Argc, Argv);
   cl::SetVersionPrinter(printVersion);
   cl::HideUnrelatedOptions(Category);
+  for (int I = 1; I < Argc; ++I)
+    givenArguments().push_back(Argv[I]);
   std::vector<const char *> Args = joinNestedCommand(Argc, Argv);
   if (!cl::ParseCommandLineOptions(
           static_cast<int>(Args.size()), Args.data(),
@@ -164,7 +171,9 @@ int main(int Argc, char **Argv) {
           "  connectorc send RUN/TASK TEXT  type text into a task's "
           "terminal\n"
           "  connectorc stop RUN[/TASK]  end a run or a task, as Ctrl-C "
-          "does\n\n"
+          "does\n"
+          "  connectorc daemon         the session daemon that holds "
+          "detached runs\n\n"
           "Run 'connectorc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return ExitUsage;
@@ -208,6 +217,8 @@ int main(int Argc, char **Argv) {
     return runSend();
   if (attachCommand())
     return runAttach();
+  if (daemonCommand())
+    return runDaemon();
   cl::PrintHelpMessage(false, true);
   return ExitUsage;
 }
