@@ -8,7 +8,9 @@
 #include "Commands.h"
 
 #include "runtime/Control.h"
+#include "runtime/Daemon.h"
 #include "runtime/JsonText.h"
+#include "runtime/Run.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Path.h"
@@ -215,6 +217,52 @@ int driver::runPs() {
                     R->getInteger("tasks_total").getValueOr(0)),
         ago(E.Started),
         fmt::format("${:.4f}", R->getNumber("cost_usd").getValueOr(0)));
+  }
+  // The daemon's runs that ended while it ran: what they did, from their
+  // run directories (their own sockets are gone).
+  if (llvm::Expected<runtime::ControlClient> C =
+          runtime::ControlClient::connect(runtime::daemonSocket(*Dir))) {
+    llvm::Expected<json::Object> S = C->call(json::Object{{"op", "status"}});
+    const json::Array *Runs = S ? S->getArray("runs") : nullptr;
+    if (!S)
+      llvm::consumeError(S.takeError());
+    for (const json::Value &V : Runs ? *Runs : json::Array()) {
+      const json::Object *R = V.getAsObject();
+      if (!R || R->getString("state").getValueOr("running") == "running" ||
+          R->getString("state").getValueOr("") == "restarting")
+        continue;
+      std::string RunDir = R->getString("run_dir").getValueOr("").str();
+      llvm::Expected<runtime::RunReport> Rep = runtime::loadRunReport(RunDir);
+      if (!Rep) {
+        llvm::consumeError(Rep.takeError());
+        continue;
+      }
+      unsigned Done = 0;
+      for (const runtime::TaskReport &T : Rep->Tasks)
+        Done += T.Status != "pending" && T.Status != "running";
+      std::string State = R->getString("state").getValueOr("") == "died"
+                              ? "died"
+                              : Rep->Status;
+      std::string Id = llvm::sys::path::filename(RunDir).str();
+      if (PsJson) {
+        All.push_back(json::Object{{"id", Id},
+                                   {"run_dir", RunDir},
+                                   {"workflow", Rep->Workflow},
+                                   {"state", State},
+                                   {"tasks_done", int64_t(Done)},
+                                   {"tasks_total", int64_t(Rep->Tasks.size())},
+                                   {"cost_usd", Rep->ActualUsd.value_or(
+                                                    Rep->EstimateUsd)}});
+        continue;
+      }
+      llvm::outs() << fmt::format(
+          "{:<40} {:<20} {:<10} {:>7} {:<21} {:>9}\n", Id, Rep->Workflow,
+          State, fmt::format("{}/{}", Done, Rep->Tasks.size()), "-",
+          fmt::format("${:.4f}",
+                      Rep->ActualUsd.value_or(Rep->EstimateUsd)));
+    }
+  } else {
+    llvm::consumeError(C.takeError());
   }
   if (PsJson)
     llvm::outs() << runtime::toJsonText(json::Value(std::move(All)), true)

@@ -127,7 +127,11 @@ print("restarts:", [r["restarts"] for r in daemon("status")["runs"] if r["id"] =
 s = subprocess.run([connectorc, "send", run_id + "/ask/1", "y"], env=env)
 until("the run's end", lambda: "run-end" in open(os.path.join(".connector/runs", run_id, "events.jsonl")).read())
 print("one's count:", open("count").read().count("x"))
+# The journal's end comes before the process's: the daemon sees the latter.
+until("the daemon sees the run's end",
+      lambda: [r["state"] for r in daemon("status")["runs"] if r["id"] == run_id] != ["running"])
 print("ended:", [r["state"] for r in daemon("status")["runs"] if r["id"] == run_id])
+print("ps after its end:", [(r["id"] == run_id, r["state"]) for r in ps(connectorc, env)])
 
 # Stopped with a run in it: the run ends as Ctrl-C ends it, nothing is left.
 second = subprocess.run([connectorc, "run", "--detach", "spec2.json"], env=env,

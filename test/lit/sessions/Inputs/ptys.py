@@ -7,11 +7,13 @@ Helpers start a run and wait for its task's session to reach a state through
 `connectorc ps --json`. Waits poll with a deadline (no wall-clock assertions:
 a deadline only turns a hang into a failure).
 """
+import atexit
 import fcntl
 import json
 import os
 import re
 import select
+import shutil
 import struct
 import subprocess
 import sys
@@ -89,8 +91,12 @@ class Pty:
 
 
 def private_runtime_dir():
-    """A runtime directory of the test's own (short: sockets go in it)."""
-    return tempfile.mkdtemp(prefix="cc-rt-")
+    """A runtime directory of the test's own, removed at exit: in /tmp
+    (short, for the sockets in it; and a place another user may reach, for
+    the test that opens it on purpose)."""
+    d = tempfile.mkdtemp(prefix="cc-rt-", dir="/tmp")
+    atexit.register(shutil.rmtree, d, True)
+    return d
 
 
 def ps(connectorc, env, *args):
