@@ -372,11 +372,13 @@ Executor::egressAllowlist(unsigned T, unsigned Binding,
     if (V.startswith("http://") || V.startswith("https://"))
       Add(egressRuleForUrl(V));
   }
-  if (B.Provider == "codex")
-    if (std::optional<std::string> Home = lookup(Env, "CODEX_HOME").value_or(
-            lookup(Env, "HOME").value_or("") + "/.codex"))
-      for (const std::string &U : codexBaseUrls(*Home))
-        Add(egressRuleForUrl(U));
+  if (B.Provider == "codex") {
+    std::string Home = lookup(Env, "CODEX_HOME")
+                           .value_or(lookup(Env, "HOME").value_or("") +
+                                     "/.codex");
+    for (const std::string &U : codexBaseUrls(Home))
+      Add(egressRuleForUrl(U));
+  }
   return Allow;
 }
 
