@@ -101,8 +101,14 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
       std::chrono::steady_clock::now();
   int ExitCode = 0;
   SessionDone Done;
-  /// What the terminal shows, for attach and the session's activity.
+  /// What the terminal shows, for attach and the session's activity; fed
+  /// lazily (screen()) from ScreenBacklog.
   Screen Scr{DefaultRows, DefaultCols};
+  /// Output the screen has not seen yet, and whether some was dropped.
+  std::string ScreenBacklog;
+  bool BacklogCut = false;
+  /// The screen with all output so far (or its last MaxBacklog bytes).
+  Screen &screen();
   Activity Act = Activity::Starting;
   bool Printed = false, QuietArmed = false;
   std::string IdlePattern;
@@ -114,6 +120,8 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   std::string InputQueue;
   bool Writing = false;
   static constexpr unsigned DefaultRows = 40, DefaultCols = 120;
+  /// How much unseen output the screen model keeps: many screens of text.
+  static constexpr size_t MaxBacklog = 256 * 1024;
 };
 } // namespace connectorc::runtime
 
@@ -275,7 +283,7 @@ public:
   void onActivity(std::function<void(Activity)> F) override {
     S->OnActivity = std::move(F);
   }
-  const Screen &screen() const override { return S->Scr; }
+  const Screen &screen() override { return S->screen(); }
   void input(llvm::StringRef Bytes) override { S->input(Bytes); }
   void resize(unsigned Rows, unsigned Cols) override {
     S->resize(Rows, Cols);
@@ -338,7 +346,18 @@ void PtyState::onOutput(llvm::StringRef Bytes) {
   LastOutput = std::chrono::steady_clock::now();
   bool Paused = Bytes.size() < 2048;
   Transcript.write(Bytes, Paused);
-  Scr.feed(Bytes);
+  // The screen model is fed when it is looked at, not per read: libvterm
+  // moves its whole buffer for each line that scrolls (9-25 MB/s here),
+  // which would hold a fast agent to that rate. What it needs of a long
+  // burst is the end, which holds the screen as it is.
+  ScreenBacklog.append(Bytes.data(), Bytes.size());
+  if (ScreenBacklog.size() > 2 * MaxBacklog) {
+    size_t Cut = ScreenBacklog.size() - MaxBacklog;
+    // From a line's start, so that the text is not cut mid-sequence.
+    size_t Nl = ScreenBacklog.find('\n', Cut);
+    ScreenBacklog.erase(0, Nl == std::string::npos ? Cut : Nl + 1);
+    BacklogCut = true;
+  }
   Printed = true;
   setActivity(Activity::Working);
   armQuiet();
@@ -424,6 +443,18 @@ void PtyState::watchPatterns(llvm::StringRef Stripped) {
   }
 }
 
+Screen &PtyState::screen() {
+  if (BacklogCut) {
+    // What came before the kept end is gone: a fresh screen of the same
+    // size shows that end as the terminal does.
+    Scr.reset();
+    BacklogCut = false;
+  }
+  Scr.feed(ScreenBacklog);
+  ScreenBacklog.clear();
+  return Scr;
+}
+
 void PtyState::setActivity(Activity A) {
   if (A == Act)
     return;
@@ -455,7 +486,8 @@ void PtyState::armQuiet() {
       return;
     }
     Self->setActivity(
-        classify(Self->Scr, Self->Printed, false, QuietS, Self->IdlePattern));
+        classify(Self->screen(), Self->Printed, false, QuietS,
+                 Self->IdlePattern));
   });
 }
 
@@ -487,7 +519,7 @@ void PtyState::resize(unsigned Rows, unsigned Cols) {
   struct winsize Size = {static_cast<unsigned short>(Rows),
                          static_cast<unsigned short>(Cols), 0, 0};
   ::ioctl(Master.native_handle(), TIOCSWINSZ, &Size);
-  Scr.resize(Rows, Cols);
+  screen().resize(Rows, Cols);
 }
 
 void PtyState::paste() {

@@ -79,6 +79,13 @@ void Screen::feed(llvm::StringRef Bytes) {
     vterm_input_write(I->VT, Bytes.data(), Bytes.size());
 }
 
+void Screen::reset() {
+  vterm_screen_reset(I->VS, 1);
+  CursorVisible = true;
+  AltScreen = false;
+  Title.clear();
+}
+
 void Screen::resize(unsigned NewRows, unsigned NewCols) {
   if (NewRows == 0 || NewCols == 0 || (NewRows == Rows && NewCols == Cols))
     return;

@@ -28,6 +28,8 @@ public:
 
   /// Takes what the program wrote to its terminal.
   void feed(llvm::StringRef Bytes);
+  /// A hard reset (RIS): blank, cursor home, default modes; same size.
+  void reset();
   /// The window changed size (the text reflows as a terminal's would).
   void resize(unsigned Rows, unsigned Cols);
 

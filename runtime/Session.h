@@ -59,7 +59,8 @@ public:
   /// when its terminal is gone.
   using Listener = std::function<void(llvm::StringRef Bytes, bool Closed)>;
   virtual ~Terminal() = default;
-  virtual const Screen &screen() const = 0;
+  /// The screen as it is now.
+  virtual const Screen &screen() = 0;
   /// Types \p Bytes into the agent's terminal (in order with earlier ones).
   virtual void input(llvm::StringRef Bytes) = 0;
   /// The window is \p Rows x \p Cols now; the agent gets SIGWINCH.
