@@ -3,6 +3,7 @@
 #include "runtime/Control.h"
 #include "runtime/Files.h"
 #include "runtime/JsonText.h"
+#include "runtime/Spawn.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -20,13 +21,10 @@
 #include <csignal>
 #include <fcntl.h>
 #include <map>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-extern char **environ;
 
 using namespace connectorc;
 using namespace connectorc::runtime;
@@ -162,45 +160,18 @@ llvm::Error DaemonServer::spawn(Held &H) {
     return E;
   if (std::error_code EC = llvm::sys::fs::create_directories(H.RunDir))
     return fail("cannot create " + H.RunDir + ": " + EC.message());
-  std::vector<std::string> Argv{SelfExe};
-  Argv.insert(Argv.end(), H.Args.begin(), H.Args.end());
-  std::vector<std::string> Env = H.Env;
-  Env.push_back("CONNECTORC_DETACHED=1");
-  std::vector<char *> A, E;
-  for (std::string &S : Argv)
-    A.push_back(S.data());
-  A.push_back(nullptr);
-  for (std::string &S : Env)
-    E.push_back(S.data());
-  E.push_back(nullptr);
-  std::string Log = H.RunDir + "/daemon.log";
-  posix_spawn_file_actions_t FA;
-  posix_spawnattr_t SA;
-  ::posix_spawn_file_actions_init(&FA);
-  ::posix_spawnattr_init(&SA);
-  ::posix_spawn_file_actions_addopen(&FA, STDIN_FILENO, "/dev/null", O_RDONLY,
-                                     0);
-  ::posix_spawn_file_actions_addopen(&FA, STDOUT_FILENO, Log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-  ::posix_spawn_file_actions_adddup2(&FA, STDOUT_FILENO, STDERR_FILENO);
-  ::posix_spawn_file_actions_addchdir_np(&FA, H.Cwd.c_str());
-  sigset_t None, Defaults;
-  sigemptyset(&None);
-  sigemptyset(&Defaults);
-  for (int Sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE})
-    sigaddset(&Defaults, Sig);
-  ::posix_spawnattr_setsigmask(&SA, &None);
-  ::posix_spawnattr_setsigdefault(&SA, &Defaults);
+  SpawnOptions O;
+  O.Argv = {SelfExe};
+  O.Argv.insert(O.Argv.end(), H.Args.begin(), H.Args.end());
+  O.Env = H.Env;
+  O.Env.push_back("CONNECTORC_DETACHED=1");
+  O.Cwd = H.Cwd;
+  O.Output = H.RunDir + "/daemon.log";
   // A session of its own: no terminal's hang-up reaches it.
-  ::posix_spawnattr_setflags(&SA, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-  pid_t Pid = -1;
-  int Err = ::posix_spawn(&Pid, SelfExe.c_str(), &FA, &SA, A.data(), E.data());
-  ::posix_spawn_file_actions_destroy(&FA);
-  ::posix_spawnattr_destroy(&SA);
-  if (Err)
-    return fail(fmt::format("cannot start {}: {}", SelfExe, std::strerror(Err)));
-  H.Pid = Pid;
+  llvm::Expected<pid_t> Pid = spawnProcess(O);
+  if (!Pid)
+    return Pid.takeError();
+  H.Pid = *Pid;
   H.Child = true;
   if (llvm::Error E2 = save(H))
     return E2;
@@ -455,26 +426,15 @@ llvm::Error runtime::ensureDaemon(const std::string &SelfExe) {
     llvm::consumeError(C.takeError());
   // Started in a session of its own, its output in the runtime directory.
   std::string Log = *Dir + "/daemon.log";
-  posix_spawn_file_actions_t FA;
-  posix_spawnattr_t SA;
-  ::posix_spawn_file_actions_init(&FA);
-  ::posix_spawnattr_init(&SA);
-  ::posix_spawn_file_actions_addopen(&FA, STDIN_FILENO, "/dev/null", O_RDONLY,
-                                     0);
-  ::posix_spawn_file_actions_addopen(&FA, STDOUT_FILENO, Log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-  ::posix_spawn_file_actions_adddup2(&FA, STDOUT_FILENO, STDERR_FILENO);
-  ::posix_spawn_file_actions_addchdir_np(&FA, "/");
-  ::posix_spawnattr_setflags(&SA, POSIX_SPAWN_SETSID);
-  std::string Exe = SelfExe, Sub = "daemon";
-  char *Argv[] = {Exe.data(), Sub.data(), nullptr};
-  pid_t Pid;
-  int Err = ::posix_spawn(&Pid, Exe.c_str(), &FA, &SA, Argv, environ);
-  ::posix_spawn_file_actions_destroy(&FA);
-  ::posix_spawnattr_destroy(&SA);
-  if (Err)
-    return fail(fmt::format("cannot start the daemon ({} daemon): {}", Exe,
-                            std::strerror(Err)));
+  SpawnOptions O;
+  O.Argv = {SelfExe, "daemon"};
+  O.Cwd = "/";
+  O.Output = Log;
+  llvm::Expected<pid_t> Started = spawnProcess(O);
+  if (!Started)
+    return fail("cannot start the daemon: " +
+                llvm::toString(Started.takeError()));
+  pid_t Pid = *Started;
   // Its socket is up in a moment; the daemon's child is reaped when it
   // exits here (it outlives this short command as an orphan otherwise).
   for (int Try = 0; Try < 200; ++Try) {
