@@ -22,7 +22,6 @@
 #include <csignal>
 #include <deque>
 #include <fcntl.h>
-#include <map>
 #include <poll.h>
 #include <set>
 #include <sys/ioctl.h>
@@ -162,42 +161,7 @@ llvm::Expected<RunEntry> runtime::findRun(llvm::StringRef Dir,
               " runs (" + Names + "); say which");
 }
 
-std::string runtime::encodeFrame(Frame F, llvm::StringRef Payload) {
-  std::string Out(5, '\0');
-  Out[0] = static_cast<char>(F);
-  uint32_t N = static_cast<uint32_t>(Payload.size());
-  for (int I = 0; I < 4; ++I)
-    Out[1 + I] = static_cast<char>((N >> (24 - 8 * I)) & 0xff);
-  Out.append(Payload.data(), Payload.size());
-  return Out;
-}
-
 namespace {
-/// Takes whole frames off the front of \p Buf; false on a malformed one.
-template <typename Fn> bool takeFrames(std::string &Buf, Fn &&OnFrame) {
-  size_t At = 0;
-  while (Buf.size() - At >= 5) {
-    uint32_t N = 0;
-    for (int I = 0; I < 4; ++I)
-      N = (N << 8) | static_cast<unsigned char>(Buf[At + 1 + I]);
-    if (N > MaxFrame)
-      return false;
-    if (Buf.size() - At - 5 < N)
-      break;
-    if (!OnFrame(static_cast<Frame>(Buf[At]),
-                 llvm::StringRef(Buf).substr(At + 5, N)))
-      return false;
-    At += 5 + N;
-  }
-  Buf.erase(0, At);
-  return true;
-}
-
-uint16_t be16(llvm::StringRef S, size_t At) {
-  return static_cast<uint16_t>((static_cast<unsigned char>(S[At]) << 8) |
-                               static_cast<unsigned char>(S[At + 1]));
-}
-
 std::string resizePayload(unsigned Rows, unsigned Cols) {
   std::string P(4, '\0');
   P[0] = static_cast<char>((Rows >> 8) & 0xff);
@@ -224,8 +188,8 @@ struct ControlServer::Impl {
   std::optional<Local::acceptor> Acceptor;
   std::string SocketPath, EntryPath;
   std::set<std::shared_ptr<Conn>> Conns;
-  /// Per task: the connection that may type into it.
-  std::map<std::string, Conn *> Writers;
+  /// The tasks a connection types into.
+  std::set<std::string> Writers;
 };
 
 namespace {
@@ -239,12 +203,9 @@ struct Conn : std::enable_shared_from_this<Conn> {
 
   void readLine();
   void onLine(llvm::StringRef Line);
-  json::Object handle(const json::Object &Req);
-  json::Object attach(const json::Object &Req);
   void send(std::string Bytes);
   void writeMore();
   void readFrames();
-  bool onFrame(Frame F, llvm::StringRef Payload);
   void onOutput(llvm::StringRef Bytes, bool Closed);
   void close();
 
@@ -256,10 +217,8 @@ struct Conn : std::enable_shared_from_this<Conn> {
   std::deque<std::string> Out;
   size_t Queued = 0;
   bool Writing = false, Closing = false, Closed = false;
-  Terminal *Term = nullptr;
+  ControlAttachment A;
   unsigned ListenId = 0;
-  bool Writer = false;
-  std::string Task;
 };
 
 void Conn::readLine() {
@@ -284,24 +243,15 @@ void Conn::readLine() {
         std::string Line(asio::buffers_begin(Self->Lines.data()),
                          asio::buffers_begin(Self->Lines.data()) + N);
         Self->Lines.consume(N);
-        Self->onLine(llvm::StringRef(Line).rtrim("\r\n"));
+        Self->onLine(Line);
       });
 }
 
 void Conn::onLine(llvm::StringRef Line) {
-  json::Object Answer;
-  llvm::Expected<json::Value> V = json::parse(Line);
-  if (!V)
-    Answer = json::Object{{"ok", false},
-              {"error", "not JSON: " + llvm::toString(V.takeError())}};
-  else if (!V->getAsObject())
-    Answer = json::Object{{"ok", false}, {"error", "a request is a JSON object"}};
-  else
-    Answer = handle(*V->getAsObject());
-  Answer["v"] = ControlProtocolVersion;
-  bool Attached = Term != nullptr;
-  send(toJsonText(json::Value(std::move(Answer))) + "\n");
-  if (!Attached) {
+  send(toJsonText(
+           json::Value(handleControlLine(Srv.Run, Line, Srv.Writers, A))) +
+       "\n");
+  if (!A.Term) {
     readLine();
     return;
   }
@@ -309,15 +259,14 @@ void Conn::onLine(llvm::StringRef Line) {
   Frames.assign(asio::buffers_begin(Lines.data()),
                 asio::buffers_end(Lines.data()));
   Lines.consume(Lines.size());
-  send(encodeFrame(Frame::Output, Term->screen().redraw()));
-  ListenId = Term->listen(
-      [W = std::weak_ptr<Conn>(shared_from_this())](llvm::StringRef Bytes,
-                                                    bool Closed) {
-        if (std::shared_ptr<Conn> Self = W.lock())
-          Self->onOutput(Bytes, Closed);
-      });
-  if (!takeFrames(Frames, [this](Frame F, llvm::StringRef P) {
-        return onFrame(F, P);
+  send(encodeFrame(Frame::Output, A.Term->screen().redraw()));
+  ListenId = A.Term->listen([W = std::weak_ptr<Conn>(shared_from_this())](
+                                llvm::StringRef Bytes, bool Closed) {
+    if (std::shared_ptr<Conn> Self = W.lock())
+      Self->onOutput(Bytes, Closed);
+  });
+  if (!splitFrames(Frames, [this](Frame F, llvm::StringRef P) {
+        return handleClientFrame(A, F, P);
       })) {
     close();
     return;
@@ -325,84 +274,9 @@ void Conn::onLine(llvm::StringRef Line) {
   readFrames();
 }
 
-json::Object Conn::handle(const json::Object &Req) {
-  auto Error = [](const llvm::Twine &Why) {
-    return json::Object{{"ok", false}, {"error", Why.str()}};
-  };
-  llvm::Optional<int64_t> Version = Req.getInteger("v");
-  if (Version && *Version != ControlProtocolVersion)
-    return Error(fmt::format("protocol version {} asked; this connectorc "
-                             "speaks version {}",
-                             *Version, ControlProtocolVersion));
-  llvm::StringRef Op = Req.getString("op").getValueOr("");
-  llvm::StringRef TaskName = Req.getString("task").getValueOr("");
-  if (Op == "status") {
-    json::Object A = Srv.Run.status();
-    A["ok"] = true;
-    return A;
-  }
-  if (Op == "stop") {
-    if (llvm::Error E = Srv.Run.stop(TaskName))
-      return Error(llvm::toString(std::move(E)));
-    return json::Object{{"ok", true}};
-  }
-  if (Op == "send") {
-    llvm::Optional<llvm::StringRef> Text = Req.getString("text");
-    if (!Text)
-      return Error("send needs a \"text\"");
-    std::string Id;
-    llvm::Expected<Terminal *> T = Srv.Run.terminal(TaskName, Id);
-    if (!T)
-      return Error(llvm::toString(T.takeError()));
-    // Pasted as a terminal pastes (bracketed when the program asked for
-    // it, so that a TUI takes it as text); then Enter.
-    std::string Keys = (*T)->screen().paste(*Text);
-    if (Req.getBoolean("enter").getValueOr(true))
-      Keys += "\r";
-    (*T)->input(Keys);
-    return json::Object{{"ok", true}, {"task", Id}};
-  }
-  if (Op == "attach")
-    return attach(Req);
-  if (Op.empty())
-    return Error("a request needs an \"op\"");
-  if (std::optional<json::Object> A = Srv.Run.call(Op, Req))
-    return std::move(*A);
-  return Error("unknown op '" + Op + "' (docs/control-protocol.md)");
-}
-
-json::Object Conn::attach(const json::Object &Req) {
-  std::string Id;
-  llvm::Expected<Terminal *> T =
-      Srv.Run.terminal(Req.getString("task").getValueOr(""), Id);
-  if (!T)
-    return json::Object{{"ok", false}, {"error", llvm::toString(T.takeError())}};
-  bool Write = Req.getBoolean("write").getValueOr(false);
-  if (Write && Srv.Writers.count(Id))
-    return json::Object{{"ok", false},
-            {"error", "task '" + Id +
-                          "' has a client typing into it already; watch it "
-                          "with --read-only, or detach that one"}};
-  Term = *T;
-  Task = Id;
-  if (Write) {
-    Writer = true;
-    Srv.Writers[Id] = this;
-    int64_t Rows = Req.getInteger("rows").getValueOr(0);
-    int64_t Cols = Req.getInteger("cols").getValueOr(0);
-    if (Rows > 0 && Cols > 0 && Rows <= 1000 && Cols <= 1000)
-      Term->resize(static_cast<unsigned>(Rows), static_cast<unsigned>(Cols));
-  }
-  return json::Object{{"ok", true},
-          {"task", Id},
-          {"write", Writer},
-          {"rows", int64_t(Term->screen().rows())},
-          {"cols", int64_t(Term->screen().cols())}};
-}
-
 void Conn::onOutput(llvm::StringRef Bytes, bool SessionClosed) {
   if (SessionClosed) {
-    Term = nullptr;
+    A.Term = nullptr;
     ListenId = 0;
     send(encodeFrame(Frame::Closed, "the session ended"));
     Closing = true;
@@ -412,7 +286,7 @@ void Conn::onOutput(llvm::StringRef Bytes, bool SessionClosed) {
     // A viewer that cannot keep up gets the screen as it is now instead.
     Out.erase(Out.begin() + (Writing ? 1 : 0), Out.end());
     Queued = Writing ? Out.front().size() : 0;
-    send(encodeFrame(Frame::Output, Term->screen().redraw()));
+    send(encodeFrame(Frame::Output, A.Term->screen().redraw()));
     return;
   }
   send(encodeFrame(Frame::Output, Bytes));
@@ -427,8 +301,8 @@ void Conn::readFrames() {
           return;
         }
         Self->Frames.append(Self->Buf.data(), N);
-        if (!takeFrames(Self->Frames, [&](Frame F, llvm::StringRef P) {
-              return Self->onFrame(F, P);
+        if (!splitFrames(Self->Frames, [&](Frame F, llvm::StringRef P) {
+              return handleClientFrame(Self->A, F, P);
             })) {
           Self->close();
           return;
@@ -436,26 +310,6 @@ void Conn::readFrames() {
         if (!Self->Closed)
           Self->readFrames();
       });
-}
-
-bool Conn::onFrame(Frame F, llvm::StringRef Payload) {
-  switch (F) {
-  case Frame::Input:
-    if (Writer && Term)
-      Term->input(Payload);
-    return true;
-  case Frame::Resize:
-    if (Payload.size() != 4)
-      return false;
-    if (Writer && Term)
-      Term->resize(be16(Payload, 0), be16(Payload, 2));
-    return true;
-  case Frame::Detach:
-    close();
-    return false;
-  default:
-    return false; // Not a client's frame.
-  }
 }
 
 void Conn::send(std::string Bytes) {
@@ -493,14 +347,11 @@ void Conn::close() {
   if (Closed)
     return;
   Closed = true;
-  if (Term && ListenId)
-    Term->unlisten(ListenId);
-  Term = nullptr;
-  if (Writer) {
-    auto It = Srv.Writers.find(Task);
-    if (It != Srv.Writers.end() && It->second == this)
-      Srv.Writers.erase(It);
-  }
+  if (A.Term && ListenId)
+    A.Term->unlisten(ListenId);
+  A.Term = nullptr;
+  if (A.Writer)
+    Srv.Writers.erase(A.Task);
   boost::system::error_code Ignored;
   Sock.close(Ignored);
   Srv.Conns.erase(shared_from_this());
@@ -744,7 +595,7 @@ struct Attached {
         ReadOnly(ReadOnly), DetachKey(DetachKey) {}
   void start(std::string Rest) {
     Frames = std::move(Rest);
-    if (!takeFrames(Frames, [this](Frame F, llvm::StringRef P) {
+    if (!splitFrames(Frames, [this](Frame F, llvm::StringRef P) {
           return onFrame(F, P);
         }))
       return;
@@ -760,7 +611,7 @@ struct Attached {
         return;
       }
       Frames.append(SockBuf.data(), N);
-      if (!takeFrames(Frames, [this](Frame F, llvm::StringRef P) {
+      if (!splitFrames(Frames, [this](Frame F, llvm::StringRef P) {
             return onFrame(F, P);
           })) {
         if (Ended.empty())

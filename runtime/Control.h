@@ -14,6 +14,7 @@
 
 #include "runtime/Session.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
 
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace connectorc::runtime {
@@ -93,6 +95,38 @@ enum class Frame : char {
 /// The longest frame either side accepts.
 inline constexpr uint32_t MaxFrame = 1 << 20;
 std::string encodeFrame(Frame F, llvm::StringRef Payload);
+/// Takes the whole frames off the front of \p Buf, in order, calling
+/// \p OnFrame on each, and leaves an incomplete one there for the next read.
+/// False, at once, on a frame longer than MaxFrame or when \p OnFrame says
+/// false (the connection is to close).
+bool splitFrames(std::string &Buf,
+                 llvm::function_ref<bool(Frame, llvm::StringRef)> OnFrame);
+
+/// The largest window side a client may ask for (rows or columns), in an
+/// attach request or a Resize frame.
+inline constexpr unsigned MaxWindowSide = 1000;
+
+/// One connection's side of the protocol: the session it attached to.
+struct ControlAttachment {
+  Terminal *Term = nullptr; ///< set by "attach"; cleared when it ends
+  std::string Task;         ///< the attached task's id
+  bool Writer = false;      ///< it may type (then Task is in the writers)
+};
+
+/// The server's handling of one request line \p Line (a trailing CR/LF is
+/// ignored) on the connection \p Conn of a server for \p Run; \p Writers
+/// is the server's set of tasks a client types into (one writer a task).
+/// The answer, with "v" and "ok"; an "attach" it grants sets \p Conn, after
+/// which the connection carries frames.
+llvm::json::Object handleControlLine(RunControl &Run, llvm::StringRef Line,
+                                     std::set<std::string> &Writers,
+                                     ControlAttachment &Conn);
+/// The server's handling of frame \p F from the client attached as \p Conn:
+/// keys and window sizes reach the terminal (a writer's only). False when
+/// the connection is to close: a detach, a malformed Resize, or a frame
+/// that is not a client's.
+bool handleClientFrame(ControlAttachment &Conn, Frame F,
+                       llvm::StringRef Payload);
 
 /// Listens on a run's socket on \p Io; serves until destroyed.
 class ControlServer {
