@@ -860,11 +860,30 @@ void Executor::onTaskFailure(unsigned T, const Outcome &O) {
   enqueue(T, /*Front=*/true);
 }
 
+// With a journal, the answer is flushed with the others of this turn of the
+// loop (flushDone), before its task-done record is written: a record on disk
+// always has its answer on disk.
 void Executor::succeed(unsigned T) {
+  if (!Flush) {
+    std::vector<llvm::Error> Synced = syncFiles({answerTmp(T)});
+    publishAnswer(T, std::move(Synced.front()));
+    return;
+  }
+  Answering.push_back(T);
+  scheduleCommit();
+}
+
+std::string Executor::answerTmp(unsigned T) const {
+  return sessionDir(T) + "/output.md.tmp";
+}
+
+void Executor::publishAnswer(unsigned T, llvm::Error Synced) {
   const ir::Task &Task = P.Tasks[T];
   std::string Dir = sessionDir(T);
   std::string Answer = Dir + "/output.md";
-  llvm::Error E = commitFile(Answer + ".tmp", Answer);
+  llvm::Error E = std::move(Synced);
+  if (!E)
+    E = renameFile(answerTmp(T), Answer);
   if (!E)
     E = linkFileAtomic(Answer, path(Task.Output), Dir);
   const ir::PlanStage &S = P.Stages[Task.Stage];
@@ -966,22 +985,39 @@ void Executor::finishTask(unsigned T, TaskStatus S, llvm::StringRef Why) {
     commitDone(T);
 }
 
-// Group commit: the records of every task that finished in this turn of the
-// loop are flushed together, then their dependants are released.
 void Executor::commitDone(unsigned T) {
   if (!Flush) {
     markDone(T);
     return;
   }
   Committing.push_back(T);
-  if (Committing.size() == 1)
-    asio::post(Io, [this] { flushDone(); });
+  scheduleCommit();
 }
 
+void Executor::scheduleCommit() {
+  if (CommitQueued)
+    return;
+  CommitQueued = true;
+  asio::post(Io, [this] { flushDone(); });
+}
+
+// Group commit, once per turn of the loop that ended tasks: the answers of
+// the tasks that succeeded are flushed together, then put in place and their
+// task-done records written, then the journal is flushed once, and only then
+// are their dependants released.
 void Executor::flushDone() {
+  std::vector<unsigned> Answers;
+  Answers.swap(Answering);
+  std::vector<std::string> Paths;
+  for (unsigned T : Answers)
+    Paths.push_back(answerTmp(T));
+  std::vector<llvm::Error> Synced = syncFiles(Paths);
+  for (size_t I = 0; I < Answers.size(); ++I)
+    publishAnswer(Answers[I], std::move(Synced[I]));
   Flush();
   std::vector<unsigned> Now;
   Now.swap(Committing);
+  CommitQueued = false;
   for (unsigned T : Now)
     markDone(T);
   pump();
@@ -1009,6 +1045,11 @@ llvm::Error Executor::stopTask(unsigned T) {
         "task '" + P.Tasks[T].Id + "' is over (" +
             taskStatusName(TS.Status) + ")");
   case TaskStatus::Running:
+    if (llvm::is_contained(Answering, T))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "task '" + P.Tasks[T].Id +
+                                         "' is over (its answer is being "
+                                         "committed)");
     if (TS.Live) {
       // Once again: at once, as a second Ctrl-C.
       if (TS.StopAsked)
@@ -1064,7 +1105,7 @@ void Executor::interrupt(bool Now) {
 
 void Executor::checkFinished() {
   if (Done || NumRunning || !Active.empty() || !Committing.empty() ||
-      (!Ready.empty() && !Stopping))
+      !Answering.empty() || (!Ready.empty() && !Stopping))
     return;
   Done = true;
   skipUnreached();

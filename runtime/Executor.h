@@ -293,6 +293,12 @@ private:
   void onProviderFailure(unsigned T, const Outcome &O);
   void onTaskFailure(unsigned T, const Outcome &O);
   void succeed(unsigned T);
+  /// Task \p T's answer file before it is committed.
+  std::string answerTmp(unsigned T) const;
+  /// Puts task \p T's answer, flushed (or not: \p Synced says why), in
+  /// place (output.md, the scratchpad, the stage's record) and ends the
+  /// task: succeeded, or failed when that could not be done.
+  void publishAnswer(unsigned T, llvm::Error Synced);
   /// For a binding with structured output: replaces the answer file with
   /// the answer member of the JSON the program printed (\p Out, or null
   /// when the output could not be read, for the reason \p Unreadable). A
@@ -308,6 +314,8 @@ private:
   void backOff(unsigned T, double Seconds, llvm::StringRef Why);
   void checkFinished();
   void commitDone(unsigned T);
+  /// Queues flushDone, once until it has run.
+  void scheduleCommit();
   void flushDone();
   void skipUnreached();
 
@@ -352,6 +360,10 @@ private:
   FlushEvents Flush;
   /// Tasks whose task-done record awaits the next journal flush.
   std::vector<unsigned> Committing;
+  /// Tasks that succeeded whose answer awaits the next group commit (it is
+  /// flushed, then their task-done record is written).
+  std::vector<unsigned> Answering;
+  bool CommitQueued = false;
   std::vector<TaskState> Tasks;
   std::vector<std::vector<unsigned>> Dependants;      ///< by task
   std::vector<std::vector<unsigned>> StageDependants; ///< by stage

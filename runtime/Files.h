@@ -3,10 +3,12 @@
 #ifndef CONNECTORC_RUNTIME_FILES_H
 #define CONNECTORC_RUNTIME_FILES_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Error.h"
 
 #include <string>
+#include <vector>
 
 namespace connectorc::runtime {
 
@@ -21,6 +23,16 @@ llvm::Error writeFileAtomic(llvm::StringRef Path, llvm::StringRef Contents);
 /// Makes \p Tmp (already written) durable and renames it to \p Path.
 llvm::Error commitFile(llvm::StringRef Tmp, llvm::StringRef Path);
 
+/// Flushes the files \p Paths to disk together (one group commit): their
+/// writeback is started for all of them first (sync_file_range), then each
+/// is fdatasync'ed, so the file system commits them in one or two journal
+/// transactions rather than one each. \returns, for each path, success or
+/// why it could not be flushed.
+std::vector<llvm::Error> syncFiles(llvm::ArrayRef<std::string> Paths);
+
+/// Renames \p Tmp (already durable) to \p Path, with no flush.
+llvm::Error renameFile(llvm::StringRef Tmp, llvm::StringRef Path);
+
 /// Flushes directory \p Dir's entries to disk (fsync): after a rename into
 /// it, the new name survives a crash of the machine.
 llvm::Error syncDirectory(llvm::StringRef Dir);
@@ -33,7 +45,8 @@ llvm::Error copyFileAtomic(llvm::StringRef From, llvm::StringRef To,
 
 /// Puts \p From (already durable) at \p To as well, atomically: a hard link
 /// made in \p TmpDir and renamed (no second copy of a big answer), or a copy
-/// where links do not work.
+/// where links do not work. To's directory is made only when the rename
+/// finds it missing (one mkdir per directory, not per file).
 llvm::Error linkFileAtomic(llvm::StringRef From, llvm::StringRef To,
                            llvm::StringRef TmpDir);
 

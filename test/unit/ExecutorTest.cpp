@@ -150,7 +150,11 @@ protected:
     O.BackoffBaseS = 0.001;
     auto X = std::make_unique<Executor>(
         Io, P, L, Clock, O,
-        [this](json::Object E, bool) { Events.push_back(std::move(E)); },
+        [this](json::Object E, bool) {
+          if (OnEvent)
+            OnEvent(E);
+          Events.push_back(std::move(E));
+        },
         FlushFn);
     X->restore(Past);
     bool Finished = false;
@@ -166,6 +170,7 @@ protected:
 
   ExecutorOptions O;
   FlushEvents FlushFn;
+  std::function<void(const json::Object &)> OnEvent;
   asio::io_context Io;
   FakeLauncher L{Io};
   FakeClock Clock;
@@ -347,6 +352,29 @@ TEST_F(ExecutorTest, DependantsStartOnlyAfterTheJournalFlush) {
   ASSERT_EQ(LaunchesAtFlush.size(), 2u);
   EXPECT_EQ(LaunchesAtFlush[0], 3u);
   EXPECT_EQ(LaunchesAtFlush[1], 4u);
+  EXPECT_EQ(X->count(TaskStatus::Succeeded), 4u);
+}
+
+TEST_F(ExecutorTest, AnswersAreCommittedWithTheirRecordsInOneGroup) {
+  ir::Plan P = plan({3, 1});
+  unsigned Flushes = 0, Recorded = 0, RecordedBeforeAnswer = 0;
+  FlushFn = [&] { ++Flushes; };
+  OnEvent = [&](const json::Object &E) {
+    if (eventString(E, "event") != "task-done")
+      return;
+    ++Recorded;
+    // The answer was flushed and renamed before its record was written.
+    std::string Dir = RunDir + "/sessions/" + eventString(E, "task").str();
+    if (!llvm::sys::fs::exists(Dir + "/output.md") ||
+        llvm::sys::fs::exists(Dir + "/output.md.tmp") ||
+        !llvm::sys::fs::exists(RunDir + "/" + eventString(E, "output").str()))
+      ++RecordedBeforeAnswer;
+  };
+  std::unique_ptr<Executor> X = run(P);
+  EXPECT_EQ(Recorded, 4u);
+  EXPECT_EQ(RecordedBeforeAnswer, 0u);
+  // One group commit for the three tasks of the first stage, one for s1/1.
+  EXPECT_EQ(Flushes, 2u);
   EXPECT_EQ(X->count(TaskStatus::Succeeded), 4u);
 }
 
