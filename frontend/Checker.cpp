@@ -3,6 +3,7 @@
 #include "frontend/Suggest.h"
 #include "ir/Mcp.h"
 #include "ir/SshOption.h"
+#include "ir/WebhookUrl.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -29,6 +30,7 @@ void Checker::run() {
   collectMachines();
   checkSchedule();
   checkTools();
+  checkNotify();
   checkDefaults();
   collectPhases();
   for (spec::Phase &P : W.Phases)
@@ -63,6 +65,26 @@ void Checker::checkTools() {
     if (Near)
       D.fixIt(Doc.contentsOf(Name), *Near);
   }
+}
+
+/// 127.0.0.0/8, ::1 and localhost: plain http there leaves the machine
+/// never.
+static bool isLoopback(llvm::StringRef Host) {
+  return Host.equals_insensitive("localhost") || Host.startswith("127.") ||
+         Host == "::1";
+}
+
+void Checker::checkNotify() {
+  const Value *N = member(*W.Root, "notify");
+  const Value *Hook = N && N->IsObject() ? member(*N, "webhook") : nullptr;
+  if (!Hook || !Hook->IsString() || Hook->GetStringLength() == 0)
+    return; // the schema's to report
+  std::string Why;
+  std::optional<ir::WebhookUrl> U = ir::parseWebhookUrl(Hook->GetString(), Why);
+  if (!U)
+    Diags.report(DiagKind::InvalidWebhook, Doc.rangeOf(*Hook), Why);
+  else if (!U->Tls && !isLoopback(U->Host))
+    Diags.report(DiagKind::WebhookPlainHttp, Doc.rangeOf(*Hook), U->Host);
 }
 
 void Checker::checkHeader() {

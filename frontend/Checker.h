@@ -38,6 +38,7 @@ private:
   void checkMachine(llvm::StringRef Name, const Value &M);
   void checkSchedule();
   void checkTools();
+  void checkNotify();
   void checkDefaults();
   void reportUnusedAliases();
 

@@ -145,6 +145,11 @@ void Lowerer::lowerHeader() {
       M->BudgetLoc = range(Usd);
     }
   }
+  if (const Value *N = member(W.Root, "notify"); N && N->IsObject()) {
+    M->Notify.Webhook = str(member(N, "webhook"));
+    if (const Value *T = member(N, "timeout_s"); T && T->IsNumber())
+      M->Notify.TimeoutS = T->GetDouble();
+  }
   const Value *Pipeline = member(W.Root, "pipeline");
   M->Scratchpad = true; // answers always land in the scratchpad tree
   if (const Value *S = member(Pipeline, "scratchpad"); S && S->IsBool())

@@ -91,6 +91,13 @@ struct McpServer {
   EnvList Env;
 };
 
+/// Who is told when a session starts waiting for input, besides the
+/// terminal: the spec's "notify" object.
+struct NotifySpec {
+  std::string Webhook; ///< http(s) URL; empty = none
+  double TimeoutS = 0; ///< 0 = the runtime's default
+};
+
 /// Where and how an agent works: the spec's "session" object, merged from
 /// defaults, phase and worker.
 struct SessionSpec {
@@ -182,6 +189,7 @@ struct Module {
   std::vector<Model> Models;
   std::vector<Machine> Machines;
   std::vector<McpServer> Tools;
+  NotifySpec Notify;
   std::string Cron; ///< empty: not scheduled
   std::string TimeZone;
   llvm::SMRange ScheduleLoc;

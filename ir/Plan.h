@@ -187,6 +187,7 @@ struct Plan {
   std::string Cron, TimeZone;
   std::vector<Machine> Machines;
   std::vector<McpServer> Tools;
+  NotifySpec Notify;
   std::vector<ModelBinding> Bindings;
   std::vector<PlanStage> Stages;
   std::vector<Task> Tasks;

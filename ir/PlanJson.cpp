@@ -318,6 +318,14 @@ void PlanWriter::plan(const Plan &P) {
     W.EndObject();
   }
   W.EndArray();
+  if (!P.Notify.Webhook.empty()) {
+    key("notify");
+    W.StartObject();
+    field("webhook", P.Notify.Webhook);
+    if (P.Notify.TimeoutS > 0)
+      field("timeout_s", P.Notify.TimeoutS);
+    W.EndObject();
+  }
   key("bindings");
   W.StartArray();
   for (const ModelBinding &B : P.Bindings)
@@ -673,6 +681,11 @@ void PlanReader::plan(const Value &Root, Plan &P) {
     P.Tools.push_back({str(V, "name", At, true), str(V, "command", At),
                        strings(V, "args", At), env(V, "env", At)});
   });
+  if (const Value *N = get(Root, "notify", Top, false)) {
+    P.Notify.Webhook = str(*N, "webhook", "notify", true);
+    if (get(*N, "timeout_s", "notify", false))
+      P.Notify.TimeoutS = num(*N, "timeout_s", "notify");
+  }
   array(
       Root, "bindings", "",
       [&](const Value &V, const std::string &At) {

@@ -2,6 +2,7 @@
 #include "ir/Printer.h"
 
 #include "ir/Fmt.h"
+#include "ir/WebhookUrl.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -62,6 +63,18 @@ static void printSandbox(llvm::raw_ostream &OS, SandboxNet Net,
     OS << " read=";
     printList(OS, Read);
   }
+}
+
+/// "notify webhook=\"https://host/path\" [timeout=5s]": the URL without
+/// its query (a token may be there).
+void printNotify(llvm::raw_ostream &OS, llvm::StringRef Pad,
+                 const NotifySpec &N) {
+  if (N.Webhook.empty())
+    return;
+  OS << Pad << "notify webhook=" << Quoted{redactWebhookUrl(N.Webhook)};
+  if (N.TimeoutS > 0)
+    OS << fmt::format(" timeout={}s", N.TimeoutS);
+  OS << '\n';
 }
 
 void printSession(llvm::raw_ostream &OS, const SessionSpec &S,
@@ -154,6 +167,7 @@ void ir::printModule(llvm::raw_ostream &OS, const Module &M,
   }
   if (M.BudgetUsd)
     OS << Pad2 << "budget " << money(*M.BudgetUsd) << '\n';
+  printNotify(OS, Pad2, M.Notify);
   if (!M.DefaultFailover.empty()) {
     OS << Pad2 << "default-failover ";
     printList(OS, llvm::map_range(M.DefaultFailover,
@@ -234,6 +248,7 @@ void ir::printPlan(llvm::raw_ostream &OS, const Plan &P) {
   if (P.Cost.BudgetUsd)
     OS << " budget=" << money(*P.Cost.BudgetUsd);
   OS << '\n';
+  printNotify(OS, "  ", P.Notify);
   for (const ModelBinding &B : P.Bindings) {
     OS << "  binding " << Quoted{B.Id} << " provider=" << Quoted{B.Provider}
        << " model=" << Quoted{B.Model} << " via=" << promptViaName(B.Via)

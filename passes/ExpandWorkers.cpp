@@ -210,6 +210,7 @@ bool connectorc::runExpandWorkers(Compilation &C) {
   P.TimeZone = M.TimeZone;
   P.Machines = M.Machines;
   P.Tools = M.Tools;
+  P.Notify = M.Notify;
   P.Cost.BudgetUsd = M.BudgetUsd;
   size_t Expected = 0;
   for (const ir::Stage &S : M.Stages)

@@ -3,6 +3,7 @@
 
 #include "ir/Fmt.h"
 #include "ir/PatternSize.h"
+#include "ir/UserConfig.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -308,17 +309,9 @@ ProviderRegistry::load(llvm::StringRef UserFile, DiagnosticEngine &Diags) {
   std::string Path = UserFile.str();
   bool Explicit = !Path.empty();
   if (!Explicit) {
-    llvm::SmallString<256> P;
-    if (auto Xdg = llvm::sys::Process::GetEnv("XDG_CONFIG_HOME");
-        Xdg && !Xdg->empty())
-      P = *Xdg;
-    else if (auto Home = llvm::sys::Process::GetEnv("HOME"))
-      llvm::sys::path::append(P, *Home, ".config");
-    if (!P.empty()) {
-      llvm::sys::path::append(P, "connectorc", "providers.json");
-      if (llvm::sys::fs::exists(P))
-        Path = std::string(P);
-    }
+    std::string P = ir::userConfigFile("providers.json");
+    if (!P.empty() && llvm::sys::fs::exists(P))
+      Path = P;
   }
   if (Path.empty())
     return R;
