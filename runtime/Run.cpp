@@ -9,6 +9,7 @@
 #include "runtime/MachineCheck.h"
 #include "runtime/Mailbox.h"
 #include "runtime/Nested.h"
+#include "runtime/Notify.h"
 #include "runtime/PtySession.h"
 #include "runtime/Sandbox.h"
 #include "runtime/Summary.h"
@@ -17,6 +18,7 @@
 #include "ir/Mcp.h"
 #include "ir/ShellQuote.h"
 #include "ir/PlanJson.h"
+#include "ir/UserConfig.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -272,6 +274,9 @@ private:
   ExecutorOptions executorOptions() const;
   llvm::Error openEvents();
   void printResult(const RunReport &R) const;
+  /// The notifications of the spec and of the user's config (what cannot
+  /// be used is a warning on stderr).
+  NotifyConfig notifyConfig() const;
 
   const ir::Plan &P;
   const RunOptions &O;
@@ -282,6 +287,8 @@ private:
   std::vector<RemoteTarget> Remotes;
   asio::io_context Io;
   std::unique_ptr<JobServer> Slots;
+  /// After Io, before it in destruction: nothing it posts outlives it.
+  std::unique_ptr<Notifier> Notify;
   PtyLauncher Launch;
   asio::signal_set Interrupts;
   SystemClock Clock;
@@ -343,11 +350,19 @@ llvm::Error Runner::openEvents() {
 
 void Runner::sink(json::Object E, bool Durable) {
   E["time"] = Clock.utcStamp();
+  // What the session shows when it changes state: its question, mostly.
+  if (X && eventString(E, "event") == "session-state" &&
+      !E.get("last_line"))
+    if (std::optional<unsigned> T = X->taskNamed(eventString(E, "task")))
+      if (Session *S = X->live(*T))
+        E["last_line"] = S->lastLine();
   if (Log && !Failure)
     if (llvm::Error Err = Log->append(E, Durable))
       Failure = std::move(Err);
   if (Status)
     Status->event(E);
+  if (Notify)
+    Notify->event(E);
   if (Events) {
     *Events << toJsonText(json::Value(std::move(E))) << '\n';
     Events->flush();
@@ -533,6 +548,7 @@ llvm::Expected<RunResult> Runner::run(Journal J,
     llvm::WithColor::warning(llvm::errs(), "connectorc run")
         << llvm::toString(Pool.takeError())
         << "; the run's --jobs alone limits its sessions\n";
+  NotifyConfig Notifications = notifyConfig();
   ExecutorOptions XO = executorOptions();
   XO.MakeTreeHere = [this](unsigned T) {
     return Trees->makeHere(
@@ -546,9 +562,13 @@ llvm::Expected<RunResult> Runner::run(Journal J,
   // parent's transcript and progress display: plain lines, no redrawing.
   if (O.Level != Verbosity::Quiet && ::isatty(STDERR_FILENO) &&
       O.EventsPath != "-" && !getenv("CI") && !Parent)
-    Status = createTerminalStatus(Io, STDERR_FILENO, *X, O.Level);
+    Status = createTerminalStatus(Io, STDERR_FILENO, *X, O.Level,
+                                  Notifications.Bell);
   else
     Status = createPlainStatus(llvm::errs(), *X, O.Level);
+  Notify = std::make_unique<Notifier>(
+      Io, std::move(Notifications), llvm::sys::path::filename(Dir).str(),
+      P.Workflow, [this](json::Object E) { sink(std::move(E), false); });
   json::Object Start{{"event", O.Resume ? "run-resume" : "run-start"},
                      {"workflow", P.Workflow},
                      {"tasks", int64_t(P.Tasks.size())},
@@ -597,6 +617,15 @@ llvm::Expected<RunResult> Runner::run(Journal J,
     return E;
   printResult(Report);
   return Result;
+}
+
+NotifyConfig Runner::notifyConfig() const {
+  std::vector<std::string> Warnings;
+  NotifyConfig C =
+      loadNotifyConfig(P, ir::userConfigFile("config.json"), Warnings);
+  for (const std::string &W : Warnings)
+    llvm::WithColor::warning(llvm::errs(), "connectorc run") << W << "\n";
+  return C;
 }
 
 void Runner::printResult(const RunReport &R) const {

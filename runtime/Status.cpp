@@ -13,13 +13,23 @@ using namespace connectorc::runtime;
 namespace json = llvm::json;
 
 namespace {
+/// RunningTask::State of a session that waits for input.
+constexpr llvm::StringLiteral WaitingState = "waiting for input";
+
 llvm::StringRef str(const json::Object &E, llvm::StringRef Key) {
   return eventString(E, Key);
 }
 
+/// A session's change to waiting for input: someone should answer it.
+bool isWaiting(const json::Object &E) {
+  return str(E, "event") == "session-state" &&
+         str(E, "state") == WaitingState;
+}
+
 bool isProblem(const json::Object &E) {
   llvm::StringRef Kind = str(E, "event"), St = str(E, "status");
-  return Kind == "failover" || Kind == "retry" ||
+  return Kind == "failover" || Kind == "retry" || Kind == "warning" ||
+         isWaiting(E) ||
          (Kind == "task-done" && St != "succeeded" && St != "skipped-until");
 }
 
@@ -61,6 +71,11 @@ std::string runtime::describeEvent(const json::Object &E, Verbosity V) {
                        eventNumber(E, "delay_s"), str(E, "reason").str());
   if (Kind == "task-done")
     return describeDone(E);
+  if (isWaiting(E))
+    return fmt::format("{}: waiting for input: {}", Task,
+                       str(E, "last_line").str());
+  if (Kind == "warning")
+    return fmt::format("{}: warning: {}", Task, str(E, "message").str());
   return "";
 }
 
@@ -96,11 +111,14 @@ std::string elide(std::string S, size_t Width) {
 class TerminalStatus : public StatusPrinter {
 public:
   TerminalStatus(boost::asio::io_context &Io, int FD, const Executor &X,
-                 Verbosity V)
-      : FD(FD), X(X), V(V), Tick(Io) {
+                 Verbosity V, bool Bell)
+      : FD(FD), X(X), V(V), Bell(Bell), Tick(Io) {
     schedule();
   }
   void event(const json::Object &E) override {
+    // Once per change to waiting, with the next redraw.
+    if (Bell && isWaiting(E))
+      Ring = true;
     std::string Line = describeEvent(E, V);
     // Starts show in the block; everything else scrolls above it.
     if (!Line.empty() && str(E, "event") != "attempt-start")
@@ -134,6 +152,8 @@ private:
   int FD;
   const Executor &X;
   Verbosity V;
+  bool Bell;
+  bool Ring = false; ///< a BEL goes out with the next redraw
   boost::asio::steady_timer Tick;
   std::vector<std::string> Scroll;
   std::string Shown; ///< the block on screen now
@@ -144,6 +164,8 @@ private:
 std::string TerminalStatus::block(size_t Width) const {
   std::string Out;
   std::vector<RunningTask> Rows = X.running();
+  size_t Waiting = llvm::count_if(
+      Rows, [](const RunningTask &R) { return R.State == WaitingState; });
   if (Rows.size() > 20) // The rest show in the totals line.
     Rows.resize(20);
   // Columns as wide as this block needs (capped), so the last line of
@@ -155,15 +177,20 @@ std::string TerminalStatus::block(size_t Width) const {
     StateW = std::max(StateW, R.State.size());
   }
   for (const RunningTask &R : Rows) {
+    // "?" in the margin: this one needs someone.
     std::string Line = fmt::format(
-        "  {:<{}}  {:<{}}  {:>4.0f}s  {:<{}}  {}", X.plan().Tasks[R.Task].Id,
-        IdW, R.Binding, BindingW, R.ElapsedS, R.State, StateW, R.LastLine);
+        "{} {:<{}}  {:<{}}  {:>4.0f}s  {:<{}}  {}",
+        R.State == WaitingState ? '?' : ' ', X.plan().Tasks[R.Task].Id, IdW,
+        R.Binding, BindingW, R.ElapsedS, R.State, StateW, R.LastLine);
     Out += elide(Line, Width - 1) + "\n";
   }
   unsigned Total = X.plan().Tasks.size();
-  Out += elide(fmt::format("[{}/{}] {} running, {} succeeded, {} failed, {} "
+  Out += elide(fmt::format("[{}/{}] {} running{}, {} succeeded, {} failed, {} "
                            "skipped",
                            X.finished(), Total, X.count(TaskStatus::Running),
+                           Waiting ? fmt::format(" ({} waiting for input)",
+                                                 Waiting)
+                                   : "",
                            X.count(TaskStatus::Succeeded),
                            X.count(TaskStatus::Failed),
                            X.count(TaskStatus::Skipped)),
@@ -176,9 +203,10 @@ void TerminalStatus::redraw(bool Final) {
   size_t Width = width();
   std::string Block = block(Width);
   // Nothing new since the last tick: leave the terminal alone.
-  if (!Final && Scroll.empty() && Block == Shown)
+  if (!Final && Scroll.empty() && Block == Shown && !Ring)
     return;
-  std::string Out;
+  std::string Out = Ring ? "\a" : "";
+  Ring = false;
   if (Drawn)
     Out += fmt::format("\r\x1b[{}A", Drawn);
   Out += "\x1b[J";
@@ -201,6 +229,6 @@ std::unique_ptr<StatusPrinter> runtime::createPlainStatus(llvm::raw_ostream &OS,
 
 std::unique_ptr<StatusPrinter>
 runtime::createTerminalStatus(boost::asio::io_context &Io, int FD,
-                              const Executor &X, Verbosity V) {
-  return std::make_unique<TerminalStatus>(Io, FD, X, V);
+                              const Executor &X, Verbosity V, bool Bell) {
+  return std::make_unique<TerminalStatus>(Io, FD, X, V, Bell);
 }

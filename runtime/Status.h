@@ -33,14 +33,18 @@ public:
   virtual void stop() {}
 };
 
-/// One plain line per event on \p OS.
+/// One plain line per event on \p OS ("TASK: waiting for input: LAST
+/// LINE" once per change to waiting).
 std::unique_ptr<StatusPrinter>
 createPlainStatus(llvm::raw_ostream &OS, const Executor &X, Verbosity V);
 
-/// The live block on terminal \p FD (redrawn on a timer of \p Io).
+/// The live block on terminal \p FD (redrawn on a timer of \p Io). A task
+/// waiting for input has a "?" in the margin and is counted in the totals
+/// line; with \p Bell, each change to waiting rings the terminal's bell.
 std::unique_ptr<StatusPrinter> createTerminalStatus(boost::asio::io_context &Io,
                                                     int FD, const Executor &X,
-                                                    Verbosity V);
+                                                    Verbosity V,
+                                                    bool Bell = true);
 
 /// The event as one plain line ("" when \p V does not show it).
 std::string describeEvent(const llvm::json::Object &E, Verbosity V);

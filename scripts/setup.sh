@@ -9,13 +9,14 @@ set -euo pipefail
 # libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes, for the fuzz
 # targets (test/fuzz/ci.sh); clang only recommends it.
 # libvterm-dev: the screen model of every session (runtime/Screen.h).
+# libssl-dev: https webhooks (runtime/Webhook.cpp, Asio's SSL streams).
 # iproute2: `ip` makes the SSH tests' second host in a network namespace (only
 # where namespaces may be made; elsewhere those tests are UNSUPPORTED).
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3
   rapidjson-dev libvalijson-dev llvm-14-dev llvm-14-tools
   libfmt-dev libgit2-dev libboost-dev libgtest-dev libyaml-cpp-dev libmimalloc-dev
-  libvterm-dev
+  libvterm-dev libssl-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   shellcheck dash make jq bubblewrap openssh-client openssh-server iproute2
   graphviz systemd
