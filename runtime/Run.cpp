@@ -510,7 +510,10 @@ llvm::Expected<Terminal *> Runner::terminal(llvm::StringRef Task,
 
 void Runner::finish() {
   Over = true;
-  Result = X->interrupted()               ? RunResult::Interrupted
+  // A task stopped on its own (connectorc stop RUN/TASK) leaves the run
+  // unfinished, as Ctrl-C does.
+  Result = X->interrupted() || X->count(TaskStatus::Interrupted)
+               ? RunResult::Interrupted
            : X->count(TaskStatus::Failed) ? RunResult::Failed
                                           : RunResult::Succeeded;
   sink(json::Object{{"event", "run-end"}, {"status", resultName(Result)}},
