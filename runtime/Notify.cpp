@@ -184,10 +184,12 @@ Notifier::Notifier(asio::io_context &Io, NotifyConfig C, std::string RunId,
 
 Notifier::~Notifier() {
   for (auto &[Pid, Ch] : Children) {
-    if (Ch.Exit)
-      ::syscall(SYS_pidfd_send_signal, Ch.Exit->native_handle(), SIGKILL,
-                nullptr, 0);
-    ::waitpid(Pid, nullptr, 0); // at once: killed (or reaped already)
+    if (!Ch.Exit)
+      continue;
+    int Fd = Ch.Exit->native_handle();
+    ::syscall(SYS_pidfd_send_signal, Fd, SIGKILL, nullptr, 0);
+    siginfo_t Info;
+    ::waitid(P_PIDFD, Fd, &Info, WEXITED); // at once: killed, or reaped already
   }
 }
 
@@ -256,9 +258,14 @@ void Notifier::watch(pid_t Pid) {
 
 void Notifier::reap(pid_t Pid) {
   // The PTY launcher's SIGCHLD handler may have reaped it first: then this
-  // finds nothing, which is as good.
-  ::waitpid(Pid, nullptr, WNOHANG);
-  Children.erase(Pid);
+  // finds nothing, which is as good. By its pidfd, not its pid: the pid may
+  // be another child's by now.
+  auto It = Children.find(Pid);
+  if (It == Children.end())
+    return;
+  siginfo_t Info;
+  ::waitid(P_PIDFD, It->second.Exit->native_handle(), &Info, WEXITED | WNOHANG);
+  Children.erase(It);
 }
 
 void Notifier::warn(llvm::StringRef Task, llvm::StringRef Source,
