@@ -13,6 +13,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
@@ -190,6 +191,10 @@ struct ControlServer::Impl {
   std::set<std::shared_ptr<Conn>> Conns;
   /// The tasks a connection types into.
   std::set<std::string> Writers;
+  /// closeGracefully: what runs once the last connection is closed, and
+  /// when they are closed anyway.
+  std::function<void()> Drained;
+  std::optional<asio::steady_timer> Deadline;
 };
 
 namespace {
@@ -355,6 +360,13 @@ void Conn::close() {
   boost::system::error_code Ignored;
   Sock.close(Ignored);
   Srv.Conns.erase(shared_from_this());
+  if (Srv.Conns.empty() && Srv.Drained) {
+    if (Srv.Deadline)
+      Srv.Deadline->cancel();
+    std::function<void()> Done = std::move(Srv.Drained);
+    Srv.Drained = nullptr;
+    Done();
+  }
 }
 } // namespace
 
@@ -444,6 +456,39 @@ llvm::Error ControlServer::listen(const std::string &Path,
   return llvm::Error::success();
 }
 
+void ControlServer::closeGracefully(std::function<void()> Done) {
+  if (I->Acceptor) {
+    boost::system::error_code Ignored;
+    I->Acceptor->close(Ignored);
+    I->Acceptor.reset();
+  }
+  if (!I->EntryPath.empty())
+    ::unlink(I->EntryPath.c_str());
+  if (!I->SocketPath.empty())
+    ::unlink(I->SocketPath.c_str());
+  I->EntryPath.clear();
+  I->SocketPath.clear();
+  for (const std::shared_ptr<Conn> &C :
+       std::vector<std::shared_ptr<Conn>>(I->Conns.begin(), I->Conns.end())) {
+    C->Closing = true;
+    if (!C->Writing && C->Out.empty())
+      C->close();
+  }
+  if (I->Conns.empty()) {
+    Done();
+    return;
+  }
+  I->Drained = std::move(Done);
+  I->Deadline.emplace(I->Io, std::chrono::seconds(1));
+  I->Deadline->async_wait([Impl = I.get()](boost::system::error_code EC) {
+    if (EC)
+      return;
+    for (const std::shared_ptr<Conn> &C : std::vector<std::shared_ptr<Conn>>(
+             Impl->Conns.begin(), Impl->Conns.end()))
+      C->close();
+  });
+}
+
 void ControlServer::close() {
   if (!I)
     return;
@@ -455,6 +500,9 @@ void ControlServer::close() {
   for (const std::shared_ptr<Conn> &C :
        std::vector<std::shared_ptr<Conn>>(I->Conns.begin(), I->Conns.end()))
     C->close();
+  if (I->Deadline)
+    I->Deadline->cancel();
+  I->Drained = nullptr;
   if (!I->EntryPath.empty())
     ::unlink(I->EntryPath.c_str());
   if (!I->SocketPath.empty())

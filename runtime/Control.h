@@ -21,6 +21,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -142,6 +143,11 @@ public:
   llvm::Error adopt(int Fd, const std::string &Path);
   /// Removes the socket and the entry (the run is over).
   void close();
+  /// Stops accepting and removes the socket and the entry at once; the
+  /// connections are closed once what was queued for them is sent (an
+  /// attached client still gets the session's end), or after a second.
+  /// \p Done runs then, on the loop or before this returns.
+  void closeGracefully(std::function<void()> Done);
 
   struct Impl;
 

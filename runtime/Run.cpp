@@ -522,9 +522,12 @@ void Runner::finish() {
     Status->stop();
   boost::system::error_code Ignored;
   Interrupts.cancel(Ignored);
+  // Attached clients get what was queued for them (the session's end)
+  // before the loop stops.
   if (Control)
-    Control->close();
-  Io.stop();
+    Control->closeGracefully([this] { Io.stop(); });
+  else
+    Io.stop();
 }
 
 llvm::Expected<RunResult> Runner::run(Journal J,
