@@ -184,6 +184,10 @@ struct Conn;
 struct ControlServer::Impl {
   Impl(asio::io_context &Io, RunControl &Run) : Io(Io), Run(Run) {}
   void accept();
+  /// Closes the acceptor, removes the socket and the run's entry.
+  void stopListening();
+  /// Closes every connection now.
+  void closeAll();
   asio::io_context &Io;
   RunControl &Run;
   std::optional<Local::acceptor> Acceptor;
@@ -456,18 +460,29 @@ llvm::Error ControlServer::listen(const std::string &Path,
   return llvm::Error::success();
 }
 
-void ControlServer::closeGracefully(std::function<void()> Done) {
-  if (I->Acceptor) {
+void ControlServer::Impl::stopListening() {
+  if (Acceptor) {
     boost::system::error_code Ignored;
-    I->Acceptor->close(Ignored);
-    I->Acceptor.reset();
+    Acceptor->close(Ignored);
+    Acceptor.reset();
   }
-  if (!I->EntryPath.empty())
-    ::unlink(I->EntryPath.c_str());
-  if (!I->SocketPath.empty())
-    ::unlink(I->SocketPath.c_str());
-  I->EntryPath.clear();
-  I->SocketPath.clear();
+  if (!EntryPath.empty())
+    ::unlink(EntryPath.c_str());
+  if (!SocketPath.empty())
+    ::unlink(SocketPath.c_str());
+  EntryPath.clear();
+  SocketPath.clear();
+}
+
+void ControlServer::Impl::closeAll() {
+  // A copy: each close() takes its connection out of Conns.
+  for (const std::shared_ptr<Conn> &C :
+       std::vector<std::shared_ptr<Conn>>(Conns.begin(), Conns.end()))
+    C->close();
+}
+
+void ControlServer::closeGracefully(std::function<void()> Done) {
+  I->stopListening();
   for (const std::shared_ptr<Conn> &C :
        std::vector<std::shared_ptr<Conn>>(I->Conns.begin(), I->Conns.end())) {
     C->Closing = true;
@@ -481,34 +496,19 @@ void ControlServer::closeGracefully(std::function<void()> Done) {
   I->Drained = std::move(Done);
   I->Deadline.emplace(I->Io, std::chrono::seconds(1));
   I->Deadline->async_wait([Impl = I.get()](boost::system::error_code EC) {
-    if (EC)
-      return;
-    for (const std::shared_ptr<Conn> &C : std::vector<std::shared_ptr<Conn>>(
-             Impl->Conns.begin(), Impl->Conns.end()))
-      C->close();
+    if (!EC)
+      Impl->closeAll();
   });
 }
 
 void ControlServer::close() {
   if (!I)
     return;
-  if (I->Acceptor) {
-    boost::system::error_code Ignored;
-    I->Acceptor->close(Ignored);
-    I->Acceptor.reset();
-  }
-  for (const std::shared_ptr<Conn> &C :
-       std::vector<std::shared_ptr<Conn>>(I->Conns.begin(), I->Conns.end()))
-    C->close();
+  I->stopListening();
   if (I->Deadline)
     I->Deadline->cancel();
   I->Drained = nullptr;
-  if (!I->EntryPath.empty())
-    ::unlink(I->EntryPath.c_str());
-  if (!I->SocketPath.empty())
-    ::unlink(I->SocketPath.c_str());
-  I->EntryPath.clear();
-  I->SocketPath.clear();
+  I->closeAll();
 }
 
 //===----------------------------------------------------------------------===//
