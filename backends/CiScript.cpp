@@ -2,7 +2,7 @@
 //
 // The attempt loop of one task in POSIX shell (dash, busybox sh and bash),
 // the same text for every task of every workflow: it mirrors the runtime
-// (runtime/Request.cpp, runtime/Executor.cpp, runtime/Classifier.cpp) with
+// (runtime/executor/Request.cpp, runtime/executor/Executor.cpp, runtime/executor/Classifier.cpp) with
 // the limits listed in docs/backends.md, and reads everything from the spec
 // from its environment (CiCommon.h).
 //

@@ -1,6 +1,6 @@
 //===- JsonAnswer.cpp - the jq program that finds a structured answer -----===//
 //
-// Documents are found as runtime/StructuredAnswer.cpp finds them: a line
+// Documents are found as runtime/executor/StructuredAnswer.cpp finds them: a line
 // whose first non-blank character is '{' or '[' starts a candidate; one
 // that parses alone is a document, one whose brackets stay open (strings
 // skipped) takes the following lines until they close, and a candidate

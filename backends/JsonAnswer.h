@@ -1,7 +1,7 @@
 //===- JsonAnswer.h - a structured answer found with jq ---------*- C++ -*-===//
 //
 // A binding with answer_json_field prints JSON (one document, JSON lines, an
-// array of events) among other text; runtime/StructuredAnswer.h says which
+// array of events) among other text; runtime/executor/StructuredAnswer.h says which
 // string is the answer. The sh, make, github and gitlab backends find it
 // with jq, all through the one program written here.
 //

@@ -1,6 +1,6 @@
 //===- ShellRunner.cpp - the shell code the sh and make backends share ----===//
 //
-// The runner mirrors runtime/Executor.cpp and runtime/Request.cpp in POSIX
+// The runner mirrors runtime/executor/Executor.cpp and runtime/executor/Request.cpp in POSIX
 // shell; where it is simpler (no cool-down shared between tasks, no jitter,
 // the answer is standard output rather than a terminal's), docs/backends.md
 // says so. Its shell of our own is in backends/sh/*.sh, embedded by the
@@ -540,7 +540,7 @@ static void repoDir(ShellText &S, const ir::TaskSession &Session) {
 
 /// connector_worktrees: makes every worktree before anything starts;
 /// connector_finish: commits, merges and removes them after the last task
-/// (runtime/Workspaces.cpp). Nothing once a run has finished whole.
+/// (runtime/workspace/Workspaces.cpp). Nothing once a run has finished whole.
 static void writeWorktrees(ShellText &S, const ir::Plan &P) {
   std::vector<ShellWorktree> Trees = shellWorktrees(P);
   S.code(
@@ -971,7 +971,7 @@ static void writeSandbox(ShellText &S, const ir::Plan &P,
 }
 
 /// Appends to connector_rbox the remote words of one layout of bwrap's
-/// argv (ir/SandboxLayout.h, as runtime/Request.cpp resolves it for another
+/// argv (ir/SandboxLayout.h, as runtime/executor/Request.cpp resolves it for another
 /// machine): /usr/bin/bwrap, then the layout's words, its binds through
 /// connector_rbind (bwrap's --bind-try for a path that may not exist there).
 /// What only matters where the sandbox hides (/tmp, the home) is bound

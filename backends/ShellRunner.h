@@ -2,7 +2,7 @@
 //
 // Both backends run a task the same way: shell functions (the "runner") that
 // try a task's candidates in order with retries, a timeout, the CONNECTOR_*
-// environment of runtime/Request.cpp, atomic answers and the run directory
+// environment of runtime/executor/Request.cpp, atomic answers and the run directory
 // layout of `connectorc run`. This module writes that code once, for either
 // artifact: a POSIX script (sh) or a Makefile recipe (make), which differ only
 // in how an untrusted string is quoted and how a '$' of our own is written.
@@ -32,7 +32,7 @@ public:
                      llvm::StringRef RunVar = "RUN_DIR");
   /// Appends a prompt as one word, with {run} and {scratchpad} expanded at
   /// run time (to the value of the shell variable \p RunVar) and {{ }} made
-  /// single braces, as runtime/Request.cpp does.
+  /// single braces, as runtime/executor/Request.cpp does.
   ShellText &prompt(llvm::StringRef Prompt, llvm::StringRef RunVar = "RUN_DIR");
 
   Dialect dialect() const { return D; }

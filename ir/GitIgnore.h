@@ -5,7 +5,7 @@
 // first file is a `.gitignore` of `*`: git then sees nothing there, the
 // `.gitignore` itself included, in any repository, whatever its own ignore
 // files say (docs/run.md). One text for every executor: the runtime
-// (runtime/Files.cpp) and the sh and make backends (backends/ShellRunner.cpp).
+// (runtime/support/Files.cpp) and the sh and make backends (backends/ShellRunner.cpp).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CONNECTORC_IR_GITIGNORE_H

@@ -56,7 +56,7 @@ struct ModelBinding {
   std::string ReadyPattern; ///< Via == Type: when the UI is ready for input
   std::string IdlePattern;  ///< Via == Type: when the answer is complete
   /// When set, the program prints JSON and the answer is this string member
-  /// of it (runtime/StructuredAnswer.h); empty: the answer is the output.
+  /// of it (runtime/executor/StructuredAnswer.h); empty: the answer is the output.
   std::string AnswerJsonField;
   /// Only documents where each pointer holds exactly this string can hold
   /// the answer (e.g. {"/type", "item.completed"}).

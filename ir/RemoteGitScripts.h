@@ -4,7 +4,7 @@
 // machine by these constant sh scripts, run as `sh -c SCRIPT connectorc
 // ARG...` (so the remote login shell may be any shell; every ARG quoted with
 // shellQuote). One copy for every executor: the runtime
-// (runtime/RemoteGit.cpp) runs them with libgit2 on its side, the sh and
+// (runtime/remote/RemoteGit.cpp) runs them with libgit2 on its side, the sh and
 // make backends (backends/ShellRunner.cpp) with the git CLI.
 //
 //===----------------------------------------------------------------------===//

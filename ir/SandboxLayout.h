@@ -2,7 +2,7 @@
 //-*-===//
 //
 // What a sandboxed task's bwrap is told, once, for every executor: the
-// runtime (runtime/Sandbox.cpp) resolves it with the paths it knows, the sh
+// runtime (runtime/sandbox/Sandbox.cpp) resolves it with the paths it knows, the sh
 // and make backends (backends/ShellRunner.cpp) write it as shell code that
 // resolves it when the script runs. Pure: no file system access here.
 //

@@ -8,8 +8,8 @@ set -euo pipefail
 # jq: the emitted sh, make and CI scripts read structured answers with it.
 # libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes, for the fuzz
 # targets (test/fuzz/ci.sh); clang only recommends it.
-# libvterm-dev: the screen model of every session (runtime/Screen.h).
-# libssl-dev: https webhooks (runtime/Webhook.cpp, Asio's SSL streams).
+# libvterm-dev: the screen model of every session (runtime/session/Screen.h).
+# libssl-dev: https webhooks (runtime/daemon/Webhook.cpp, Asio's SSL streams).
 # iproute2: `ip` makes the SSH tests' second host in a network namespace (only
 # where namespaces may be made; elsewhere those tests are UNSUPPORTED).
 PACKAGES=(

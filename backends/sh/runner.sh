@@ -12,7 +12,7 @@
 # A variable set by the plan's part is checked in the emitted script.
 
 # connector_find_bwrap: connector_bwrap is bwrap's absolute path, as
-# runtime/Sandbox.cpp finds it: $CONNECTOR_BWRAP when set (an absolute path
+# runtime/sandbox/Sandbox.cpp finds it: $CONNECTOR_BWRAP when set (an absolute path
 # to an executable, else none), else from the system's own directories only
 # (never PATH); when there is none, connector_bwrap_why says why.
 connector_find_bwrap() {
@@ -510,7 +510,7 @@ $connector_setup"
 # connector_ignore PATH: the innermost .connector directory PATH is in, or
 # is, gets a .gitignore of '*' (connector_gitignore) before anything goes
 # there, unless it has one (an earlier run's or the user's own is kept), as
-# runtime/Files.cpp does: git sees nothing of connectorc's. The script
+# runtime/support/Files.cpp does: git sees nothing of connectorc's. The script
 # (connector_ignore_sh, ir::HideFromGitScript) is the one another machine
 # runs for its own .connector/.
 connector_ignore() {

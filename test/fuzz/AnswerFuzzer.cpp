@@ -1,6 +1,6 @@
 //===- AnswerFuzzer.cpp - libFuzzer target: structured CLI output ----------===//
 //
-// Feeds arbitrary bytes to the answer extractor (runtime/StructuredAnswer.h),
+// Feeds arbitrary bytes to the answer extractor (runtime/executor/StructuredAnswer.h),
 // what the runtime runs on a CLI's output when the registry says it prints
 // JSON. The input's first line says where to look, tab-separated:
 //
@@ -13,7 +13,7 @@
 // crash it. A crash or a sanitizer report is a finding.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/StructuredAnswer.h"
+#include "runtime/executor/StructuredAnswer.h"
 
 #include "llvm/ADT/SmallVector.h"
 

@@ -1,7 +1,7 @@
 //===- ControlFuzzer.cpp - libFuzzer target: the control protocol ---------===//
 //
 // Feeds arbitrary bytes to a run's control server as one connection would
-// bring them (runtime/Control.h): request lines, each answered by
+// bring them (runtime/daemon/Control.h): request lines, each answered by
 // handleControlLine, until one attaches; from there on the rest is the
 // client's frames, split by splitFrames and handled by handleClientFrame, as
 // ControlServer's connections do. The run behind it is a fake of two tasks,
@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "../unit/FakeControl.h"
-#include "runtime/JsonText.h"
+#include "runtime/support/JsonText.h"
 
 #include <cstddef>
 #include <cstdint>

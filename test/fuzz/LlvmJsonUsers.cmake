@@ -4,7 +4,7 @@
 # for why clang before 17 needs it).
 
 # What \p File includes with #include "...": a header beside it as its path
-# in the repository ("runtime/Run.h"), any other name as written.
+# in the repository ("runtime/run/Run.h"), any other name as written.
 function(connectorc_quoted_includes File Out)
   file(STRINGS ${File} Lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
   get_filename_component(Dir ${File} DIRECTORY)
@@ -32,7 +32,7 @@ function(connectorc_reaches_json Includes Users Out)
 endfunction()
 
 function(connectorc_compile_llvm_json_users_as_cxx17)
-  # The headers that reach JSON.h, as include names ("runtime/Run.h"): those
+  # The headers that reach JSON.h, as include names ("runtime/run/Run.h"): those
   # that include it, then those that include one of them, to a fixed point.
   set(Headers)
   foreach(Top ir frontend passes runtime backends tools test)

@@ -7,7 +7,7 @@
 // A crash, a sanitizer report or a broken round trip is a finding.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Mailbox.h"
+#include "runtime/executor/Mailbox.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 //===- AnsiStripTest.cpp - the terminal control sequence stripper ---------===//
-#include "runtime/AnsiStrip.h"
+#include "runtime/session/AnsiStrip.h"
 
 #include <gtest/gtest.h>
 

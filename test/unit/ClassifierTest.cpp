@@ -7,7 +7,7 @@
 // errors and must classify as success.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Classifier.h"
+#include "runtime/executor/Classifier.h"
 
 #include "ir/Diagnostics.h"
 #include "passes/Registry.h"

@@ -1,7 +1,7 @@
 //===- EgressProxyTest.cpp - the sandbox proxy's rules and request heads --===//
-#include "runtime/EgressProxy.h"
-#include "runtime/EgressRequest.h"
-#include "runtime/NetForwarder.h"
+#include "runtime/sandbox/EgressProxy.h"
+#include "runtime/sandbox/EgressRequest.h"
+#include "runtime/sandbox/NetForwarder.h"
 
 #include "gtest/gtest.h"
 

@@ -1,6 +1,6 @@
 //===- ExecutorTest.cpp - the scheduler, with a fake launcher -------------===//
-#include "runtime/Executor.h"
-#include "runtime/Journal.h"
+#include "runtime/executor/Executor.h"
+#include "runtime/executor/Journal.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"

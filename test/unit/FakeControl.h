@@ -8,8 +8,8 @@
 #ifndef CONNECTORC_TEST_UNIT_FAKECONTROL_H
 #define CONNECTORC_TEST_UNIT_FAKECONTROL_H
 
-#include "runtime/Control.h"
-#include "runtime/Screen.h"
+#include "runtime/daemon/Control.h"
+#include "runtime/session/Screen.h"
 
 #include <cassert>
 #include <map>

@@ -1,5 +1,5 @@
 //===- JournalTest.cpp - self-checking journal lines ----------------------===//
-#include "runtime/Journal.h"
+#include "runtime/executor/Journal.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"

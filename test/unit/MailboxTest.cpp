@@ -1,6 +1,6 @@
 //===- MailboxTest.cpp - maildirs, message files and mailbox names --------===//
-#include "runtime/Mailbox.h"
-#include "runtime/SimAgent.h"
+#include "runtime/executor/Mailbox.h"
+#include "runtime/executor/SimAgent.h"
 
 #include "ir/Plan.h"
 

@@ -1,5 +1,5 @@
 //===- NotifyTest.cpp - webhook URLs, the notify config, what is sent -----===//
-#include "runtime/Notify.h"
+#include "runtime/daemon/Notify.h"
 #include "ir/WebhookUrl.h"
 
 #include "llvm/Support/FileSystem.h"

@@ -5,10 +5,10 @@
 // CLI, and the git CLI says what came across (`cat-file`, `fsck`, `show`).
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/RemoteGit.h"
+#include "runtime/remote/RemoteGit.h"
 
 #include "ir/ShellQuote.h"
-#include "runtime/Worktree.h"
+#include "runtime/workspace/Worktree.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"

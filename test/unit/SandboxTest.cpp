@@ -1,5 +1,5 @@
 //===- SandboxTest.cpp - bwrap's command line and its probe --------------===//
-#include "runtime/Sandbox.h"
+#include "runtime/sandbox/Sandbox.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"

@@ -1,5 +1,5 @@
 //===- ScreenTest.cpp - the screen model and the session state ------------===//
-#include "runtime/Screen.h"
+#include "runtime/session/Screen.h"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 // must be one of the corpus's real messages.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/SimAgent.h"
-#include "runtime/Classifier.h"
+#include "runtime/executor/SimAgent.h"
+#include "runtime/executor/Classifier.h"
 
 #include "ir/Diagnostics.h"
 #include "passes/Registry.h"

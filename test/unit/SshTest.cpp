@@ -1,6 +1,6 @@
 //===- SshTest.cpp - ssh's command line, its options and the probe --------===//
-#include "runtime/Ssh.h"
-#include "runtime/MachineCheck.h"
+#include "runtime/remote/Ssh.h"
+#include "runtime/remote/MachineCheck.h"
 
 #include "ir/SshOption.h"
 

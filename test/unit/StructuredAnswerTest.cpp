@@ -1,5 +1,5 @@
 //===- StructuredAnswerTest.cpp - answers from a CLI's JSON output --------===//
-#include "runtime/StructuredAnswer.h"
+#include "runtime/executor/StructuredAnswer.h"
 
 #include <gtest/gtest.h>
 

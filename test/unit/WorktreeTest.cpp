@@ -1,10 +1,10 @@
 //===- WorktreeTest.cpp - libgit2 worktrees, checked with the git CLI ----===//
 //
 // Every test makes a repository with the git CLI, acts on it through
-// runtime/Worktree.h (libgit2), and asks the git CLI what it sees.
+// runtime/workspace/Worktree.h (libgit2), and asks the git CLI what it sees.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/Worktree.h"
+#include "runtime/workspace/Worktree.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"

@@ -4,7 +4,7 @@
 
 #include "frontend/Lower.h"
 #include "ir/DiagnosticPrinter.h"
-#include "runtime/Run.h"
+#include "runtime/run/Run.h"
 
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"

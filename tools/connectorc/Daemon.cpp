@@ -2,7 +2,7 @@
 #include "Commands.h"
 #include "Compile.h"
 
-#include "runtime/Daemon.h"
+#include "runtime/daemon/Daemon.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"

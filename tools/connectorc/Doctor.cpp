@@ -14,8 +14,8 @@
 #include "DoctorChecks.h"
 
 #include "ir/Fmt.h"
-#include "runtime/JsonText.h"
-#include "runtime/MachineCheck.h"
+#include "runtime/support/JsonText.h"
+#include "runtime/remote/MachineCheck.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"

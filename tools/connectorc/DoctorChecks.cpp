@@ -2,9 +2,9 @@
 #include "DoctorChecks.h"
 
 #include "ir/Fmt.h"
-#include "runtime/AnsiStrip.h"
-#include "runtime/Sandbox.h"
-#include "runtime/Ssh.h"
+#include "runtime/session/AnsiStrip.h"
+#include "runtime/sandbox/Sandbox.h"
+#include "runtime/remote/Ssh.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"

@@ -9,8 +9,8 @@
 #include "Compile.h"
 
 #include "ir/Cron.h"
-#include "runtime/MachineCheck.h"
-#include "runtime/Run.h"
+#include "runtime/remote/MachineCheck.h"
+#include "runtime/run/Run.h"
 #include "ir/Fmt.h"
 
 #include "llvm/ADT/STLExtras.h"

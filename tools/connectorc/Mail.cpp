@@ -2,15 +2,15 @@
 //
 // Thin: the session's identity and mail root come from the environment the
 // runtime sets (CONNECTOR_MAIL_NAME, CONNECTOR_MAIL_DIR) or from --as and
-// --mail-dir; the maildirs are runtime/Mailbox.h's. docs/mail.md.
+// --mail-dir; the maildirs are runtime/executor/Mailbox.h's. docs/mail.md.
 //
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
 
 #include "frontend/Suggest.h"
 #include "ir/Module.h"
-#include "runtime/Clock.h"
-#include "runtime/Mailbox.h"
+#include "runtime/support/Clock.h"
+#include "runtime/executor/Mailbox.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"

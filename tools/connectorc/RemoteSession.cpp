@@ -1,13 +1,13 @@
 //===- RemoteSession.cpp - `connectorc remote-session` --------------------===//
 //
 // What the runtime starts in the terminal of a task placed on another
-// machine (runtime/Remote.h); not meant to be typed, but documented and
+// machine (runtime/remote/Remote.h); not meant to be typed, but documented and
 // runnable by hand to debug a machine (docs/run.md, "Remote tasks").
 //
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
 
-#include "runtime/Remote.h"
+#include "runtime/remote/Remote.h"
 
 #include "llvm/Support/raw_ostream.h"
 

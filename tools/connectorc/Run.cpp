@@ -8,9 +8,9 @@
 #include "Compile.h"
 
 #include "ir/PlanJson.h"
-#include "runtime/MachineCheck.h"
-#include "runtime/Daemon.h"
-#include "runtime/Run.h"
+#include "runtime/remote/MachineCheck.h"
+#include "runtime/daemon/Daemon.h"
+#include "runtime/run/Run.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"

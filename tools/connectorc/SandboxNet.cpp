@@ -2,15 +2,15 @@
 //
 // The two ends of a sandboxed agent's network (docs/sandbox-network.md):
 // `sandbox-net` is what the runtime starts inside the sandbox around the
-// agent (runtime/NetForwarder.h); `egress-proxy` runs the runtime's proxy
-// (runtime/EgressProxy.h) on its own, to test a sandbox by hand and for the
+// agent (runtime/sandbox/NetForwarder.h); `egress-proxy` runs the runtime's proxy
+// (runtime/sandbox/EgressProxy.h) on its own, to test a sandbox by hand and for the
 // lit tests. Neither is meant to be typed in normal use.
 //
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
 
-#include "runtime/EgressProxy.h"
-#include "runtime/NetForwarder.h"
+#include "runtime/sandbox/EgressProxy.h"
+#include "runtime/sandbox/NetForwarder.h"
 
 #include "llvm/Support/raw_ostream.h"
 

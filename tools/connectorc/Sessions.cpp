@@ -1,16 +1,16 @@
 //===- Sessions.cpp - `connectorc ps`, `stop`, `send`, `attach` -----------===//
 //
 // The commands that reach running runs through their control sockets
-// (runtime/Control.h): the runs of this user, in the foreground of another
+// (runtime/daemon/Control.h): the runs of this user, in the foreground of another
 // terminal or in the daemon.
 //
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
 
-#include "runtime/Control.h"
-#include "runtime/Daemon.h"
-#include "runtime/JsonText.h"
-#include "runtime/Run.h"
+#include "runtime/daemon/Control.h"
+#include "runtime/daemon/Daemon.h"
+#include "runtime/support/JsonText.h"
+#include "runtime/run/Run.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Path.h"

@@ -1,7 +1,7 @@
 //===- SimAgent.cpp - `connectorc sim-agent` ------------------------------===//
 #include "Commands.h"
 
-#include "runtime/SimAgent.h"
+#include "runtime/executor/SimAgent.h"
 
 #include "llvm/Support/raw_ostream.h"
 
