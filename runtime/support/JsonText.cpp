@@ -66,3 +66,26 @@ std::string runtime::toJsonText(const json::Value &V, bool Pretty) {
   }
   return std::string(Buf.GetString(), Buf.GetSize());
 }
+
+bool runtime::nestsDeeperThan(llvm::StringRef Text, unsigned Max) {
+  unsigned Depth = 0;
+  bool InString = false, Escaped = false;
+  for (char C : Text) {
+    if (InString) {
+      if (Escaped)
+        Escaped = false;
+      else if (C == '\\')
+        Escaped = true;
+      else if (C == '"')
+        InString = false;
+    } else if (C == '"') {
+      InString = true;
+    } else if (C == '[' || C == '{') {
+      if (++Depth > Max)
+        return true;
+    } else if ((C == ']' || C == '}') && Depth > 0) {
+      --Depth;
+    }
+  }
+  return false;
+}
