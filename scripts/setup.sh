@@ -58,14 +58,16 @@ else
 fi
 
 # Test-only: the real agent CLIs, run offline against test/fakellm/fake_llm.py
-# (test/fakellm/FINDINGS.md). Pinned; installed into <repo>/.tools with one npm call
-# for those missing or at another version.
+# (test/fakellm/FINDINGS.md), and the official MCP TypeScript SDK, the client of
+# `connectorc mcp` in test/lit/mcp. Pinned; installed into <repo>/.tools with one
+# npm call for those missing or at another version.
 AGENT_CLIS=(
   "@anthropic-ai/claude-code@2.1.197"
   "@openai/codex@0.171.0"
   "@google/gemini-cli@0.61.0"
   "@qwen-code/qwen-code@0.24.4"
   "opencode-ai@1.18.33"
+  "@modelcontextprotocol/sdk@1.32.2"
   )
 wanted=()
 for spec in "${AGENT_CLIS[@]}"; do
@@ -78,5 +80,5 @@ if [ ${#wanted[@]} -gt 0 ]; then
   echo "setup: installing ${wanted[*]} into .tools/"
   npm install --prefix "$repo/.tools" --no-audit --no-fund --save-exact "${wanted[@]}"
 else
-  echo "setup: agent CLIs present (claude, codex, gemini, qwen, opencode)"
+  echo "setup: agent CLIs present (claude, codex, gemini, qwen, opencode), and the MCP SDK"
 fi

@@ -504,6 +504,43 @@ llvm::Expected<json::Object> Operations::getRun(llvm::StringRef Run) {
   return json::Object{{"run", std::move(RunObj)}, {"tasks", std::move(Tasks)}};
 }
 
+namespace {
+/// A spec file of the project, read: its real path and its text.
+struct SpecFile {
+  std::string Path;
+  std::string Text;
+};
+
+/// The spec at \p Spec, relative to \p ProjectDir or absolute inside it:
+/// Forbidden outside it (after symbolic links), NotFound when unreadable.
+llvm::Expected<SpecFile> readProjectSpec(llvm::StringRef Spec,
+                                         llvm::StringRef ProjectDir) {
+  if (llvm::Error E = checkName("the spec's path", Spec))
+    return E;
+  llvm::SmallString<256> Abs(Spec);
+  fs::make_absolute(ProjectDir, Abs);
+  llvm::SmallString<256> Real;
+  if (std::error_code EC = fs::real_path(Abs, Real)) {
+    path::remove_dots(Abs, true);
+    if (!inside(Abs, ProjectDir))
+      return opError(OpErrorKind::Forbidden,
+                     "'" + Spec + "' is outside the project " + ProjectDir);
+    return opError(OpErrorKind::NotFound,
+                   "cannot read '" + Spec + "': " + EC.message());
+  }
+  if (!inside(Real, ProjectDir))
+    return opError(OpErrorKind::Forbidden,
+                   "'" + Spec + "' is outside the project " + ProjectDir);
+  auto Buf = llvm::MemoryBuffer::getFile(Real, /*IsText=*/true);
+  if (!Buf || fs::is_directory(Real))
+    return opError(OpErrorKind::NotFound, "cannot read '" + Spec + "'");
+  if ((*Buf)->getBufferSize() > MaxSpecBytes)
+    return opError(OpErrorKind::TooLarge,
+                   fmt::format("the spec is over {} bytes", MaxSpecBytes));
+  return SpecFile{Real.str().str(), (*Buf)->getBuffer().str()};
+}
+} // namespace
+
 llvm::Expected<json::Object> Operations::startRun(const StartRequest &Req) {
   if (Req.SpecPath.empty() == Req.SpecText.empty())
     return opError(OpErrorKind::BadRequest,
@@ -529,33 +566,11 @@ llvm::Expected<json::Object> Operations::startRun(const StartRequest &Req) {
                        I->C.ProjectDir);
   std::string File, Text;
   if (!Req.SpecPath.empty()) {
-    if (llvm::Error E = checkName("the spec's path", Req.SpecPath))
-      return E;
-    llvm::SmallString<256> Abs(Req.SpecPath);
-    fs::make_absolute(I->C.ProjectDir, Abs);
-    llvm::SmallString<256> Real;
-    if (std::error_code EC = fs::real_path(Abs, Real)) {
-      path::remove_dots(Abs, true);
-      if (!inside(Abs, I->C.ProjectDir))
-        return opError(OpErrorKind::Forbidden,
-                       "'" + Req.SpecPath + "' is outside the project " +
-                           I->C.ProjectDir);
-      return opError(OpErrorKind::NotFound,
-                     "cannot read '" + Req.SpecPath + "': " + EC.message());
-    }
-    if (!inside(Real, I->C.ProjectDir))
-      return opError(OpErrorKind::Forbidden, "'" + Req.SpecPath +
-                                                 "' is outside the project " +
-                                                 I->C.ProjectDir);
-    auto Buf = llvm::MemoryBuffer::getFile(Real, /*IsText=*/true);
-    if (!Buf || fs::is_directory(Real))
-      return opError(OpErrorKind::NotFound,
-                     "cannot read '" + Req.SpecPath + "'");
-    if ((*Buf)->getBufferSize() > MaxSpecBytes)
-      return opError(OpErrorKind::TooLarge,
-                     fmt::format("the spec is over {} bytes", MaxSpecBytes));
-    File = Real.str().str();
-    Text = (*Buf)->getBuffer().str();
+    llvm::Expected<SpecFile> F = readProjectSpec(Req.SpecPath, I->C.ProjectDir);
+    if (!F)
+      return F.takeError();
+    File = std::move(F->Path);
+    Text = std::move(F->Text);
   } else {
     if (llvm::Error E = checkName("the spec's name", Req.SpecName))
       return E;
@@ -618,7 +633,8 @@ llvm::Expected<json::Object> Operations::stopRun(llvm::StringRef Run,
       askRun(*R->Live, *Dir, json::Object{{"op", "stop"}, {"task", Task}});
   if (!A)
     return fromControl(A.takeError());
-  return json::Object{{"id", R->Id}, {"task", Task}, {"stopping", true}};
+  return json::Object{
+      {"id", R->Id}, {"task", Task.str()}, {"stopping", true}};
 }
 
 llvm::Expected<json::Object> Operations::resumeRun(llvm::StringRef Run) {
@@ -651,7 +667,7 @@ llvm::Expected<json::Object> Operations::taskAnswer(llvm::StringRef Run,
   if (!Buf)
     return opError(OpErrorKind::NotFound,
                    "task '" + Task + "' has no answer yet");
-  return json::Object{{"task", Task},
+  return json::Object{{"task", Task.str()},
                       {"answer", utf8((*Buf)->getBuffer().str())}};
 }
 
@@ -675,7 +691,7 @@ llvm::Expected<json::Object> Operations::transcript(llvm::StringRef Run,
   MaxBytes = std::min<size_t>(MaxBytes ? MaxBytes : DefaultTranscriptBytes,
                               16 << 20);
   llvm::StringRef Tail = All.take_back(MaxBytes);
-  json::Object O{{"task", Task},
+  json::Object O{{"task", Task.str()},
                  {"bytes", int64_t(All.size())},
                  {"truncated", Tail.size() < All.size()}};
   if (Raw)
@@ -761,7 +777,7 @@ llvm::Expected<json::Object> Operations::worktreeDiff(llvm::StringRef Run,
                 MaxDiff, Truncated);
   if (!Diff)
     return Diff.takeError();
-  return json::Object{{"task", Task},
+  return json::Object{{"task", Task.str()},
                       {"worktree", T->Session.Worktree},
                       {"path", Path},
                       {"branch", Branch},
@@ -885,16 +901,25 @@ llvm::Expected<json::Object> Operations::mailList(llvm::StringRef Run,
 
 llvm::Expected<json::Object> Operations::compileSpec(const SpecRequest &R,
                                                      CompileMode Mode) {
-  if (R.Text.size() > MaxSpecBytes)
-    return opError(OpErrorKind::TooLarge,
-                   fmt::format("the spec is over {} bytes", MaxSpecBytes));
-  if (R.Text.empty())
-    return opError(OpErrorKind::BadRequest, "the spec is empty");
-  if (llvm::Error E = checkName("the spec's name", R.Name))
-    return E;
-  llvm::Expected<CompiledSpec> Out = I->compile(
-      R.Text, I->C.ProjectDir + "/" + path::filename(R.Name).str(),
-      R.Simulate, Mode);
+  std::string File, Text;
+  if (!R.Path.empty()) {
+    llvm::Expected<SpecFile> F = readProjectSpec(R.Path, I->C.ProjectDir);
+    if (!F)
+      return F.takeError();
+    File = std::move(F->Path);
+    Text = std::move(F->Text);
+  } else {
+    if (R.Text.size() > MaxSpecBytes)
+      return opError(OpErrorKind::TooLarge,
+                     fmt::format("the spec is over {} bytes", MaxSpecBytes));
+    if (R.Text.empty())
+      return opError(OpErrorKind::BadRequest, "the spec is empty");
+    if (llvm::Error E = checkName("the spec's name", R.Name))
+      return E;
+    File = I->C.ProjectDir + "/" + path::filename(R.Name).str();
+    Text = R.Text;
+  }
+  llvm::Expected<CompiledSpec> Out = I->compile(Text, File, R.Simulate, Mode);
   if (!Out)
     return Out.takeError();
   json::Object O{{"ok", Out->Ok},

@@ -152,6 +152,10 @@ struct StartRequest {
 
 /// What lint, build and explain compile.
 struct SpecRequest {
+  /// A spec file, relative to the project or absolute inside it (then Text
+  /// and Name are not used) …
+  std::string Path;
+  /// … or the spec's text.
   std::string Text;
   std::string Name = "posted.connector.json";
   bool Simulate = false;

@@ -43,6 +43,7 @@ llvm::cl::SubCommand &stopCommand();
 llvm::cl::SubCommand &sendCommand();
 llvm::cl::SubCommand &attachCommand();
 llvm::cl::SubCommand &daemonCommand();
+llvm::cl::SubCommand &mcpCommand();
 
 int runLint();
 int runBuild();
@@ -65,6 +66,7 @@ int runStop();
 int runSend();
 int runAttach();
 int runDaemon();
+int runMcp();
 
 /// The command line as it was given (argv[1] on), for `run --detach`.
 std::vector<std::string> &givenArguments();

@@ -6,6 +6,7 @@
 #include "ir/DiagnosticPrinter.h"
 #include "runtime/run/Run.h"
 
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -14,6 +15,7 @@
 using namespace connectorc;
 using namespace connectorc::driver;
 namespace cl = llvm::cl;
+namespace json = llvm::json;
 
 cl::opt<std::string> driver::ProvidersFile(
     "providers",
@@ -21,7 +23,7 @@ cl::opt<std::string> driver::ProvidersFile(
              "~/.config/connectorc/providers.json when it exists)"),
     cl::value_desc("file"), cl::sub(lintCommand()), cl::sub(buildCommand()),
     cl::sub(explainCommand()), cl::sub(runCommand()), cl::sub(doctorCommand()),
-    cl::cat(Category));
+    cl::sub(mcpCommand()), cl::cat(Category));
 cl::opt<bool> driver::Simulate(
     "simulate",
     cl::desc("Bind every model to the offline sim agent (prices stay real)"),
@@ -112,7 +114,21 @@ bool Driver::isPlanFile(llvm::StringRef Text) {
 std::optional<ir::Plan> Driver::compile(llvm::StringRef File, PassOptions Opts,
                                         std::shared_ptr<ir::Module> *Module) {
   unsigned Before = Diags.numErrors();
-  std::shared_ptr<spec::Workflow> W = FE.load(File);
+  return compileChecked(FE.load(File), Before, std::move(Opts), Module);
+}
+
+std::optional<ir::Plan> Driver::compileText(llvm::StringRef Name,
+                                            llvm::StringRef Text,
+                                            PassOptions Opts) {
+  unsigned Before = Diags.numErrors();
+  return compileChecked(
+      FE.loadBuffer(llvm::MemoryBuffer::getMemBufferCopy(Text, Name)), Before,
+      std::move(Opts), nullptr);
+}
+
+std::optional<ir::Plan>
+Driver::compileChecked(std::shared_ptr<spec::Workflow> W, unsigned Before,
+                       PassOptions Opts, std::shared_ptr<ir::Module> *Module) {
   if (!W || Diags.numErrors() > Before || !Registry)
     return std::nullopt;
   std::shared_ptr<ir::Module> M = lowerWorkflow(*W, Diags);
@@ -150,4 +166,49 @@ int Driver::exitStatus() const {
   if (Diags.hasErrors() || (Werror && Diags.numWarnings()))
     return ExitFailure;
   return ExitOk;
+}
+
+json::Array driver::diagnosticsJson(const DiagnosticEngine &Diags) {
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  DiagPrintOptions O;
+  O.Format = DiagFormat::Json;
+  connectorc::printDiagnostics(OS, Diags, O);
+  json::Array All;
+  llvm::SmallVector<llvm::StringRef, 8> Lines;
+  llvm::StringRef(Text).split(Lines, '\n', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef L : Lines) {
+    llvm::Expected<json::Value> V = json::parse(L);
+    if (V)
+      All.push_back(std::move(*V));
+    else
+      llvm::consumeError(V.takeError());
+  }
+  return All;
+}
+
+server::CompiledSpec driver::compileSpecText(llvm::StringRef Text,
+                                             llvm::StringRef Name,
+                                             bool Simulate,
+                                             server::CompileMode Mode) {
+  Driver D;
+  server::CompiledSpec Out;
+  std::optional<ir::Plan> Plan;
+  if (D.loadRegistry()) {
+    PassOptions Opts;
+    Opts.Simulate = Simulate;
+    Opts.LintOnly = Mode == server::CompileMode::Lint;
+    Opts.Origins = Mode != server::CompileMode::Lint;
+    Plan = D.compileText(Name, Text, std::move(Opts));
+  }
+  Out.Diagnostics = diagnosticsJson(D.Diags);
+  Out.Ok = Plan && !D.Diags.hasErrors();
+  if (!Out.Ok || Mode == server::CompileMode::Lint)
+    return Out;
+  if (Mode == server::CompileMode::Explain) {
+    llvm::raw_string_ostream OS(Out.Explanation);
+    printExplanation(OS, *Plan);
+  }
+  Out.Plan = std::move(Plan);
+  return Out;
 }

@@ -5,6 +5,7 @@
 #include "frontend/Frontend.h"
 #include "ir/Plan.h"
 #include "passes/PassManager.h"
+#include "runtime/server/Operations.h"
 
 #include "llvm/Support/CommandLine.h"
 
@@ -45,6 +46,11 @@ public:
   std::optional<ir::Plan> compile(llvm::StringRef File, PassOptions Opts,
                                   std::shared_ptr<ir::Module> *Module = nullptr);
 
+  /// compile(), of \p Text as the file \p Name (relative team files are
+  /// found beside it): a spec that is not on disk.
+  std::optional<ir::Plan> compileText(llvm::StringRef Name,
+                                      llvm::StringRef Text, PassOptions Opts);
+
   /// True when \p File looks like a plan file (a JSON object whose first key
   /// is "plan"), not a spec.
   static bool isPlanFile(llvm::StringRef Text);
@@ -62,7 +68,30 @@ public:
   /// (llvm::BuryPointer) instead of freeing what it compiled. On the 12 MB
   /// benchmark spec the destructors took 5% of lint's time.
   std::vector<std::unique_ptr<Compilation>> Kept;
+
+private:
+  /// Lowers \p W and runs the pipeline, unless it is missing or errors
+  /// were reported since there were \p Before.
+  std::optional<ir::Plan> compileChecked(std::shared_ptr<spec::Workflow> W,
+                                         unsigned Before, PassOptions Opts,
+                                         std::shared_ptr<ir::Module> *Module);
 };
+
+/// Every diagnostic of \p Diags as `lint --format=json` prints it, one
+/// object each.
+llvm::json::Array diagnosticsJson(const DiagnosticEngine &Diags);
+
+/// The runtime's operations' compiler (server::SpecCompiler), for `serve`
+/// and `mcp`: \p Text checked as the file \p Name, with the user's
+/// registry; in Build and Explain mode the plan, and in Explain mode
+/// explain's summary of it.
+server::CompiledSpec compileSpecText(llvm::StringRef Text,
+                                     llvm::StringRef Name, bool Simulate,
+                                     server::CompileMode Mode);
+
+/// What `explain` prints of \p P: its stages and tasks, with their models,
+/// fallbacks and machines, and the estimated cost against the budget.
+void printExplanation(llvm::raw_ostream &OS, const ir::Plan &P);
 
 } // namespace connectorc::driver
 

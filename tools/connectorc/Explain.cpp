@@ -172,22 +172,7 @@ std::vector<unsigned> displayOrder(const ir::Plan &P) {
 }
 } // namespace
 
-int driver::runExplain() {
-  Driver D;
-  if (!D.loadRegistry()) {
-    D.printDiagnostics();
-    return ExitUsage;
-  }
-  PassOptions Opts;
-  Opts.Simulate = Simulate;
-  std::optional<ir::Plan> Plan = D.compile(Input, std::move(Opts));
-  D.printDiagnostics();
-  if (D.FE.hadUnreadableFile())
-    return ExitUsage;
-  if (!Plan)
-    return ExitFailure;
-  const ir::Plan &P = *Plan;
-  llvm::raw_ostream &OS = llvm::outs();
+void driver::printExplanation(llvm::raw_ostream &OS, const ir::Plan &P) {
   OS << "workflow " << P.Workflow << " (" << P.Source << ")\n";
   if (!P.Description.empty())
     OS << "  " << P.Description << "\n";
@@ -211,6 +196,25 @@ int driver::runExplain() {
                       *P.Cost.BudgetUsd > 0
                           ? 100 * P.Cost.EstimateUsd / *P.Cost.BudgetUsd
                           : 0.0);
+}
+
+int driver::runExplain() {
+  Driver D;
+  if (!D.loadRegistry()) {
+    D.printDiagnostics();
+    return ExitUsage;
+  }
+  PassOptions Opts;
+  Opts.Simulate = Simulate;
+  std::optional<ir::Plan> Plan = D.compile(Input, std::move(Opts));
+  D.printDiagnostics();
+  if (D.FE.hadUnreadableFile())
+    return ExitUsage;
+  if (!Plan)
+    return ExitFailure;
+  const ir::Plan &P = *Plan;
+  llvm::raw_ostream &OS = llvm::outs();
+  printExplanation(OS, P);
   if (!RunDir.empty()) {
     llvm::Expected<runtime::RunReport> R = runtime::loadRunReport(RunDir);
     if (!R)

@@ -173,7 +173,9 @@ int main(int Argc, char **Argv) {
           "  connectorc stop RUN[/TASK]  end a run or a task, as Ctrl-C "
           "does\n"
           "  connectorc daemon         the session daemon that holds "
-          "detached runs\n\n"
+          "detached runs\n"
+          "  connectorc mcp            an MCP server on stdio: an AI agent "
+          "host runs the team\n\n"
           "Run 'connectorc SUBCOMMAND --help' for a subcommand's options.\n",
           &llvm::errs()))
     return ExitUsage;
@@ -219,6 +221,8 @@ int main(int Argc, char **Argv) {
     return runAttach();
   if (daemonCommand())
     return runDaemon();
+  if (mcpCommand())
+    return runMcp();
   cl::PrintHelpMessage(false, true);
   return ExitUsage;
 }
