@@ -52,14 +52,25 @@ json::Array arrayOf(const std::vector<std::string> &V) {
   return A;
 }
 
-/// Whether the journal in \p RunDir records the run's end.
+/// Whether the journal in \p RunDir records the run's end: a run-end after
+/// its last start or resume (what the end writes after it, the worktrees'
+/// commits and merge, may follow).
 bool runEnded(const std::string &RunDir) {
   auto Buf = llvm::MemoryBuffer::getFile(RunDir + "/events.jsonl");
   if (!Buf)
     return false;
   llvm::StringRef Text = (*Buf)->getBuffer().rtrim();
-  llvm::StringRef Last = Text.substr(Text.rfind('\n') + 1);
-  return Last.contains("\"event\":\"run-end\"");
+  while (!Text.empty()) {
+    size_t At = Text.rfind('\n');
+    llvm::StringRef Line = At == llvm::StringRef::npos ? Text : Text.substr(At + 1);
+    if (Line.contains("\"event\":\"run-end\""))
+      return true;
+    if (Line.contains("\"event\":\"run-start\"") ||
+        Line.contains("\"event\":\"run-resume\""))
+      return false;
+    Text = At == llvm::StringRef::npos ? "" : Text.take_front(At);
+  }
+  return false;
 }
 
 /// Whether \p Pid runs (a zombie, exited but not yet reaped by its parent,
@@ -104,7 +115,7 @@ public:
   DaemonServer(std::string SelfExe, std::string Dir)
       : SelfExe(std::move(SelfExe)), Dir(std::move(Dir)), Server(Io, *this),
         Signals(Io, SIGTERM, SIGINT, SIGHUP) {}
-  llvm::Error serve(int InheritedFd);
+  llvm::Error serve(int InheritedFd, const DaemonAddOn &AddOn);
 
   json::Object status() override;
   llvm::Error stop(llvm::StringRef Run) override;
@@ -376,7 +387,7 @@ void DaemonServer::watchSignals() {
   });
 }
 
-llvm::Error DaemonServer::serve(int InheritedFd) {
+llvm::Error DaemonServer::serve(int InheritedFd, const DaemonAddOn &AddOn) {
   if (llvm::Error E = makePrivateDir(Dir + "/daemon", "the daemon's runs"))
     return E;
   std::string Socket = daemonSocket(Dir);
@@ -384,9 +395,19 @@ llvm::Error DaemonServer::serve(int InheritedFd) {
                                        : Server.listen(Socket, nullptr))
     return E;
   ::signal(SIGPIPE, SIG_IGN);
+  std::unique_ptr<DaemonExtension> Extension;
+  if (AddOn) {
+    llvm::Expected<std::unique_ptr<DaemonExtension>> X = AddOn(Io, *this);
+    if (!X) {
+      Server.close();
+      return X.takeError();
+    }
+    Extension = std::move(*X);
+  }
   loadHeld();
   watchSignals();
   Io.run();
+  Extension.reset();
   Server.close();
   return llvm::Error::success();
 }
@@ -396,12 +417,13 @@ std::string runtime::daemonSocket(llvm::StringRef RuntimeDir) {
   return (RuntimeDir + "/daemon.sock").str();
 }
 
-llvm::Error runtime::serveDaemon(const std::string &SelfExe, int InheritedFd) {
+llvm::Error runtime::serveDaemon(const std::string &SelfExe, int InheritedFd,
+                                 DaemonAddOn AddOn) {
   llvm::Expected<std::string> Dir = userRuntimeDir();
   if (!Dir)
     return Dir.takeError();
   DaemonServer D(SelfExe, *Dir);
-  return D.serve(InheritedFd);
+  return D.serve(InheritedFd, AddOn);
 }
 
 namespace {
@@ -415,6 +437,18 @@ llvm::Expected<ControlClient> connectDaemon(const std::string &Dir) {
   return C;
 }
 } // namespace
+
+bool runtime::daemonAnswers() {
+  llvm::Expected<std::string> Dir = userRuntimeDir();
+  if (!Dir) {
+    llvm::consumeError(Dir.takeError());
+    return false;
+  }
+  llvm::Expected<ControlClient> C = connectDaemon(*Dir);
+  if (!C)
+    llvm::consumeError(C.takeError());
+  return static_cast<bool>(C);
+}
 
 llvm::Error runtime::ensureDaemon(const std::string &SelfExe) {
   llvm::Expected<std::string> Dir = userRuntimeDir();

@@ -19,9 +19,13 @@
 #ifndef CONNECTORC_RUNTIME_DAEMON_H
 #define CONNECTORC_RUNTIME_DAEMON_H
 
+#include "runtime/daemon/Control.h"
+
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,9 +37,27 @@ inline constexpr unsigned MaxRunRestarts = 3;
 /// The daemon's socket in the runtime directory \p RuntimeDir.
 std::string daemonSocket(llvm::StringRef RuntimeDir);
 
+/// What runs on the daemon's loop beside its socket (`connectorc serve`'s
+/// HTTP server): destroyed when the daemon stops, before its loop is.
+class DaemonExtension {
+public:
+  virtual ~DaemonExtension() = default;
+};
+/// Makes the extension, once the daemon's socket listens, with the loop and
+/// the daemon's own operations (status, stop, call("start")); an error
+/// stops the daemon before it serves.
+using DaemonAddOn =
+    std::function<llvm::Expected<std::unique_ptr<DaemonExtension>>(
+        boost::asio::io_context &Io, RunControl &Daemon)>;
+
 /// Serves until stopped (`daemon --stop`, SIGTERM, SIGINT). \p SelfExe
-/// starts the runs; \p InheritedFd >= 0 is a listening socket from systemd.
-llvm::Error serveDaemon(const std::string &SelfExe, int InheritedFd);
+/// starts the runs; \p InheritedFd >= 0 is a listening socket from systemd;
+/// \p AddOn, when given, runs beside it on its loop.
+llvm::Error serveDaemon(const std::string &SelfExe, int InheritedFd,
+                        DaemonAddOn AddOn = nullptr);
+
+/// Whether a daemon answers on the user's runtime directory's socket.
+bool daemonAnswers();
 
 /// A connection to the daemon, started first when none answers.
 llvm::Error ensureDaemon(const std::string &SelfExe);

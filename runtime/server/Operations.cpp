@@ -27,6 +27,7 @@
 #include <csignal>
 #include <map>
 #include <set>
+#include <fcntl.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -161,9 +162,10 @@ struct TaskRef {
   const ir::Task &task() const { return Plan.Tasks[Index]; }
 };
 
-/// The daemon's runs that ended while it ran ({id, run_dir, state}).
-std::vector<json::Object> endedDaemonRuns(runtime::RunControl *Daemon,
-                                          const std::string &Dir) {
+/// The daemon's runs ({id, run_dir, state}): with \p EndedOnly, those that
+/// ended while it ran.
+std::vector<json::Object> daemonRuns(runtime::RunControl *Daemon,
+                                     const std::string &Dir, bool EndedOnly) {
   std::optional<json::Object> S;
   if (Daemon) {
     S = Daemon->status();
@@ -184,7 +186,7 @@ std::vector<json::Object> endedDaemonRuns(runtime::RunControl *Daemon,
     if (!R)
       continue;
     llvm::StringRef State = R->getString("state").getValueOr("running");
-    if (State == "running" || State == "restarting")
+    if (EndedOnly && (State == "running" || State == "restarting"))
       continue;
     Out.push_back(*R);
   }
@@ -256,14 +258,16 @@ llvm::Expected<RunRef> Operations::Impl::resolve(llvm::StringRef Name) {
     return opError(OpErrorKind::BadRequest,
                    "'" + Name + "' names several runs; give its whole id");
   }
-  // The project's run directories, and the daemon's that ended.
-  std::vector<std::string> Dirs;
+  // The daemon's runs (one it has just started has no entry yet, nor a
+  // plan), and the project's run directories.
+  std::vector<std::string> Dirs, Held;
+  for (const json::Object &O : daemonRuns(C.Daemon, *Dir, false))
+    Held.push_back(O.getString("run_dir").getValueOr("").str());
+  Dirs = Held;
   std::error_code EC;
   for (fs::directory_iterator It(runsRoot(), EC), End; It != End && !EC;
        It.increment(EC))
     Dirs.push_back(It->path());
-  for (const json::Object &O : endedDaemonRuns(C.Daemon, *Dir))
-    Dirs.push_back(O.getString("run_dir").getValueOr("").str());
   std::vector<std::string> Hits;
   for (const std::string &D : Dirs) {
     llvm::StringRef Id = path::filename(D);
@@ -277,7 +281,8 @@ llvm::Expected<RunRef> Operations::Impl::resolve(llvm::StringRef Name) {
   if (Hits.size() > 1)
     return opError(OpErrorKind::BadRequest,
                    "'" + Name + "' names several runs; give its whole id");
-  if (Hits.empty() || !fs::exists(Hits.front() + "/plan.json"))
+  if (Hits.empty() || (!fs::exists(Hits.front() + "/plan.json") &&
+                       !llvm::is_contained(Held, Hits.front())))
     return opError(OpErrorKind::NotFound, "no run '" + Name + "'");
   return RunRef{path::filename(Hits.front()).str(), Hits.front(),
                 std::nullopt};
@@ -425,7 +430,7 @@ llvm::Expected<json::Object> Operations::listRuns(bool WithProjectRuns) {
   }
   // The daemon's runs that ended while it ran, from their run directories
   // (their own sockets are gone): "died" when the daemon gave up on one.
-  for (const json::Object &O : endedDaemonRuns(I->C.Daemon, *Dir)) {
+  for (const json::Object &O : daemonRuns(I->C.Daemon, *Dir, true)) {
     std::string RunDir = O.getString("run_dir").getValueOr("").str();
     if (!Seen.insert(RunDir).second)
       continue;
@@ -466,7 +471,9 @@ llvm::Expected<json::Object> Operations::getRun(llvm::StringRef Run) {
         RunObj[KV.first] = std::move(KV.second);
     }
   } else {
+    // A run the daemon has just started: no plan or journal yet.
     llvm::consumeError(Rep.takeError());
+    RunObj["status"] = "starting";
   }
   if (R->Live) {
     llvm::Expected<std::string> Dir = I->runtimeDir();
@@ -812,8 +819,9 @@ llvm::Expected<json::Object> Operations::sendText(llvm::StringRef Run,
                           {"enter", Enter}});
   if (!A)
     return fromControl(A.takeError());
+  // Strings copied: a StringRef in a json::Value is not (the answer goes).
   return json::Object{{"id", R->Id},
-                      {"task", A->getString("task").getValueOr(Task)}};
+                      {"task", A->getString("task").getValueOr(Task).str()}};
 }
 
 llvm::Expected<json::Object>
@@ -961,6 +969,41 @@ llvm::Expected<std::string> Operations::controlSocket(llvm::StringRef Run) {
   if (!Dir)
     return opError(OpErrorKind::Internal, llvm::toString(Dir.takeError()));
   return controlSocketOf(*R->Live, *Dir);
+}
+
+llvm::Expected<Operations::Attached>
+Operations::attach(llvm::StringRef Run, llvm::StringRef Task, bool Write,
+                   unsigned Rows, unsigned Cols) {
+  if (!Task.empty())
+    if (llvm::Error E = checkName("the task", Task))
+      return E;
+  llvm::Expected<std::string> Socket = controlSocket(Run);
+  if (!Socket)
+    return Socket.takeError();
+  llvm::Expected<runtime::ControlClient> C =
+      runtime::ControlClient::connect(*Socket);
+  if (!C)
+    return opError(OpErrorKind::Unavailable,
+                   "the run does not answer: " + llvm::toString(C.takeError()));
+  json::Object Req{{"op", "attach"}, {"task", Task.str()}, {"write", Write}};
+  if (Rows && Cols) {
+    Req["rows"] = int64_t(Rows);
+    Req["cols"] = int64_t(Cols);
+  }
+  llvm::Expected<json::Object> A = C->call(std::move(Req));
+  if (!A)
+    return fromControl(A.takeError());
+  Attached Out;
+  Out.Fd = ::dup(C->fd());
+  if (Out.Fd < 0)
+    return opError(OpErrorKind::Internal, "cannot keep the connection");
+  ::fcntl(Out.Fd, F_SETFD, FD_CLOEXEC);
+  Out.Rest = C->takeRest();
+  Out.Task = A->getString("task").getValueOr(Task).str();
+  Out.Write = A->getBoolean("write").getValueOr(Write);
+  Out.Rows = static_cast<unsigned>(A->getInteger("rows").getValueOr(0));
+  Out.Cols = static_cast<unsigned>(A->getInteger("cols").getValueOr(0));
+  return Out;
 }
 
 llvm::Expected<std::string> Operations::runDir(llvm::StringRef Run) {

@@ -254,6 +254,22 @@ public:
   /// such run, Conflict when it is over.
   llvm::Expected<std::string> controlSocket(llvm::StringRef Run);
 
+  /// A connection attached to a live task's session (the control
+  /// protocol's `attach`), for a client that carries its frames elsewhere
+  /// (a WebSocket): the socket, the bytes read past the answer (the first
+  /// frames), and the answer's task, write, rows and cols. A second writer
+  /// is a Conflict.
+  struct Attached {
+    int Fd = -1; ///< the caller's to close
+    std::string Rest;
+    std::string Task;
+    bool Write = false;
+    unsigned Rows = 0, Cols = 0;
+  };
+  llvm::Expected<Attached> attach(llvm::StringRef Run, llvm::StringRef Task,
+                                  bool Write, unsigned Rows = 0,
+                                  unsigned Cols = 0);
+
   /// The directory of the run \p Run names (live or over).
   llvm::Expected<std::string> runDir(llvm::StringRef Run);
 

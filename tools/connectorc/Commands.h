@@ -43,6 +43,7 @@ llvm::cl::SubCommand &stopCommand();
 llvm::cl::SubCommand &sendCommand();
 llvm::cl::SubCommand &attachCommand();
 llvm::cl::SubCommand &daemonCommand();
+llvm::cl::SubCommand &serveCommand();
 llvm::cl::SubCommand &mcpCommand();
 
 int runLint();
@@ -66,6 +67,7 @@ int runStop();
 int runSend();
 int runAttach();
 int runDaemon();
+int runServe();
 int runMcp();
 
 /// The command line as it was given (argv[1] on), for `run --detach`.

@@ -8,17 +8,14 @@
 #include "Commands.h"
 
 #include "runtime/daemon/Control.h"
-#include "runtime/daemon/Daemon.h"
 #include "runtime/support/JsonText.h"
-#include "runtime/run/Run.h"
+#include "runtime/server/Operations.h"
 
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
 
-#include <csignal>
 
 using namespace connectorc;
 using namespace connectorc::driver;
@@ -114,22 +111,15 @@ llvm::Expected<Target> resolve(llvm::StringRef Arg, bool TaskAllowed) {
 
 std::string socketOf(const runtime::RunEntry &E) {
   llvm::Expected<std::string> Dir = runtime::userRuntimeDir();
-  return (Dir ? *Dir : std::string()) + "/runs/" + E.Key + ".sock";
+  return server::controlSocketOf(E, Dir ? *Dir : std::string());
 }
 
 llvm::Expected<json::Object> ask(const runtime::RunEntry &E,
                                  json::Object Request) {
-  llvm::Expected<runtime::ControlClient> C =
-      runtime::ControlClient::connect(socketOf(E));
-  if (!C) {
-    llvm::consumeError(C.takeError());
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "the run '%s' does not answer (its connectorc is gone; "
-        "'connectorc status %s' shows what it did)",
-        E.Id.c_str(), E.RunDir.c_str());
-  }
-  return C->call(std::move(Request));
+  llvm::Expected<std::string> Dir = runtime::userRuntimeDir();
+  if (!Dir)
+    return Dir.takeError();
+  return server::askRun(E, *Dir, std::move(Request));
 }
 
 /// "C-\" -> 0x1c; "C-a" -> 0x01.
@@ -146,7 +136,6 @@ std::optional<char> parseKey(llvm::StringRef K) {
   return std::nullopt;
 }
 
-std::string ago(llvm::StringRef Started) { return Started.str(); }
 } // namespace
 
 int driver::runPs() {
@@ -181,92 +170,37 @@ int driver::runPs() {
       }
     return ExitOk;
   }
-  llvm::Expected<std::string> Dir = runtime::userRuntimeDir();
-  if (!Dir)
-    return failure(Tool, Dir.takeError());
-  json::Array All;
-  if (!PsJson)
-    llvm::outs() << fmt::format("{:<40} {:<20} {:<10} {:>7} {:<21} {:>9}\n",
-                                "RUN", "WORKFLOW", "STATE", "TASKS",
-                                "STARTED", "COST");
-  for (const runtime::RunEntry &E : runtime::listRuns(*Dir)) {
-    llvm::Expected<json::Object> S = ask(E, json::Object{{"op", "status"}});
-    if (!S) {
-      llvm::consumeError(S.takeError());
-      // Its connectorc is gone without removing its entry (killed): the
-      // entry goes now, if the process is really gone.
-      if (E.Pid > 0 && ::kill(static_cast<pid_t>(E.Pid), 0) != 0) {
-        ::unlink(socketOf(E).c_str());
-        std::string Entry = socketOf(E);
-        Entry.replace(Entry.size() - 5, 5, ".json");
-        ::unlink(Entry.c_str());
-      }
-      continue;
-    }
-    const json::Object *R = S->getObject("run");
+  // The live runs and the daemon's that ended (the operation HTTP's and
+  // MCP's clients call too).
+  server::Operations Ops(server::OperationsConfig{});
+  llvm::Expected<json::Object> Runs = Ops.listRuns(/*WithProjectRuns=*/false);
+  if (!Runs)
+    return failure(Tool, Runs.takeError());
+  json::Array *All = Runs->getArray("runs");
+  if (PsJson) {
+    llvm::outs() << runtime::toJsonText(
+                        json::Value(All ? std::move(*All) : json::Array()),
+                        true)
+                 << "\n";
+    return ExitOk;
+  }
+  llvm::outs() << fmt::format("{:<40} {:<20} {:<10} {:>7} {:<21} {:>9}\n",
+                              "RUN", "WORKFLOW", "STATE", "TASKS", "STARTED",
+                              "COST");
+  for (const json::Value &V : All ? *All : json::Array()) {
+    const json::Object *R = V.getAsObject();
     if (!R)
       continue;
-    if (PsJson) {
-      All.push_back(json::Object(*R));
-      continue;
-    }
     llvm::outs() << fmt::format(
-        "{:<40} {:<20} {:<10} {:>7} {:<21} {:>9}\n", E.Id, E.Workflow,
+        "{:<40} {:<20} {:<10} {:>7} {:<21} {:>9}\n",
+        R->getString("id").getValueOr("").str(),
+        R->getString("workflow").getValueOr("").str(),
         R->getString("state").getValueOr("").str(),
         fmt::format("{}/{}", R->getInteger("tasks_done").getValueOr(0),
                     R->getInteger("tasks_total").getValueOr(0)),
-        ago(E.Started),
+        R->getString("started").getValueOr("-").str(),
         fmt::format("${:.4f}", R->getNumber("cost_usd").getValueOr(0)));
   }
-  // The daemon's runs that ended while it ran: what they did, from their
-  // run directories (their own sockets are gone).
-  if (llvm::Expected<runtime::ControlClient> C =
-          runtime::ControlClient::connect(runtime::daemonSocket(*Dir))) {
-    llvm::Expected<json::Object> S = C->call(json::Object{{"op", "status"}});
-    const json::Array *Runs = S ? S->getArray("runs") : nullptr;
-    if (!S)
-      llvm::consumeError(S.takeError());
-    for (const json::Value &V : Runs ? *Runs : json::Array()) {
-      const json::Object *R = V.getAsObject();
-      if (!R || R->getString("state").getValueOr("running") == "running" ||
-          R->getString("state").getValueOr("") == "restarting")
-        continue;
-      std::string RunDir = R->getString("run_dir").getValueOr("").str();
-      llvm::Expected<runtime::RunReport> Rep = runtime::loadRunReport(RunDir);
-      if (!Rep) {
-        llvm::consumeError(Rep.takeError());
-        continue;
-      }
-      unsigned Done = 0;
-      for (const runtime::TaskReport &T : Rep->Tasks)
-        Done += T.Status != "pending" && T.Status != "running";
-      std::string State = R->getString("state").getValueOr("") == "died"
-                              ? "died"
-                              : Rep->Status;
-      std::string Id = llvm::sys::path::filename(RunDir).str();
-      if (PsJson) {
-        All.push_back(json::Object{{"id", Id},
-                                   {"run_dir", RunDir},
-                                   {"workflow", Rep->Workflow},
-                                   {"state", State},
-                                   {"tasks_done", int64_t(Done)},
-                                   {"tasks_total", int64_t(Rep->Tasks.size())},
-                                   {"cost_usd", Rep->ActualUsd.value_or(
-                                                    Rep->EstimateUsd)}});
-        continue;
-      }
-      llvm::outs() << fmt::format(
-          "{:<40} {:<20} {:<10} {:>7} {:<21} {:>9}\n", Id, Rep->Workflow,
-          State, fmt::format("{}/{}", Done, Rep->Tasks.size()), "-",
-          fmt::format("${:.4f}",
-                      Rep->ActualUsd.value_or(Rep->EstimateUsd)));
-    }
-  } else {
-    llvm::consumeError(C.takeError());
-  }
-  if (PsJson)
-    llvm::outs() << runtime::toJsonText(json::Value(std::move(All)), true)
-                 << "\n";
   return ExitOk;
 }
 

@@ -174,6 +174,8 @@ int main(int Argc, char **Argv) {
           "does\n"
           "  connectorc daemon         the session daemon that holds "
           "detached runs\n"
+          "  connectorc serve          the runs over HTTP and WebSocket, "
+          "with a token\n"
           "  connectorc mcp            an MCP server on stdio: an AI agent "
           "host runs the team\n\n"
           "Run 'connectorc SUBCOMMAND --help' for a subcommand's options.\n",
@@ -221,6 +223,8 @@ int main(int Argc, char **Argv) {
     return runAttach();
   if (daemonCommand())
     return runDaemon();
+  if (serveCommand())
+    return runServe();
   if (mcpCommand())
     return runMcp();
   cl::PrintHelpMessage(false, true);
