@@ -7,6 +7,8 @@ Usage:
     python3 fake_llm.py --port-file FILE --log FILE.jsonl [--answer TEXT]
                         [--lifetime SECONDS] [--input-tokens N] [--output-tokens N]
                         [--slow-interval SECONDS] [--dump-dir DIR]
+                        [--tool-call NAME=JSON]
+                        [--tool-call NAME=JSON]
 
 It binds 127.0.0.1 on a free port, writes the port number to --port-file once it
 listens (atomically: a temporary file, then a rename), and exits by itself after
@@ -43,7 +45,10 @@ the same):
     Gemini:    POST .../models/{model}:generateContent, :streamGenerateContent
                (SSE with alt=sse, else a JSON array), :countTokens, GET .../models
 Anything else gets a JSON 404. Tool definitions are ignored: the answer is always
-the text of --answer (default FAKE-ANSWER-OK) and ends the turn. Usage numbers are
+the text of --answer (default FAKE-ANSWER-OK) and ends the turn; except with
+--tool-call NAME=JSON (Anthropic only), where a request that offers the tool NAME
+gets a tool_use of it with that input, and the request that carries its result
+gets --answer followed by " TOOL-RESULT: " and the result's text. Usage numbers are
 the fixed --input-tokens/--output-tokens (default 1000/50). When a Gemini request
 asks for JSON (generationConfig.responseMimeType application/json with a schema),
 the answer is a minimal JSON document that fits the schema instead.
@@ -476,9 +481,37 @@ class Handler(BaseHTTPRequestHandler):
     def usage_in(self):
         return ARGS.input_tokens
 
+    def anthropic_tool_turn(self, b):
+        """--tool-call NAME=JSON: the tool_use block to answer with, when the
+        request offers the tool NAME and no tool result is in the
+        conversation yet; else None. After the result, the answer is --answer
+        followed by " TOOL-RESULT: " and the result's text."""
+        if not ARGS.tool_call:
+            return None, ""
+        name, _, args = ARGS.tool_call.partition("=")
+        results = []
+        for m in b.get("messages") or []:
+            content = m.get("content") if isinstance(m, dict) else None
+            for block in content if isinstance(content, list) else []:
+                if isinstance(block, dict) and block.get("type") == "tool_result":
+                    inner = block.get("content")
+                    if isinstance(inner, list):
+                        inner = "".join(x.get("text", "") for x in inner if isinstance(x, dict))
+                    results.append(str(inner))
+        if results:
+            return None, " TOOL-RESULT: " + results[-1]
+        offered = [t.get("name") for t in b.get("tools") or [] if isinstance(t, dict)]
+        if name not in offered:
+            return None, ""
+        return {"type": "tool_use", "id": "toolu_fake_" + uuid.uuid4().hex[:20],
+                "name": name, "input": json.loads(args or "{}")}, ""
+
     def anthropic_messages(self, b):
         mid = "msg_fake_" + uuid.uuid4().hex[:20]
-        answer = ARGS.answer
+        tool_use, result_text = self.anthropic_tool_turn(b)
+        if tool_use:
+            return self.anthropic_tool_use(mid, tool_use)
+        answer = ARGS.answer + result_text
         usage = {"input_tokens": ARGS.input_tokens, "output_tokens": ARGS.output_tokens,
                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
         if not self.stream:
@@ -501,6 +534,31 @@ class Handler(BaseHTTPRequestHandler):
         self.sse("content_block_stop", {"type": "content_block_stop", "index": 0})
         self.sse("message_delta", {"type": "message_delta",
                                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                   "usage": {"output_tokens": ARGS.output_tokens}})
+        self.sse("message_stop", {"type": "message_stop"})
+        self.end_stream()
+        return 200
+
+    def anthropic_tool_use(self, mid, block):
+        usage = {"input_tokens": ARGS.input_tokens, "output_tokens": ARGS.output_tokens,
+                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+        if not self.stream:
+            self.send_json(200, {"id": mid, "type": "message", "role": "assistant", "model": self.model,
+                                 "content": [block], "stop_reason": "tool_use", "stop_sequence": None,
+                                 "usage": usage}, {"request-id": "req_fake"})
+            return 200
+        self.start_stream()
+        self.sse("message_start", {"type": "message_start", "message": {
+            "id": mid, "type": "message", "role": "assistant", "model": self.model, "content": [],
+            "stop_reason": None, "stop_sequence": None, "usage": dict(usage, output_tokens=1)}})
+        self.sse("content_block_start", {"type": "content_block_start", "index": 0,
+                                         "content_block": dict(block, input={})})
+        self.sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                         "delta": {"type": "input_json_delta",
+                                                   "partial_json": json.dumps(block["input"])}})
+        self.sse("content_block_stop", {"type": "content_block_stop", "index": 0})
+        self.sse("message_delta", {"type": "message_delta",
+                                   "delta": {"stop_reason": "tool_use", "stop_sequence": None},
                                    "usage": {"output_tokens": ARGS.output_tokens}})
         self.sse("message_stop", {"type": "message_stop"})
         self.end_stream()
@@ -656,6 +714,10 @@ def main():
     ap.add_argument("--output-tokens", type=int, default=50)
     ap.add_argument("--slow-interval", type=float, default=0.5)
     ap.add_argument("--dump-dir", help="also save each request body there (debugging)")
+    ap.add_argument("--tool-call", metavar="NAME=JSON",
+                    help="Anthropic API: answer a request that offers tool NAME with a call of "
+                         "it (JSON: its input), then, once its result is in the conversation, "
+                         "with --answer and the result's text")
     ARGS = ap.parse_args()
     LOG_FILE = open(ARGS.log, "a", encoding="utf-8")
 
