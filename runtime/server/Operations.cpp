@@ -561,16 +561,6 @@ llvm::Expected<json::Object> Operations::startRun(const StartRequest &Req) {
     return opError(OpErrorKind::BadRequest,
                    "timeout wants a duration such as 90s, 20m or 2h; got '" +
                        Req.Timeout + "'");
-  llvm::SmallString<256> Cwd;
-  fs::current_path(Cwd);
-  llvm::SmallString<256> RealCwd;
-  if (!fs::real_path(Cwd, RealCwd))
-    Cwd = RealCwd;
-  if (Cwd != I->C.ProjectDir)
-    return opError(OpErrorKind::Internal,
-                   "runs start in the current directory, which is not the "
-                   "project " +
-                       I->C.ProjectDir);
   std::string File, Text;
   if (!Req.SpecPath.empty()) {
     llvm::Expected<SpecFile> F = readProjectSpec(Req.SpecPath, I->C.ProjectDir);
@@ -605,6 +595,16 @@ llvm::Expected<json::Object> Operations::startRun(const StartRequest &Req) {
     return llvm::make_error<OpError>(OpErrorKind::Invalid,
                                      "the spec has errors",
                                      std::move(Out->Diagnostics));
+  llvm::SmallString<256> Cwd;
+  fs::current_path(Cwd);
+  llvm::SmallString<256> RealCwd;
+  if (!fs::real_path(Cwd, RealCwd))
+    Cwd = RealCwd;
+  if (Cwd != I->C.ProjectDir)
+    return opError(OpErrorKind::Internal,
+                   "runs start in the current directory, which is not the "
+                   "project " +
+                       I->C.ProjectDir);
   if (!Req.SpecText.empty())
     if (llvm::Error E = runtime::writeFileAtomic(File, Text))
       return opError(OpErrorKind::Internal, llvm::toString(std::move(E)));
