@@ -507,17 +507,26 @@ class Handler(BaseHTTPRequestHandler):
                 "name": name, "input": json.loads(args or "{}")}, ""
 
     def anthropic_messages(self, b):
-        mid = "msg_fake_" + uuid.uuid4().hex[:20]
         tool_use, result_text = self.anthropic_tool_turn(b)
         if tool_use:
-            return self.anthropic_tool_use(mid, tool_use)
+            return self.anthropic_reply(
+                tool_use, dict(tool_use, input={}), "tool_use",
+                [{"type": "input_json_delta", "partial_json": json.dumps(tool_use["input"])}])
         answer = ARGS.answer + result_text
+        return self.anthropic_reply(
+            {"type": "text", "text": answer}, {"type": "text", "text": ""}, "end_turn",
+            ({"type": "text_delta", "text": p} for p in self.pieces(answer)))
+
+    def anthropic_reply(self, block, empty_block, stop_reason, deltas):
+        """A message of one content block: \p block whole (JSON), or streamed as
+        \p empty_block and then \p deltas (SSE)."""
+        mid = "msg_fake_" + uuid.uuid4().hex[:20]
         usage = {"input_tokens": ARGS.input_tokens, "output_tokens": ARGS.output_tokens,
                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
         if not self.stream:
             self.send_json(200, {"id": mid, "type": "message", "role": "assistant", "model": self.model,
-                                 "content": [{"type": "text", "text": answer}],
-                                 "stop_reason": "end_turn", "stop_sequence": None, "usage": usage},
+                                 "content": [block],
+                                 "stop_reason": stop_reason, "stop_sequence": None, "usage": usage},
                            {"request-id": "req_fake"})
             return 200
         self.start_stream()
@@ -526,39 +535,13 @@ class Handler(BaseHTTPRequestHandler):
             "stop_reason": None, "stop_sequence": None,
             "usage": dict(usage, output_tokens=1)}})
         self.sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                         "content_block": {"type": "text", "text": ""}})
+                                         "content_block": empty_block})
         self.sse("ping", {"type": "ping"})
-        for p in self.pieces(answer):
-            self.sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                             "delta": {"type": "text_delta", "text": p}})
+        for d in deltas:
+            self.sse("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": d})
         self.sse("content_block_stop", {"type": "content_block_stop", "index": 0})
         self.sse("message_delta", {"type": "message_delta",
-                                   "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                                   "usage": {"output_tokens": ARGS.output_tokens}})
-        self.sse("message_stop", {"type": "message_stop"})
-        self.end_stream()
-        return 200
-
-    def anthropic_tool_use(self, mid, block):
-        usage = {"input_tokens": ARGS.input_tokens, "output_tokens": ARGS.output_tokens,
-                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-        if not self.stream:
-            self.send_json(200, {"id": mid, "type": "message", "role": "assistant", "model": self.model,
-                                 "content": [block], "stop_reason": "tool_use", "stop_sequence": None,
-                                 "usage": usage}, {"request-id": "req_fake"})
-            return 200
-        self.start_stream()
-        self.sse("message_start", {"type": "message_start", "message": {
-            "id": mid, "type": "message", "role": "assistant", "model": self.model, "content": [],
-            "stop_reason": None, "stop_sequence": None, "usage": dict(usage, output_tokens=1)}})
-        self.sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                         "content_block": dict(block, input={})})
-        self.sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                         "delta": {"type": "input_json_delta",
-                                                   "partial_json": json.dumps(block["input"])}})
-        self.sse("content_block_stop", {"type": "content_block_stop", "index": 0})
-        self.sse("message_delta", {"type": "message_delta",
-                                   "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                                   "delta": {"stop_reason": stop_reason, "stop_sequence": None},
                                    "usage": {"output_tokens": ARGS.output_tokens}})
         self.sse("message_stop", {"type": "message_stop"})
         self.end_stream()
