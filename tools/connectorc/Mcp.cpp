@@ -378,7 +378,12 @@ int driver::runMcp() {
   C.Compile = compileSpecText;
   server::Operations Ops(std::move(C));
   runtime::McpServer Server(CONNECTORC_VERSION, Instructions, tools(Ops));
-  if (llvm::Error E = runtime::serveMcp(Server, STDIN_FILENO, Out))
-    return failure(Tool, std::move(E));
+  if (llvm::Error E = runtime::serveMcp(Server, STDIN_FILENO, Out)) {
+    std::error_code EC = llvm::errorToErrorCode(std::move(E));
+    // The host went away before reading an answer: the session's end too.
+    if (EC == std::errc::broken_pipe)
+      return ExitOk;
+    return failure(Tool, llvm::errorCodeToError(EC));
+  }
   return ExitOk;
 }
