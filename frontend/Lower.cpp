@@ -368,6 +368,10 @@ void Lowerer::applyCommon(ir::Agent &A, const Value *Obj) {
       A.TimeoutS = *S;
   if (const Value *R = member(Obj, "retries"); R && R->IsUint())
     A.Retries = R->GetUint();
+  if (const Value *I = member(Obj, "interactive"); I && I->IsBool()) {
+    A.Interactive = I->GetBool();
+    A.InteractiveLoc = range(I);
+  }
   if (std::optional<ir::Tier> T = ir::parseTier(str(member(Obj, "tier"))))
     A.WantTier = *T;
   if (const Value *E = member(Obj, "estimate"); E && E->IsObject()) {

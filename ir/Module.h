@@ -140,6 +140,9 @@ struct Agent {
   SessionSpec Session;
   double TimeoutS = 0;
   unsigned Retries = 0;
+  /// "interactive": the CLI in its full-screen interface.
+  bool Interactive = false;
+  llvm::SMRange InteractiveLoc;
   Tier WantTier = Tier::Any;
   std::optional<std::uint64_t> OutputTokens, InputTokens;
   llvm::SMRange Loc;

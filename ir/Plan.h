@@ -44,6 +44,45 @@ struct UsageFields {
   bool operator==(const UsageFields &) const = default;
 };
 
+/// A screen an interactive CLI shows before its prompt (a first-run
+/// question), and the keys that pass it (the registry's
+/// "interactive.screens").
+struct FirstRunScreen {
+  std::string Name;    ///< what it is, for the journal: "workspace trust"
+  std::string Pattern; ///< POSIX ERE, on one line of the screen
+  std::string Keys;    ///< typed when it shows
+  /// When connectorc may answer it: "" always; "worktree" only in a worktree
+  /// connectorc made; "env:NAME" only when the agent's environment sets NAME.
+  /// Otherwise the session waits for a person.
+  std::string When;
+  bool operator==(const FirstRunScreen &) const = default;
+};
+
+/// How a CLI runs in its full-screen interface (the registry's
+/// "interactive"): a task with "interactive": true gets a binding with these.
+struct InteractiveMode {
+  /// argv after the executable; "{model}" and "{session}" (a conversation
+  /// id connectorc chooses, a UUID) are replaced.
+  std::vector<std::string> Args;
+  std::string ReadyPattern; ///< a line of the screen when it takes a prompt
+  std::vector<FirstRunScreen> Screens;
+  /// The CLI's own record of the conversation (JSON lines), a path with
+  /// "~", "${NAME:-default}", "{session}" and "{cwd_slug}" (the working
+  /// directory with every character but [A-Za-z0-9] as '-'); empty: none.
+  std::string Transcript;
+  EnvList TurnStart; ///< a record of the person's (or connectorc's) turn
+  EnvList TurnEnd;   ///< a record that ends the agent's turn
+  EnvList AnswerWhere; ///< records that hold the agent's messages
+  /// JSON Pointer to the message in such a record: a string, or an array of
+  /// blocks whose {"type":"text"} members' "text" are joined.
+  std::string AnswerPointer;
+  /// JSON Pointer to a record's time (ISO 8601, which sorts as text): when
+  /// set, turns are ordered by it, not by the file's order (Claude Code
+  /// appends a prompt's record after the turn's end at times).
+  std::string RecordTime;
+  bool operator==(const InteractiveMode &) const = default;
+};
+
 /// A model resolved through the provider registry into a command.
 struct ModelBinding {
   std::string Id;       ///< "provider/model", unique in the plan
@@ -55,6 +94,11 @@ struct ModelBinding {
   PromptVia Via = PromptVia::Arg;
   std::string ReadyPattern; ///< Via == Type: when the UI is ready for input
   std::string IdlePattern;  ///< Via == Type: when the answer is complete
+  /// How the CLI runs interactively, when the registry knows; Active in the
+  /// binding of an "interactive": true task (Argv, Via and ReadyPattern are
+  /// then the interactive ones).
+  std::optional<InteractiveMode> Interactive;
+  bool InteractiveActive = false;
   /// When set, the program prints JSON and the answer is this string member
   /// of it (runtime/executor/StructuredAnswer.h); empty: the answer is the output.
   std::string AnswerJsonField;
@@ -131,6 +175,9 @@ struct Task {
   unsigned Round = 0;
   /// Gets a mailbox (pipeline.mailbox, or a mesh agent).
   bool Mailbox = false;
+  /// Runs the CLI in its full-screen interface ("interactive": true): its
+  /// candidates are interactive bindings.
+  bool Interactive = false;
   /// The prompt with build-time variables substituted; "{run}" and
   /// "{scratchpad}" remain for the runtime, "{{"/"}}" are literal braces.
   std::string Prompt;

@@ -191,6 +191,32 @@ void PlanWriter::binding(const ModelBinding &B) {
   env("env", B.Env);
   if (B.Simulated)
     flag("simulated", true);
+  // Only the binding an interactive task uses needs its interactive mode.
+  if (B.InteractiveActive && B.Interactive) {
+    const InteractiveMode &I = *B.Interactive;
+    key("interactive");
+    W.StartObject();
+    strings("args", I.Args);
+    optField("ready_pattern", I.ReadyPattern);
+    key("screens");
+    W.StartArray();
+    for (const FirstRunScreen &S : I.Screens) {
+      W.StartObject();
+      optField("name", S.Name);
+      field("pattern", S.Pattern);
+      field("keys", S.Keys);
+      optField("when", S.When);
+      W.EndObject();
+    }
+    W.EndArray();
+    optField("transcript", I.Transcript);
+    pairs("turn_start", I.TurnStart);
+    pairs("turn_end", I.TurnEnd);
+    pairs("answer_where", I.AnswerWhere);
+    optField("answer_pointer", I.AnswerPointer);
+    optField("record_time", I.RecordTime);
+    W.EndObject();
+  }
   W.EndObject();
 }
 
@@ -238,6 +264,8 @@ void PlanWriter::task(const Task &T) {
     field("round", std::uint64_t(T.Round));
   if (T.Mailbox)
     flag("mailbox", true);
+  if (T.Interactive)
+    flag("interactive", true);
   const TaskSession &S = T.Session;
   if (!S.Worktree.empty() || S.Sandbox.Enabled || !S.Cwd.empty() ||
       !S.Setup.empty() || !S.Copy.empty() || !S.Repo.empty() ||
@@ -566,6 +594,24 @@ void PlanReader::binding(const Value &V, const std::string &At,
   B.Endpoints = strings(V, "endpoints", At);
   B.Env = env(V, "env", At);
   B.Simulated = boolean(V, "simulated", At);
+  if (const Value *I = get(V, "interactive", At, false)) {
+    std::string IAt = At + ".interactive";
+    InteractiveMode M;
+    M.Args = strings(*I, "args", IAt);
+    M.ReadyPattern = str(*I, "ready_pattern", IAt);
+    array(*I, "screens", IAt, [&](const Value &S, const std::string &SAt) {
+      M.Screens.push_back({str(S, "name", SAt), str(S, "pattern", SAt, true),
+                           str(S, "keys", SAt, true), str(S, "when", SAt)});
+    });
+    M.Transcript = str(*I, "transcript", IAt);
+    M.TurnStart = env(*I, "turn_start", IAt);
+    M.TurnEnd = env(*I, "turn_end", IAt);
+    M.AnswerWhere = env(*I, "answer_where", IAt);
+    M.AnswerPointer = str(*I, "answer_pointer", IAt);
+    M.RecordTime = str(*I, "record_time", IAt);
+    B.Interactive = std::move(M);
+    B.InteractiveActive = true;
+  }
 }
 
 void PlanReader::stage(const Value &V, const std::string &At, PlanStage &S) {
@@ -604,6 +650,7 @@ void PlanReader::task(const Value &V, const std::string &At, Task &T) {
   T.Speaker = str(V, "speaker", At);
   T.Round = uint32(V, "round", At);
   T.Mailbox = boolean(V, "mailbox", At);
+  T.Interactive = boolean(V, "interactive", At);
   if (const Value *S = get(V, "session", At, false)) {
     std::string SAt = At + ".session";
     TaskSession &TS = T.Session;

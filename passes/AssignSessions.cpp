@@ -5,6 +5,8 @@
 // the spec gives (cwd, repo, sandbox write paths, copy globs, worktree names,
 // phase outputs) stays inside the project: an absolute path, a `..` that
 // climbs out, or a symlink that leads out is an error, never silently fixed.
+// An "interactive" task's candidates become the interactive bindings of
+// their CLIs (the registry's "interactive").
 //
 //===----------------------------------------------------------------------===//
 #include "ir/SandboxLayout.h"
@@ -123,6 +125,7 @@ private:
     return Key;
   }
   void nameWorktrees();
+  void useInteractiveBindings();
 
   Compilation &C;
   ir::Plan &P;
@@ -185,8 +188,60 @@ void SessionAssigner::nameWorktrees() {
   }
 }
 
+/// The interactive form of \p B: the CLI's full-screen interface, the
+/// prompt typed once it is ready.
+static ir::ModelBinding interactiveBinding(const ir::ModelBinding &B) {
+  ir::ModelBinding V = B;
+  const ir::InteractiveMode &I = *B.Interactive;
+  V.Id = B.Id + "+interactive";
+  V.Argv = {B.Argv.front()};
+  V.Argv.insert(V.Argv.end(), I.Args.begin(), I.Args.end());
+  V.Via = ir::PromptVia::Type;
+  V.ReadyPattern = I.ReadyPattern;
+  V.IdlePattern.clear();
+  // The answer comes from the CLI's transcript, not its one-shot output.
+  V.AnswerJsonField.clear();
+  V.AnswerJsonWhere.clear();
+  V.Usage = {};
+  V.InteractiveActive = true;
+  return V;
+}
+
+void SessionAssigner::useInteractiveBindings() {
+  std::string Known;
+  for (const std::string &Name : C.Registry.providerNames())
+    if (const Provider *Pr = C.Registry.find(Name); Pr && Pr->Interactive)
+      Known += (Known.empty() ? "" : ", ") + Name;
+  for (unsigned T = 0; T < P.Tasks.size(); ++T) {
+    if (!P.Tasks[T].Interactive)
+      continue;
+    const ir::Agent &A = *C.TaskAgent[T];
+    llvm::SMRange At = A.InteractiveLoc.isValid() ? A.InteractiveLoc : A.Loc;
+    for (const std::string &M : P.Tasks[T].Machines)
+      if (M != "local" && M != "localhost") {
+        C.Diags.report(DiagKind::InteractiveRemote, At, P.Tasks[T].Id, M);
+        break;
+      }
+    for (size_t K = 0; K < P.Tasks[T].Candidates.size(); ++K) {
+      unsigned Index = P.Tasks[T].Candidates[K];
+      if (Index == ir::AutoCandidate || P.Bindings[Index].InteractiveActive)
+        continue;
+      if (!P.Bindings[Index].Interactive) {
+        const ir::ModelBinding &B = P.Bindings[Index];
+        C.Diags.report(DiagKind::InteractiveUnsupported, At,
+                       K == 0 ? "its" : "failover", B.Id, B.Provider,
+                       Known.empty() ? "none" : Known);
+        continue;
+      }
+      unsigned V = internBinding(P, interactiveBinding(P.Bindings[Index]));
+      P.Tasks[T].Candidates[K] = V;
+    }
+  }
+}
+
 bool SessionAssigner::run() {
   nameWorktrees();
+  useInteractiveBindings();
   // The spec's values, whether or not the task's session uses them (a copy
   // list without a worktree still names a path).
   for (unsigned I = 0; I < P.Tasks.size(); ++I) {

@@ -120,6 +120,7 @@ unsigned connectorc::addTask(Compilation &C, unsigned Module,
     T.Output = answerPath(PS.Name, T.WorkerName);
   T.TimeoutS = A.TimeoutS;
   T.Retries = A.Retries;
+  T.Interactive = A.Interactive;
   T.WantTier = A.WantTier;
   T.OutputTokensHint = A.OutputTokens;
   T.InputTokensHint = A.InputTokens;

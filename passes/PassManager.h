@@ -95,6 +95,10 @@ struct Compilation {
 #define PASS(Name, Flag, Description) bool run##Name(Compilation &C);
 #include "passes/Passes.def"
 
+/// Adds \p B to the plan's binding table, reusing an identical binding (one
+/// whose Id and command are the same). Returns its index.
+unsigned internBinding(ir::Plan &P, ir::ModelBinding B);
+
 struct PassInfo {
   llvm::StringRef Flag;
   llvm::StringRef Description;

@@ -73,6 +73,50 @@ static ir::EnvList pairs(const Value &Obj) {
 /// "x-..." keys are extensions: allowed by the schema, ignored here.
 static bool isExtensionKey(llvm::StringRef Key) { return Key.startswith("x-"); }
 
+/// A registry "interactive" object (its shape checked by the schema).
+static ir::InteractiveMode interactiveMode(const Value &Obj) {
+  ir::InteractiveMode I;
+  for (auto &M : Obj.GetObject()) {
+    llvm::StringRef Key(M.name.GetString(), M.name.GetStringLength());
+    const Value &V = M.value;
+    if (Key == "args")
+      I.Args = strings(V);
+    else if (Key == "ready_pattern")
+      I.ReadyPattern = str(V);
+    else if (Key == "transcript")
+      I.Transcript = str(V);
+    else if (Key == "turn_start" && V.IsObject())
+      I.TurnStart = pairs(V);
+    else if (Key == "turn_end" && V.IsObject())
+      I.TurnEnd = pairs(V);
+    else if (Key == "answer_where" && V.IsObject())
+      I.AnswerWhere = pairs(V);
+    else if (Key == "answer_pointer")
+      I.AnswerPointer = str(V);
+    else if (Key == "record_time")
+      I.RecordTime = str(V);
+    else if (Key == "screens" && V.IsArray())
+      for (const Value &S : V.GetArray()) {
+        if (!S.IsObject())
+          continue;
+        ir::FirstRunScreen F;
+        for (auto &SM : S.GetObject()) {
+          llvm::StringRef SK(SM.name.GetString(), SM.name.GetStringLength());
+          if (SK == "name")
+            F.Name = str(SM.value);
+          else if (SK == "pattern")
+            F.Pattern = str(SM.value);
+          else if (SK == "keys")
+            F.Keys = str(SM.value);
+          else if (SK == "when")
+            F.When = str(SM.value);
+        }
+        I.Screens.push_back(std::move(F));
+      }
+  }
+  return I;
+}
+
 /// Applies one provider object over \p P: the keys it has replace P's,
 /// models are merged by name.
 static void mergeProvider(Provider &P, const Value &Obj) {
@@ -91,6 +135,8 @@ static void mergeProvider(Provider &P, const Value &Obj) {
       P.ReadyPattern = str(V);
     else if (Key == "idle_pattern")
       P.IdlePattern = str(V);
+    else if (Key == "interactive" && V.IsObject())
+      P.Interactive = interactiveMode(V);
     else if (Key == "answer_json_field")
       P.AnswerJsonField = str(V);
     else if (Key == "answer_json_where" && V.IsObject())
@@ -202,6 +248,15 @@ static std::optional<std::string> invalidPattern(const Provider &P) {
       return E;
   if (std::optional<std::string> E = Check("ready_pattern", P.ReadyPattern))
     return E;
+  if (P.Interactive) {
+    if (std::optional<std::string> E =
+            Check("interactive.ready_pattern", P.Interactive->ReadyPattern))
+      return E;
+    for (const ir::FirstRunScreen &S : P.Interactive->Screens)
+      if (std::optional<std::string> E =
+              Check("interactive screen pattern", S.Pattern))
+        return E;
+  }
   return Check("idle_pattern", P.IdlePattern);
 }
 
@@ -331,6 +386,33 @@ ProviderRegistry::load(llvm::StringRef UserFile, DiagnosticEngine &Diags) {
   return R;
 }
 
+/// \p Args after \p Argv's executable, "{model}" replaced by \p Model (an
+/// argument that is exactly "{model}" goes with its flag when \p Model is
+/// empty) and "{prompt}" left out unless \p Via is Arg.
+static void appendArgs(std::vector<std::string> &Argv,
+                       const std::vector<std::string> &Args,
+                       const std::string &Model, ir::PromptVia Via) {
+  for (const std::string &A : Args) {
+    if (A == "{model}" && Model.empty()) {
+      // No model: drop the flag that precedes it too.
+      if (Argv.size() > 1 && llvm::StringRef(Argv.back()).startswith("-"))
+        Argv.pop_back();
+      continue;
+    }
+    if (A == "{prompt}" && Via != ir::PromptVia::Arg)
+      continue;
+    std::string Arg;
+    llvm::StringRef Rest(A);
+    for (size_t Pos; A != "{prompt}" &&
+                     (Pos = Rest.find("{model}")) != llvm::StringRef::npos;) {
+      Arg += Rest.take_front(Pos).str() + Model;
+      Rest = Rest.drop_front(Pos + 7);
+    }
+    Arg += Rest.str();
+    Argv.push_back(std::move(Arg));
+  }
+}
+
 ir::ModelBinding ProviderRegistry::bind(const Provider &P,
                                         llvm::StringRef Model) const {
   ir::ModelBinding B;
@@ -341,25 +423,13 @@ ir::ModelBinding ProviderRegistry::bind(const Provider &P,
   B.Id = B.Model.empty() ? B.Provider : B.Provider + "/" + B.Model;
   B.Via = P.Via;
   B.Argv.push_back(P.Executable);
-  for (size_t I = 0; I < P.Args.size(); ++I) {
-    const std::string &A = P.Args[I];
-    if (A == "{model}" && B.Model.empty()) {
-      // No model: drop the flag that precedes it too.
-      if (B.Argv.size() > 1 && llvm::StringRef(B.Argv.back()).startswith("-"))
-        B.Argv.pop_back();
-      continue;
-    }
-    if (A == "{prompt}" && B.Via != ir::PromptVia::Arg)
-      continue;
-    std::string Arg;
-    llvm::StringRef Rest(A);
-    for (size_t Pos; A != "{prompt}" &&
-                     (Pos = Rest.find("{model}")) != llvm::StringRef::npos;) {
-      Arg += Rest.take_front(Pos).str() + B.Model;
-      Rest = Rest.drop_front(Pos + 7);
-    }
-    Arg += Rest.str();
-    B.Argv.push_back(std::move(Arg));
+  appendArgs(B.Argv, P.Args, B.Model, B.Via);
+  if (P.Interactive) {
+    // The argv after the executable, as the interactive binding uses it.
+    B.Interactive = *P.Interactive;
+    std::vector<std::string> Argv = {P.Executable};
+    appendArgs(Argv, P.Interactive->Args, B.Model, ir::PromptVia::Type);
+    B.Interactive->Args.assign(Argv.begin() + 1, Argv.end());
   }
   B.ReadyPattern = P.ReadyPattern;
   B.IdlePattern = P.IdlePattern;

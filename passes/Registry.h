@@ -34,6 +34,9 @@ struct Provider {
   std::vector<std::string> Args; ///< may hold {prompt} and {model}
   ir::PromptVia Via = ir::PromptVia::Arg;
   std::string ReadyPattern, IdlePattern;
+  /// "interactive": how it runs in its full-screen interface; its Args may
+  /// hold {model} and {session}.
+  std::optional<ir::InteractiveMode> Interactive;
   std::string AnswerJsonField; ///< see ir::ModelBinding::AnswerJsonField
   ir::EnvList AnswerJsonWhere;
   ir::UsageFields Usage;

@@ -28,7 +28,9 @@ static void placePrompt(ir::ModelBinding &B) {
 static bool sameCommand(const ir::ModelBinding &A, const ir::ModelBinding &B) {
   return A.Argv == B.Argv && A.Via == B.Via && A.Cost == B.Cost &&
          A.ModelTier == B.ModelTier && A.Env == B.Env &&
-         A.ReadyPattern == B.ReadyPattern && A.Simulated == B.Simulated;
+         A.ReadyPattern == B.ReadyPattern && A.Simulated == B.Simulated &&
+         A.InteractiveActive == B.InteractiveActive &&
+         A.Interactive == B.Interactive;
 }
 
 /// The binding of one model table entry, or std::nullopt after reporting.
@@ -98,6 +100,7 @@ static std::optional<ir::ModelBinding> bindModel(Compilation &C,
     B.Via = S.Via;
     B.ReadyPattern = S.ReadyPattern;
     B.IdlePattern = S.IdlePattern;
+    B.Interactive = S.Interactive;
     B.AnswerJsonField = S.AnswerJsonField; // the sim prints markdown
     B.AnswerJsonWhere = S.AnswerJsonWhere;
     B.Usage = S.Usage;
@@ -116,9 +119,7 @@ static std::optional<ir::ModelBinding> bindModel(Compilation &C,
   return B;
 }
 
-/// Adds \p B to the plan's table, reusing an identical binding. Returns its
-/// index.
-static unsigned intern(ir::Plan &P, ir::ModelBinding B) {
+unsigned connectorc::internBinding(ir::Plan &P, ir::ModelBinding B) {
   std::string Base = B.Id;
   for (unsigned N = 2;; ++N) {
     auto It = llvm::find_if(P.Bindings, [&](const ir::ModelBinding &E) {
@@ -141,7 +142,7 @@ bool connectorc::runResolveModels(Compilation &C) {
       if (Mo.Ref.Provider == "auto")
         continue;
       if (std::optional<ir::ModelBinding> B = bindModel(C, Mo))
-        C.ModelBindings[I][Mo.Name] = intern(C.Plan, std::move(*B));
+        C.ModelBindings[I][Mo.Name] = internBinding(C.Plan, std::move(*B));
     }
   if (C.failed())
     return false;

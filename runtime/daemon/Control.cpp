@@ -356,6 +356,8 @@ void Conn::close() {
   if (Closed)
     return;
   Closed = true;
+  if (A.Term && ListenId && A.Writer)
+    A.Term->hold(false);
   if (A.Term && ListenId)
     A.Term->unlisten(ListenId);
   A.Term = nullptr;
@@ -568,9 +570,19 @@ ControlClient::~ControlClient() {
 }
 
 llvm::Expected<json::Object> ControlClient::call(json::Object Request) {
+  if (llvm::Error E = send(std::move(Request)))
+    return E;
+  return receive();
+}
+
+llvm::Error ControlClient::send(json::Object Request) {
   Request["v"] = ControlProtocolVersion;
   if (!writeAllFd(FD, toJsonText(json::Value(std::move(Request))) + "\n"))
     return errnoFail(errno, "cannot send the request");
+  return llvm::Error::success();
+}
+
+llvm::Expected<json::Object> ControlClient::receive() {
   std::string Line = std::move(Rest);
   Rest.clear();
   size_t End;

@@ -70,6 +70,14 @@ public:
   virtual llvm::json::Object status() = 0;
   /// Ends the run (\p Task empty) or one task, as Ctrl-C does.
   virtual llvm::Error stop(llvm::StringRef Task) = 0;
+  /// `connectorc done`: interactive task \p Task (empty: the only running
+  /// one) ends now with its last message; \p Id is set to its id.
+  virtual llvm::Error done(llvm::StringRef Task, std::string &Id) {
+    (void)Task;
+    (void)Id;
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "this server has no interactive tasks");
+  }
   /// Task \p Task's terminal (empty: the only running task's); \p Id is set
   /// to the task's id.
   virtual llvm::Expected<Terminal *> terminal(llvm::StringRef Task,
@@ -165,6 +173,10 @@ public:
   /// Sends \p Request (adding "v") and reads the answer; an error when the
   /// connection fails or the answer says "ok": false (its "error").
   llvm::Expected<llvm::json::Object> call(llvm::json::Object Request);
+  /// call() in two halves, to ask several servers at once: send each its
+  /// request, then read each answer (the servers work meanwhile).
+  llvm::Error send(llvm::json::Object Request);
+  llvm::Expected<llvm::json::Object> receive();
   /// The socket, for attach's frames after its request was answered.
   int fd() const { return FD; }
   /// Bytes read past the answer's line (the first frames).

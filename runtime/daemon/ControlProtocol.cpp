@@ -122,6 +122,7 @@ json::Object attach(RunControl &Run, const json::Object &Req,
   if (Write) {
     Conn.Writer = true;
     Writers.insert(Id);
+    T->hold(true); // a person types: an interactive task waits for them
     int64_t Rows = Req.getInteger("rows").getValueOr(0);
     int64_t Cols = Req.getInteger("cols").getValueOr(0);
     if (isWindowSize(Rows, Cols))
@@ -150,6 +151,12 @@ json::Object handleRequest(RunControl &Run, const json::Object &Req,
     if (llvm::Error E = Run.stop(Req.getString("task").getValueOr("")))
       return refuse(llvm::toString(std::move(E)));
     return json::Object{{"ok", true}};
+  }
+  if (Op == "done") {
+    std::string Id;
+    if (llvm::Error E = Run.done(Req.getString("task").getValueOr(""), Id))
+      return refuse(llvm::toString(std::move(E)));
+    return json::Object{{"ok", true}, {"task", Id}};
   }
   if (Op == "send")
     return sendText(Run, Req);

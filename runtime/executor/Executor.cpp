@@ -560,6 +560,9 @@ void Executor::launch(unsigned T, unsigned Binding) {
   E["model"] = B.Model;
   if (std::string M = machineName(T); !M.empty())
     E["machine"] = M;
+  TS.Conversation = R.ConversationId;
+  if (!R.ConversationId.empty())
+    E["conversation"] = R.ConversationId;
   emit(std::move(E));
   if (llvm::Error Err = createParentDirs(R.AnswerPath)) {
     SessionEnd End;
@@ -751,6 +754,8 @@ void Executor::onEnd(unsigned T, unsigned Binding, SessionEnd End) {
       Unreadable = "cannot read " + Tmp + ": " + Buf.getError().message();
   }
   AttemptUsage Usage = Out ? Out->usage(B.Usage) : AttemptUsage{};
+  if (!Usage.SessionId && !TS.Conversation.empty())
+    Usage.SessionId = TS.Conversation; // the id connectorc gave it
   if (O.Kind == OutcomeKind::Success && !B.AnswerJsonField.empty())
     if (std::optional<Outcome> Bad =
             takeStructuredAnswer(T, B, Out ? &*Out : nullptr, Unreadable))

@@ -213,6 +213,8 @@ private:
     bool StoppedByStage = false;
     /// Stopped by `connectorc stop RUN/TASK`.
     bool StopAsked = false;
+    /// The conversation id the running attempt's CLI was given, if any.
+    std::string Conversation;
     bool HoldsToken = false; ///< one of the job server's slots
     bool Queued = false; ///< in Ready
     bool SetupDone = false; ///< session.setup ran and succeeded

@@ -13,10 +13,12 @@
 #include "runtime/run/Summary.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Regex.h"
 
+#include <sys/random.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -116,6 +118,78 @@ std::string expandPrompt(llvm::StringRef Prompt, llvm::StringRef RunDir) {
   return Out;
 }
 } // namespace
+
+/// A random (version 4) UUID: the conversation id an interactive CLI is
+/// given, which names its transcript.
+static std::string randomUuid() {
+  unsigned char B[16] = {};
+  size_t Got = 0;
+  while (Got < sizeof B) {
+    ssize_t N = ::getrandom(B + Got, sizeof B - Got, 0);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      break; // the kernel always has entropy for 16 bytes; never here
+    Got += static_cast<size_t>(N);
+  }
+  B[6] = (B[6] & 0x0f) | 0x40;
+  B[8] = (B[8] & 0x3f) | 0x80;
+  std::string Hex = llvm::toHex(llvm::ArrayRef<uint8_t>(B, sizeof B),
+                                /*LowerCase=*/true);
+  return fmt::format("{}-{}-{}-{}-{}", Hex.substr(0, 8), Hex.substr(8, 4),
+                     Hex.substr(12, 4), Hex.substr(16, 4), Hex.substr(20));
+}
+
+/// \p Dir with every character but [A-Za-z0-9] as '-': how Claude Code names
+/// a working directory's folder of transcripts ("{cwd_slug}").
+static std::string cwdSlug(llvm::StringRef Dir) {
+  std::string S = Dir.str();
+  for (char &C : S)
+    if (!llvm::isAlnum(C))
+      C = '-';
+  return S;
+}
+
+/// The interactive part of \p R for binding \p B: the conversation id, the
+/// transcript's path, "{session}" and "{transcript}" in argv, and the
+/// first-run screens connectorc may pass here (their "when" holds).
+static void makeInteractive(LaunchRequest &R, const ir::ModelBinding &B,
+                            bool InWorktree, llvm::StringRef Home) {
+  ir::InteractiveMode M = *B.Interactive;
+  R.ConversationId = randomUuid();
+  auto GetEnv = [&R](llvm::StringRef Name) -> std::optional<std::string> {
+    std::optional<std::string> V = lookup(R.Env, Name);
+    if (V && V->empty())
+      return std::nullopt;
+    return V;
+  };
+  if (!M.Transcript.empty()) {
+    std::string T = M.Transcript;
+    replaceAll(T, "{session}", R.ConversationId);
+    replaceAll(T, "{cwd_slug}", cwdSlug(R.Cwd));
+    M.Transcript = ir::expandUserPath(T, Home, GetEnv).value_or("");
+    // Made before the start: a sandbox binds the CLI's state only where it
+    // exists (a first run's ~/.claude would be the sandbox's own, lost),
+    // and the session watches this folder from its first moment.
+    if (!M.Transcript.empty())
+      (void)llvm::sys::fs::create_directories(
+          llvm::sys::path::parent_path(M.Transcript));
+  }
+  for (std::string &Arg : R.Argv) {
+    replaceAll(Arg, "{session}", R.ConversationId);
+    replaceAll(Arg, "{transcript}", M.Transcript);
+  }
+  // A screen connectorc may not pass here stays, without keys: the session
+  // waits for a person there.
+  for (ir::FirstRunScreen &F : M.Screens) {
+    llvm::StringRef When = F.When;
+    bool Mine = When.empty() || (When == "worktree" && InWorktree) ||
+                (When.consume_front("env:") && GetEnv(When));
+    if (!Mine)
+      F.Keys.clear();
+  }
+  R.Interactive = std::move(M);
+}
 
 LaunchRequest Executor::request(unsigned T, unsigned Binding,
                                 const std::vector<std::string> *Command) const {
@@ -245,6 +319,10 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
       R.Argv.insert(At, Mcp.begin(), Mcp.end());
     }
   }
+  // Before the sandbox's binds are chosen: it makes the transcript's folder.
+  if (B.InteractiveActive && B.Interactive && !Command && !Far)
+    makeInteractive(R, B, InWorktree,
+                    lookup(Opts.BaseEnv, "HOME").value_or(""));
   if (Pass) {
     SandboxPaths SP;
     SP.WorkDirIsProject = !InWorktree;

@@ -3,7 +3,11 @@
 #include "runtime/support/Clock.h"
 #include "runtime/executor/Mailbox.h"
 
+#include "fmt/format.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -17,7 +21,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 using namespace connectorc;
@@ -357,6 +363,167 @@ std::string runtime::simMail(const SimRequest &R) {
     pause();
 }
 
+std::string runtime::simReply(const SimRequest &R) {
+  // Mail goes out before the answer, as an agent's would.
+  std::string Mail = simMail(R);
+  std::string Out = simAnswer(R);
+  if (!Mail.empty())
+    Out += "\n" + Mail;
+  if (std::string Actions = simActions(R.Prompt); !Actions.empty())
+    Out += "\n" + Actions;
+  return Out;
+}
+
+namespace {
+/// Appends one JSON line to the interactive sim's transcript.
+void appendRecord(llvm::StringRef Path, llvm::json::Object Record) {
+  if (Path.empty())
+    return;
+  std::string Line;
+  llvm::raw_string_ostream OS(Line);
+  OS << llvm::json::Value(std::move(Record)) << "\n";
+  OS.flush();
+  int FD = ::open(std::string(Path).c_str(),
+                  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (FD < 0)
+    return; // the answer still shows on the screen
+  (void)!::write(FD, Line.data(), Line.size());
+  ::close(FD);
+}
+
+/// Writes \p S to the terminal.
+void say(llvm::StringRef S) {
+  while (!S.empty()) {
+    ssize_t N = ::write(1, S.data(), S.size());
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      return;
+    S = S.drop_front(static_cast<size_t>(N));
+  }
+}
+
+/// One key or paste from the terminal: false at end of input.
+bool readKeys(std::string &Buf) {
+  char C[4096];
+  for (;;) {
+    ssize_t N = ::read(0, C, sizeof C);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      return false;
+    Buf.append(C, static_cast<size_t>(N));
+    return true;
+  }
+}
+} // namespace
+
+int runtime::runSimInteractive(SimRequest R, llvm::StringRef Transcript) {
+  struct termios Old;
+  bool Tty = ::tcgetattr(0, &Old) == 0;
+  if (Tty) {
+    struct termios Raw = Old;
+    ::cfmakeraw(&Raw);
+    Raw.c_oflag |= OPOST | ONLCR; // "\n" still starts a line
+    ::tcsetattr(0, TCSANOW, &Raw);
+  }
+  auto Restore = llvm::make_scope_exit([&] {
+    say("\x1b[?2004l");
+    if (Tty)
+      ::tcsetattr(0, TCSANOW, &Old);
+  });
+  if (!Transcript.empty())
+    (void)llvm::sys::fs::create_directories(
+        llvm::sys::path::parent_path(Transcript));
+  say("\x1b[?2004h"); // bracketed paste: a pasted prompt is one prompt
+  say(fmt::format("sim {} (interactive), standing for {}\n", R.Model,
+                  R.StandsFor.empty() ? "sim/" + R.Model : R.StandsFor));
+  // The first-run question real CLIs ask in a folder they do not know.
+  say("Do you trust the files in this folder?\n"
+      "\u276f 1. Yes, I trust this folder\n"
+      "  2. No, exit\n");
+  std::string Keys;
+  for (;;) {
+    if (!readKeys(Keys))
+      return 1;
+    if (Keys.find('1') != std::string::npos ||
+        Keys.find('\r') != std::string::npos)
+      break;
+    if (Keys.find('2') != std::string::npos ||
+        Keys.find('\x03') != std::string::npos)
+      return 1;
+    Keys.clear();
+  }
+  Keys.clear();
+  say("Trusted.\n");
+  static constexpr llvm::StringLiteral PasteOn = "\x1b[200~",
+                                       PasteOff = "\x1b[201~";
+  for (;;) {
+    say("\nsim> ");
+    std::string Line;
+    bool InPaste = false, Submitted = false;
+    while (!Submitted) {
+      if (Keys.empty() && !readKeys(Keys))
+        return 0; // end of input: the session is over
+      llvm::StringRef K = Keys;
+      if (K.startswith(PasteOn) || K.startswith(PasteOff)) {
+        InPaste = K.startswith(PasteOn);
+        Keys.erase(0, PasteOn.size());
+        continue;
+      }
+      char C = K.front();
+      Keys.erase(0, 1);
+      if (InPaste) {
+        Line += C;
+      } else if (C == '\r' || C == '\n') {
+        Submitted = !llvm::StringRef(Line).trim().empty();
+      } else if (C == 0x03) {
+        return 130;
+      } else if (C == 0x04 && Line.empty()) {
+        return 0;
+      } else if (C == 0x7f || C == 0x08) {
+        if (!Line.empty()) {
+          Line.pop_back();
+          say("\b \b");
+        }
+      } else if (static_cast<unsigned char>(C) >= 0x20) {
+        Line += C;
+        say(llvm::StringRef(&C, 1));
+      }
+    }
+    if (Line == "/exit")
+      return 0;
+    say("\n");
+    R.Prompt = Line;
+    appendRecord(Transcript,
+                 llvm::json::Object{
+                     {"type", "user"},
+                     {"message", llvm::json::Object{{"role", "user"},
+                                                    {"content", Line}}}});
+    if (!R.Fail.empty()) {
+      std::string Text, Err;
+      llvm::raw_string_ostream OS(Text), ES(Err);
+      int Status = runSimAgent(R, OS, ES);
+      say(OS.str());
+      say(ES.str());
+      return Status;
+    }
+    std::string Answer = simReply(R);
+    say(Answer);
+    appendRecord(
+        Transcript,
+        llvm::json::Object{
+            {"type", "assistant"},
+            {"message",
+             llvm::json::Object{
+                 {"role", "assistant"},
+                 {"content", llvm::json::Array{llvm::json::Object{
+                                 {"type", "text"}, {"text", Answer}}}}}}});
+    appendRecord(Transcript, llvm::json::Object{{"type", "system"},
+                                                {"subtype", "turn_end"}});
+  }
+}
+
 int runtime::runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,
                          llvm::raw_ostream &Err) {
   std::optional<SimFailKind> Kind = parseSimFailKind(R.Fail);
@@ -366,16 +533,9 @@ int runtime::runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,
     return 2;
   }
   switch (*Kind) {
-  case SimFailKind::None: {
-    // Mail goes out before the answer, as an agent's would.
-    std::string Mail = simMail(R);
-    Out << simAnswer(R);
-    if (!Mail.empty())
-      Out << '\n' << Mail;
-    if (std::string Actions = simActions(R.Prompt); !Actions.empty())
-      Out << '\n' << Actions;
+  case SimFailKind::None:
+    Out << simReply(R);
     return 0;
-  }
   case SimFailKind::Empty:
     return 0;
   case SimFailKind::Crash:

@@ -115,6 +115,22 @@ std::string simMail(const SimRequest &R);
 int runSimAgent(const SimRequest &R, llvm::raw_ostream &Out,
                 llvm::raw_ostream &Err);
 
+/// What the sim answers when it succeeds: simAnswer, then its mail and
+/// actions sections.
+std::string simReply(const SimRequest &R);
+
+/// `sim-agent --interactive`: a full-screen CLI in miniature on the
+/// terminal (standard input and output). It asks the first-run question
+/// real CLIs ask ("Do you trust the files in this folder?", answered by 1
+/// or Enter), then shows a `sim> ` prompt, takes a line or a bracketed
+/// paste and Enter, answers as runSimAgent does, and comes back to the
+/// prompt until end of input, Ctrl-D, Ctrl-C (130) or `/exit`. Each turn
+/// goes to \p Transcript (JSON lines, as Claude Code's): a "user" record,
+/// an "assistant" record whose message content holds the answer as a text
+/// block, and a {"type":"system","subtype":"turn_end"} record. Told to fail
+/// (R.Fail), it fails at its first prompt as runSimAgent does.
+int runSimInteractive(SimRequest R, llvm::StringRef Transcript);
+
 } // namespace connectorc::runtime
 
 #endif

@@ -4,6 +4,10 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <rapidjson/document.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/stream.h>
@@ -261,4 +265,115 @@ AttemptUsage runtime::extractUsage(llvm::StringRef Output,
   if (F.empty())
     return {};
   return StructuredOutput(Output).usage(F);
+}
+
+struct TranscriptTurns::Rules {
+  std::vector<std::pair<Pointer, std::string>> Start, End, Where;
+  Pointer Message{"/"};
+  std::optional<Pointer> Time;
+  static std::vector<std::pair<Pointer, std::string>>
+  of(const ir::EnvList &L) {
+    std::vector<std::pair<Pointer, std::string>> Out;
+    for (const auto &[Ptr, Want] : L)
+      Out.emplace_back(Pointer(Ptr), Want);
+    return Out;
+  }
+  static bool holds(const Value &D,
+                    const std::vector<std::pair<Pointer, std::string>> &C) {
+    if (C.empty())
+      return false;
+    for (const auto &[Ptr, Want] : C)
+      if (stringAt(D, Ptr) != Want)
+        return false;
+    return true;
+  }
+};
+
+TranscriptTurns::TranscriptTurns(const ir::InteractiveMode &M)
+    : R(std::make_unique<Rules>()) {
+  R->Start = Rules::of(M.TurnStart);
+  R->End = Rules::of(M.TurnEnd);
+  R->Where = Rules::of(M.AnswerWhere);
+  R->Message = Pointer(M.AnswerPointer);
+  if (!M.RecordTime.empty()) {
+    R->Time.emplace(M.RecordTime);
+    Timed = true;
+  }
+}
+
+TranscriptTurns::~TranscriptTurns() = default;
+
+void TranscriptTurns::feed(llvm::StringRef Line) {
+  rapidjson::Document D;
+  std::string Text = Line.str(); // NUL-terminated for RapidJSON
+  D.Parse<rapidjson::kParseStopWhenDoneFlag>(Text.c_str());
+  if (D.HasParseError() || !D.IsObject())
+    return; // not a record: skipped, as a CLI's reader would
+  // A record without a time is as late as the latest seen.
+  std::string Time = LastTime;
+  if (R->Time)
+    if (std::optional<std::string> T = stringAt(D, *R->Time))
+      Time = *T;
+  LastTime = std::max(LastTime, Time);
+  if (Rules::holds(D, R->Start)) {
+    ++Starts;
+    EndAfterStart = false;
+    StartTime = std::max(StartTime, Time);
+  }
+  if (Rules::holds(D, R->End)) {
+    EndAfterStart = true;
+    EndTime = std::max(EndTime, Time);
+  }
+  if (!Rules::holds(D, R->Where) || Time < AnswerTime)
+    return;
+  std::string Said;
+  resolve(D, R->Message, 0, [&](const Value &M) {
+    if (M.IsString()) {
+      Said.append(M.GetString(), M.GetStringLength());
+      return;
+    }
+    if (!M.IsArray())
+      return;
+    for (const Value &B : M.GetArray()) {
+      if (!B.IsObject())
+        continue;
+      auto Type = B.FindMember("type"), T = B.FindMember("text");
+      if (Type != B.MemberEnd() && Type->value.IsString() &&
+          llvm::StringRef(Type->value.GetString()) == "text" &&
+          T != B.MemberEnd() && T->value.IsString()) {
+        if (!Said.empty())
+          Said += "\n\n";
+        Said.append(T->value.GetString(), T->value.GetStringLength());
+      }
+    }
+  });
+  if (!llvm::StringRef(Said).trim().empty()) {
+    Answer = std::move(Said);
+    AnswerTime = Time;
+  }
+}
+
+void TranscriptTurns::update(const std::string &Path) {
+  int FD = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (FD < 0)
+    return;
+  char Buf[64 * 1024];
+  for (;;) {
+    ssize_t N = ::pread(FD, Buf, sizeof Buf, Offset);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      break;
+    Offset += N;
+    Partial.append(Buf, static_cast<size_t>(N));
+    size_t Nl;
+    while ((Nl = Partial.find('\n')) != std::string::npos) {
+      feed(llvm::StringRef(Partial).take_front(Nl));
+      Partial.erase(0, Nl + 1);
+    }
+    // A record longer than any real one is dropped, not kept growing.
+    if (Partial.size() > (64u << 20))
+      Partial.clear();
+  }
+  ::close(FD);
 }

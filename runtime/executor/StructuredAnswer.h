@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 
 namespace connectorc::runtime {
 
@@ -68,6 +69,43 @@ llvm::Expected<std::string> extractJsonAnswer(llvm::StringRef Output,
 /// The fields of \p F found in the JSON documents of \p Output (each from
 /// the last document where its pointer resolves).
 AttemptUsage extractUsage(llvm::StringRef Output, const ir::UsageFields &F);
+
+/// A CLI's own transcript of an interactive conversation (JSON lines, the
+/// registry's "interactive": Claude Code's ~/.claude/projects/.../ID.jsonl),
+/// read as it grows: whether the agent's turn is over and its last message.
+class TranscriptTurns {
+public:
+  explicit TranscriptTurns(const ir::InteractiveMode &M);
+  ~TranscriptTurns();
+  /// Reads what was appended to \p Path since the last call (whole lines
+  /// only; a missing file is no news).
+  void update(const std::string &Path);
+  /// A record of TurnEnd came after the last of TurnStart, and there was a
+  /// TurnStart: the agent answered the last prompt and waits.
+  bool turnOver() const {
+    return Starts > 0 && (Timed ? EndTime >= StartTime : EndAfterStart);
+  }
+  /// How many turns have started.
+  unsigned turns() const { return Starts; }
+  /// The text of the last AnswerWhere record that has some: the message at
+  /// AnswerPointer, a string or the "text" of its {"type": "text"} blocks.
+  const std::string &answer() const { return Answer; }
+  /// One record (a line), for tests and update().
+  void feed(llvm::StringRef Line);
+
+private:
+  struct Rules;
+  std::unique_ptr<Rules> R;
+  off_t Offset = 0;
+  std::string Partial;
+  unsigned Starts = 0;
+  bool EndAfterStart = false;
+  /// With RecordTime: the latest start, end and answer, by their records'
+  /// times.
+  bool Timed = false;
+  std::string StartTime, EndTime, AnswerTime, LastTime;
+  std::string Answer;
+};
 
 } // namespace connectorc::runtime
 

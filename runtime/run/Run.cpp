@@ -258,6 +258,7 @@ public:
 
   json::Object status() override;
   llvm::Error stop(llvm::StringRef Task) override;
+  llvm::Error done(llvm::StringRef Task, std::string &Id) override;
   llvm::Expected<Terminal *> terminal(llvm::StringRef Task,
                                       std::string &Id) override;
 
@@ -475,6 +476,21 @@ llvm::Error Runner::stop(llvm::StringRef Task) {
   if (!E)
     sink(json::Object{{"event", "task-stop"}, {"task", Task}}, false);
   return E;
+}
+
+llvm::Error Runner::done(llvm::StringRef Task, std::string &Id) {
+  // The same task terminal() finds (the only running one when unnamed).
+  llvm::Expected<Terminal *> Term = terminal(Task, Id);
+  if (!Term)
+    return Term.takeError();
+  std::optional<unsigned> T = X->taskNamed(Id);
+  Session *S = T ? X->live(*T) : nullptr;
+  if (!S || !S->done())
+    return fail("task '" + Id +
+                "' is not an interactive session that has its prompt "
+                "(\"interactive\": true; docs/interactive.md)");
+  sink(json::Object{{"event", "task-done"}, {"task", Id}}, false);
+  return llvm::Error::success();
 }
 
 llvm::Expected<Terminal *> Runner::terminal(llvm::StringRef Task,

@@ -1,8 +1,11 @@
 //===- PtySession.cpp - agents in real pseudo-terminals -------------------===//
 #include "runtime/session/PtySession.h"
 #include "runtime/session/AnsiStrip.h"
+#include "runtime/executor/StructuredAnswer.h"
 
 #include "llvm/Support/Errc.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/Regex.h"
 
@@ -16,6 +19,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,7 +62,7 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
 
   PtyState(asio::io_context &Io, int Master)
       : Master(Io, Master), StdinPipe(Io), Drain(Io), Enter(Io), Kill(Io),
-        Quiet(Io) {}
+        Quiet(Io), Settle(Io), Notes(Io) {}
 
   void start(const LaunchRequest &R);
   void readMore();
@@ -78,11 +82,27 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   void input(llvm::StringRef Bytes);
   void writeInput();
   void resize(unsigned Rows, unsigned Cols);
+  /// Interactive: looks at the screen once the output has settled.
+  void armSettle();
+  void onSettled();
+  /// Interactive: the turn is over (or `done`): the answer, then the end.
+  bool turnOver();
+  void endInteractive();
+  void hold(bool H);
+  /// Ends the agent's group: SIGTERM, SIGKILL two seconds later.
+  void terminate();
 
   pid_t Pid = -1;
   asio::posix::stream_descriptor Master;
   asio::posix::stream_descriptor StdinPipe;
-  asio::steady_timer Drain, Enter, Kill, Quiet;
+  asio::steady_timer Drain, Enter, Kill, Quiet, Settle;
+  /// Interactive with a transcript: inotify on its folder, so that the
+  /// turn's end is seen when the CLI writes it (which may be well after its
+  /// screen settled), without polling.
+  asio::posix::stream_descriptor Notes;
+  std::array<char, 4096> NoteBuffer;
+  void watchTranscript();
+  void readNotes();
   std::array<char, 64 * 1024> Buffer;
   AnsiStripper Stripper;
   std::string Tail, Recent, Prompt;
@@ -116,6 +136,18 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   /// Attached clients.
   std::map<unsigned, Terminal::Listener> Listeners;
   unsigned NextListener = 1;
+  /// Interactive sessions (LaunchRequest::Interactive).
+  std::optional<ir::InteractiveMode> Mode;
+  std::optional<llvm::Regex> ReadyLine;
+  std::vector<llvm::Regex> ScreenLines;
+  std::vector<unsigned> ScreenAnswers; ///< keys typed per screen
+  std::unique_ptr<TranscriptTurns> Turns;
+  bool SettleArmed = false, Held = false;
+  /// A first-run question that is a person's to answer is showing.
+  bool PersonAsked = false;
+  /// How long output must pause before the screen is looked at: a TUI
+  /// redraws in bursts of a few ms.
+  static constexpr std::chrono::milliseconds SettleTime{150};
   /// Keystrokes on their way to the agent; Writing while one is written.
   std::string InputQueue;
   bool Writing = false;
@@ -282,6 +314,16 @@ public:
     return Line.trim().str();
   }
   Terminal *terminal() override { return this; }
+  bool done() override {
+    if (!S->Mode || S->Exited)
+      return false;
+    S->Held = false;
+    if (!S->Pasted)
+      return false; // nothing asked yet: no answer to end with
+    S->endInteractive();
+    return true;
+  }
+  void hold(bool H) override { S->hold(H); }
   Activity activity() const override { return S->Act; }
   void onActivity(std::function<void(Activity)> F) override {
     S->OnActivity = std::move(F);
@@ -308,7 +350,17 @@ private:
 
 void PtyState::start(const LaunchRequest &R) {
   Prompt = R.Via == ir::PromptVia::Arg ? "" : R.Prompt;
-  if (R.Via == ir::PromptVia::Type) {
+  if (R.Interactive) {
+    Mode = R.Interactive;
+    ReadyLine.emplace(Mode->ReadyPattern, llvm::Regex::Newline);
+    for (const ir::FirstRunScreen &F : Mode->Screens)
+      ScreenLines.emplace_back(F.Pattern, llvm::Regex::IgnoreCase);
+    ScreenAnswers.assign(ScreenLines.size(), 0);
+    if (!Mode->Transcript.empty()) {
+      Turns = std::make_unique<TranscriptTurns>(*Mode);
+      watchTranscript();
+    }
+  } else if (R.Via == ir::PromptVia::Type) {
     Ready.emplace(R.ReadyPattern.empty() ? "." : R.ReadyPattern,
                   llvm::Regex::IgnoreCase);
     if (!R.IdlePattern.empty())
@@ -372,11 +424,13 @@ void PtyState::onOutput(llvm::StringRef Bytes) {
   Text.clear();
   Stripper.feed(Bytes, Text);
   appendBounded(Tail, Text, TailKeep);
-  if (Pasted && !IdleSeen) {
+  if (Pasted && !IdleSeen && !Turns) {
     Answer.write(Text, Paused);
     AnswerEmpty = AnswerEmpty && !hasNonSpace(Text);
   }
-  if (Ready)
+  if (Mode)
+    armSettle();
+  else if (Ready)
     watchPatterns(Text);
   if (!Watch.empty())
     watchFailures(Text);
@@ -392,12 +446,7 @@ void PtyState::watchFailures(llvm::StringRef Stripped) {
   auto Check = [this](llvm::StringRef Line) {
     if (!matchWatch(Line))
       return false;
-    ::killpg(Pid, SIGTERM);
-    Kill.expires_after(std::chrono::seconds(2));
-    Kill.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
-      if (!EC && !Self->Exited)
-        ::killpg(Self->Pid, SIGKILL);
-    });
+    terminate();
     return true;
   };
   while (!Stripped.empty()) {
@@ -488,9 +537,143 @@ void PtyState::armQuiet() {
       Self->armQuiet();
       return;
     }
-    Self->setActivity(
-        classify(Self->screen(), Self->Printed, false, QuietS,
-                 Self->IdlePattern));
+    Self->setActivity(Self->PersonAsked
+                          ? Activity::WaitingForInput
+                          : classify(Self->screen(), Self->Printed, false,
+                                     QuietS, Self->IdlePattern));
+    if (Self->Mode && Self->Pasted && Self->turnOver())
+      Self->endInteractive();
+  });
+}
+
+void PtyState::armSettle() {
+  if (SettleArmed || Exited)
+    return;
+  SettleArmed = true;
+  auto Since = std::chrono::steady_clock::now() - LastOutput;
+  Settle.expires_after(SettleTime - Since);
+  Settle.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+    Self->SettleArmed = false;
+    if (EC || Self->Exited)
+      return;
+    if (std::chrono::steady_clock::now() - Self->LastOutput < SettleTime) {
+      Self->armSettle();
+      return;
+    }
+    Self->onSettled();
+  });
+}
+
+namespace {
+/// A screen line as patterns see it: no-break spaces (which TUIs draw in
+/// their input boxes) as spaces, trailing blanks gone.
+std::string normalLine(std::string L) {
+  for (size_t P; (P = L.find("\xc2\xa0")) != std::string::npos;)
+    L.replace(P, 2, " ");
+  while (!L.empty() && L.back() == ' ')
+    L.pop_back();
+  return L;
+}
+} // namespace
+
+void PtyState::onSettled() {
+  if (Pasted) {
+    if (turnOver())
+      endInteractive();
+    return;
+  }
+  Screen &S = screen();
+  std::vector<std::string> Lines;
+  for (unsigned R = 0; R < S.rows(); ++R)
+    Lines.push_back(normalLine(S.line(R)));
+  // Ready first: a CLI that does not clear its screen still shows the
+  // questions it asked above its prompt.
+  for (const std::string &L : Lines)
+    if (ReadyLine->match(L)) {
+      paste();
+      return;
+    }
+  // A first-run question connectorc may answer: its keys, at most a few
+  // times (a screen that stays means the keys do not pass it).
+  // One that is a person's: the session waits for input, whatever the
+  // screen's shape says.
+  PersonAsked = false;
+  for (size_t I = 0; I < ScreenLines.size(); ++I)
+    for (const std::string &L : Lines)
+      if (ScreenLines[I].match(L)) {
+        if (Mode->Screens[I].Keys.empty()) {
+          PersonAsked = true;
+          setActivity(Activity::WaitingForInput);
+        } else if (ScreenAnswers[I]++ < 3) {
+          input(Mode->Screens[I].Keys);
+        }
+        return;
+      }
+}
+
+bool PtyState::turnOver() {
+  if (!Turns)
+    return Act == Activity::WaitingForInput || Act == Activity::Idle;
+  Turns->update(Mode->Transcript);
+  return Turns->turnOver();
+}
+
+void PtyState::watchTranscript() {
+  // The folder is made now (the CLI makes it at its first record), so that
+  // it can be watched from the start.
+  llvm::StringRef Dir = llvm::sys::path::parent_path(Mode->Transcript);
+  if (Dir.empty() || llvm::sys::fs::create_directories(Dir))
+    return; // then the quiet timer and the screen's settling look at it
+  int FD = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (FD < 0)
+    return;
+  if (::inotify_add_watch(FD, Dir.str().c_str(),
+                          IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+    ::close(FD);
+    return;
+  }
+  Notes.assign(FD);
+  readNotes();
+}
+
+void PtyState::readNotes() {
+  Notes.async_read_some(
+      asio::buffer(NoteBuffer),
+      [Self = shared_from_this()](boost::system::error_code EC, size_t) {
+        if (EC || Self->Exited)
+          return;
+        // Which file changed does not matter: reading ours is cheap (from
+        // where the last read ended).
+        if (Self->Pasted && !Self->IdleSeen && Self->turnOver())
+          Self->endInteractive();
+        Self->readNotes();
+      });
+}
+
+void PtyState::endInteractive() {
+  if (IdleSeen || Exited || Held)
+    return;
+  IdleSeen = true;
+  if (Turns) {
+    Turns->update(Mode->Transcript);
+    Answer.write(Turns->answer(), /*Paused=*/true);
+    AnswerEmpty = !hasNonSpace(Turns->answer());
+  }
+  terminate();
+}
+
+void PtyState::hold(bool H) {
+  Held = H;
+  if (!H && Mode && Pasted && turnOver())
+    endInteractive();
+}
+
+void PtyState::terminate() {
+  ::killpg(Pid, SIGTERM);
+  Kill.expires_after(std::chrono::seconds(2));
+  Kill.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+    if (!EC && !Self->Exited)
+      ::killpg(Self->Pid, SIGKILL);
   });
 }
 
@@ -571,12 +754,18 @@ void PtyState::finishIfDone() {
   Enter.cancel();
   Kill.cancel();
   Quiet.cancel();
+  Settle.cancel();
   if (Watched < 0)
     matchWatch(WatchLine); // The last line, never ended with a newline.
   std::string Rest;
   Stripper.finish(Rest);
   appendBounded(Tail, Rest, TailKeep);
-  if (Pasted && !IdleSeen) {
+  if (Pasted && !IdleSeen && Turns) {
+    // It exited by itself (a person typed /exit): its last message.
+    Turns->update(Mode->Transcript);
+    Answer.write(Turns->answer(), /*Paused=*/true);
+    AnswerEmpty = !hasNonSpace(Turns->answer());
+  } else if (Pasted && !IdleSeen) {
     Answer.write(Rest, /*Paused=*/true);
     AnswerEmpty = AnswerEmpty && !hasNonSpace(Rest);
   }
@@ -601,6 +790,7 @@ void PtyState::closeFiles() {
   boost::system::error_code Ignored;
   Master.close(Ignored);
   StdinPipe.close(Ignored);
+  Notes.close(Ignored);
   Transcript.close();
   Answer.close();
 }

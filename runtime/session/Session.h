@@ -9,13 +9,14 @@
 #ifndef CONNECTORC_RUNTIME_SESSION_H
 #define CONNECTORC_RUNTIME_SESSION_H
 
-#include "ir/Module.h"
+#include "ir/Plan.h"
 #include "runtime/session/Screen.h"
 
 #include "llvm/Support/Error.h"
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,14 @@ struct LaunchRequest {
   /// Watched on each line of output while the agent runs (POSIX EREs,
   /// case-insensitive): the first to match ends the session at once.
   std::vector<std::string> WatchPatterns;
+  /// An interactive CLI (ir::ModelBinding::InteractiveActive): Via is Type
+  /// and ReadyPattern is tried on each line of the screen. Its Screens
+  /// without Keys are a person's to pass (their "when" does not hold here);
+  /// its Transcript is a path, and when not empty the turn's end and the
+  /// answer come from it.
+  std::optional<ir::InteractiveMode> Interactive;
+  /// The conversation id connectorc chose for it ("{session}"), if any.
+  std::string ConversationId;
 };
 
 /// How a session ended.
@@ -67,6 +76,9 @@ public:
   virtual void resize(unsigned Rows, unsigned Cols) = 0;
   virtual unsigned listen(Listener L) = 0;
   virtual void unlisten(unsigned Id) = 0;
+  /// A person writes to it (\p Held) or no longer does: while one does, an
+  /// interactive session does not end when its agent is idle.
+  virtual void hold(bool Held) { (void)Held; }
 };
 
 /// A running agent.
@@ -83,6 +95,9 @@ public:
   virtual Activity activity() const { return Activity::Working; }
   /// \p F runs on the loop each time activity() changes.
   virtual void onActivity(std::function<void(Activity)> F) { (void)F; }
+  /// `connectorc done`: an interactive session ends now, with the agent's
+  /// last message as its answer. False when the session is not interactive.
+  virtual bool done() { return false; }
 };
 
 using SessionDone = std::function<void(SessionEnd)>;

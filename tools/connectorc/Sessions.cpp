@@ -1,4 +1,4 @@
-//===- Sessions.cpp - `connectorc ps`, `stop`, `send`, `attach` -----------===//
+//===- Sessions.cpp - `connectorc ps`, `stop`, `send`, `attach`, `done` ---===//
 //
 // The commands that reach running runs through their control sockets
 // (runtime/daemon/Control.h): the runs of this user, in the foreground of another
@@ -37,6 +37,11 @@ cl::SubCommand &driver::sendCommand() {
                                   "running task's terminal");
   return S;
 }
+cl::SubCommand &driver::doneCommand() {
+  static cl::SubCommand S("done", "End an interactive task now: its agent's "
+                                  "last message is its answer");
+  return S;
+}
 cl::SubCommand &driver::attachCommand() {
   static cl::SubCommand S("attach", "Connect this terminal to a running "
                                     "task's session: watch it, type into it");
@@ -51,6 +56,8 @@ cl::opt<bool> PsJson("json", cl::desc("Print JSON (the control protocol's "
                      cl::sub(psCommand()), cl::cat(Category));
 cl::opt<std::string> StopTarget(cl::Positional, cl::desc("RUN[/TASK]"),
                                 cl::sub(stopCommand()), cl::cat(Category));
+cl::opt<std::string> DoneTarget(cl::Positional, cl::desc("RUN[/TASK]"),
+                                cl::sub(doneCommand()), cl::cat(Category));
 cl::opt<std::string> SendTarget(cl::Positional, cl::desc("RUN/TASK"),
                                 cl::sub(sendCommand()), cl::cat(Category));
 cl::opt<std::string> SendText(cl::Positional, cl::desc("TEXT"),
@@ -218,6 +225,23 @@ int driver::runStop() {
   llvm::errs() << (T->Task.empty() ? "stopping " + T->Run.Id
                                    : "stopping " + T->Run.Id + "/" + T->Task)
                << "\n";
+  return ExitOk;
+}
+
+int driver::runDone() {
+  const char *Tool = "connectorc done";
+  if (DoneTarget.empty())
+    return usage(Tool, "which task? (connectorc done RUN[/TASK])");
+  llvm::Expected<Target> T = resolve(DoneTarget, /*TaskAllowed=*/true);
+  if (!T)
+    return failure(Tool, T.takeError());
+  llvm::Expected<json::Object> A =
+      ask(T->Run, json::Object{{"op", "done"}, {"task", T->Task}});
+  if (!A)
+    return failure(Tool, A.takeError());
+  llvm::errs() << "ending " << T->Run.Id << "/"
+               << A->getString("task").getValueOr(T->Task)
+               << " with its last message as its answer\n";
   return ExitOk;
 }
 

@@ -15,9 +15,27 @@ cl::opt<std::string>
                       "balanced)"),
              cl::value_desc("model"), cl::init("balanced"),
              cl::sub(driver::simAgentCommand()), cl::cat(driver::Category));
+cl::opt<bool> SimInteractive(
+    "interactive",
+    cl::desc("Run as a full-screen CLI does: a first-run question, then a "
+             "'sim> ' prompt for each turn, until end of input"),
+    cl::sub(driver::simAgentCommand()), cl::cat(driver::Category));
+cl::opt<std::string> SimSession(
+    "session-id", cl::desc("With --interactive: the conversation's id"),
+    cl::value_desc("id"), cl::sub(driver::simAgentCommand()),
+    cl::cat(driver::Category));
+cl::opt<std::string> SimTranscript(
+    "transcript",
+    cl::desc("With --interactive: the JSON lines file each turn goes to"),
+    cl::value_desc("file"), cl::sub(driver::simAgentCommand()),
+    cl::cat(driver::Category));
 } // namespace
 
 int driver::runSimAgent() {
+  if (SimInteractive) {
+    runtime::SimRequest R = runtime::simRequestFromEnvironment(SimModel, "");
+    return runtime::runSimInteractive(std::move(R), SimTranscript);
+  }
   // The prompt arrives on standard input, up to end of file or ^D.
   llvm::Expected<std::string> Prompt = runtime::readSimPrompt(0);
   if (!Prompt) {

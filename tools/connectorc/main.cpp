@@ -217,6 +217,8 @@ int main(int Argc, char **Argv) {
     return runPs();
   if (stopCommand())
     return runStop();
+  if (doneCommand())
+    return runDone();
   if (sendCommand())
     return runSend();
   if (attachCommand())

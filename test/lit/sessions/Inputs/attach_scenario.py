@@ -4,19 +4,15 @@ of another "terminal" (a subprocess), through real pseudo-terminals.
 Usage: attach_scenario.py CONNECTORC SPEC RUN_DIR
 Prints what each client saw, for FileCheck.
 """
-import atexit
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ptys import Pty, plain, private_runtime_dir, wait_for_task_state, ps  # noqa: E402
+from ptys import Pty, plain, foreground_run, wait_for_task_state, ps  # noqa: E402
 
 connectorc, spec, run_dir = sys.argv[1:4]
-env = dict(os.environ, XDG_RUNTIME_DIR=private_runtime_dir())
-run = subprocess.Popen([connectorc, "run", spec, "--run-dir", run_dir, "--quiet"], env=env)
-run_id = os.path.basename(run_dir)
-atexit.register(lambda: run.poll() is None and run.kill())  # a failed step
+run, env, run_id = foreground_run(connectorc, spec, run_dir)
 task = run_id + "/ask/1"
 
 # The agent is already at its question when the first client comes.

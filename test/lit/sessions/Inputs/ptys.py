@@ -99,6 +99,16 @@ def private_runtime_dir():
     return d
 
 
+def foreground_run(connectorc, spec, run_dir):
+    """`connectorc run SPEC` in the foreground of another "terminal" (a
+    subprocess) with a private runtime directory, killed at exit if a step
+    failed: (process, environment, run id)."""
+    env = dict(os.environ, XDG_RUNTIME_DIR=private_runtime_dir())
+    run = subprocess.Popen([connectorc, "run", spec, "--run-dir", run_dir, "--quiet"], env=env)
+    atexit.register(lambda: run.poll() is None and run.kill())
+    return run, env, os.path.basename(run_dir)
+
+
 def ps(connectorc, env, *args):
     p = subprocess.run([connectorc, "ps", "--json", *args], env=env,
                        capture_output=True, text=True)
