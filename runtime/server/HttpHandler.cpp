@@ -299,6 +299,9 @@ bool originAllowed(llvm::StringRef Origin, const RequestContext &Ctx) {
   return hostAllowed(Origin, Ctx);
 }
 
+/// How deep a request's JSON may nest (a spec is a string in it).
+constexpr unsigned MaxBodyNesting = 64;
+
 /// The request's body as a JSON object; a 400 when it is not one.
 llvm::Expected<json::Object> bodyObject(const HttpRequest &Req) {
   llvm::StringRef Type = header(Req, http::field::content_type);
@@ -308,6 +311,12 @@ llvm::Expected<json::Object> bodyObject(const HttpRequest &Req) {
   llvm::StringRef Body = Req.body();
   if (Body.trim().empty())
     return json::Object();
+  // LLVM's parser recurses once a level: a body of '[' (8 MiB of them)
+  // would overflow the stack.
+  if (runtime::nestsDeeperThan(Body, MaxBodyNesting))
+    return opError(OpErrorKind::BadRequest,
+                   "the body nests deeper than " +
+                       std::to_string(MaxBodyNesting) + " levels");
   llvm::Expected<json::Value> V = json::parse(Body);
   if (!V)
     return opError(OpErrorKind::BadRequest,

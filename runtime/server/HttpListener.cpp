@@ -324,7 +324,13 @@ struct Terminal : Closable, std::enable_shared_from_this<Terminal<Stream>> {
   /// {"type": "resize", "rows": R, "cols": C} or {"type": "detach"}; false
   /// when the connection ends.
   bool onControl(llvm::StringRef Msg) {
-    llvm::Expected<json::Value> V = json::parse(Msg);
+    // A control message is flat: anything deep is refused unparsed (LLVM's
+    // parser recurses once a level).
+    llvm::Expected<json::Value> V =
+        runtime::nestsDeeperThan(Msg, 4)
+            ? llvm::Expected<json::Value>(llvm::createStringError(
+                  llvm::inconvertibleErrorCode(), "nested too deep"))
+            : json::parse(Msg);
     const json::Object *O = V ? V->getAsObject() : nullptr;
     if (!V)
       llvm::consumeError(V.takeError());

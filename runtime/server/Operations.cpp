@@ -407,9 +407,27 @@ llvm::Expected<json::Object> Operations::listRuns(bool WithProjectRuns) {
     return opError(OpErrorKind::Internal, llvm::toString(Dir.takeError()));
   json::Array All;
   std::set<std::string> Seen;
-  for (const runtime::RunEntry &E : runtime::listRuns(*Dir)) {
+  // Every live run is asked at once, then each answer read: the list takes
+  // as long as the slowest run to answer, not as all of them together.
+  std::vector<runtime::RunEntry> Entries = runtime::listRuns(*Dir);
+  std::vector<std::optional<runtime::ControlClient>> Asked(Entries.size());
+  for (size_t N = 0; N < Entries.size(); ++N) {
+    llvm::Expected<runtime::ControlClient> C =
+        runtime::ControlClient::connect(controlSocketOf(Entries[N], *Dir));
+    if (!C) {
+      llvm::consumeError(C.takeError());
+      continue;
+    }
+    if (llvm::Error E = C->send(json::Object{{"op", "status"}}))
+      llvm::consumeError(std::move(E));
+    else
+      Asked[N].emplace(std::move(*C));
+  }
+  for (size_t N = 0; N < Entries.size(); ++N) {
+    const runtime::RunEntry &E = Entries[N];
     llvm::Expected<json::Object> S =
-        askRun(E, *Dir, json::Object{{"op", "status"}});
+        Asked[N] ? Asked[N]->receive()
+                 : opError(OpErrorKind::Unavailable, "no answer");
     if (!S) {
       llvm::consumeError(S.takeError());
       // Its connectorc is gone without removing its entry (killed): the

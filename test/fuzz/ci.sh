@@ -9,7 +9,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${FUZZ_BUILD_DIR:-$repo/build-fuzz}"
 seconds="${FUZZ_SECONDS:-12}"
-targets=(frontend plan registry mail answer control mcp)
+targets=(frontend plan registry mail answer control mcp http)
 
 cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DCONNECTORC_FUZZ=ON >/dev/null

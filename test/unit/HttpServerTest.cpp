@@ -4,8 +4,7 @@
 // empty runtime directory and project; the token file; --listen.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/daemon/Control.h"
-#include "runtime/server/HttpServer.h"
+#include "FakeHttp.h"
 
 #include "llvm/Support/FileSystem.h"
 
@@ -20,38 +19,8 @@ namespace http = boost::beast::http;
 namespace json = llvm::json;
 
 namespace {
-struct NoDaemon : runtime::RunControl {
-  json::Object status() override {
-    return json::Object{{"runs", json::Array()}};
-  }
-  llvm::Error stop(llvm::StringRef) override {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), "no");
-  }
-  llvm::Expected<runtime::Terminal *> terminal(llvm::StringRef,
-                                               std::string &) override {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), "no");
-  }
-};
-
 class HttpServerTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    llvm::SmallString<128> Dir;
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("http-test", Dir));
-    Root = Dir.str().str();
-    llvm::sys::fs::create_directories(Root + "/runtime/runs");
-    llvm::sys::fs::create_directories(Root + "/project");
-    OperationsConfig C;
-    C.RuntimeDir = Root + "/runtime";
-    C.ProjectDir = Root + "/project";
-    C.Daemon = &Daemon;
-    Ops = std::make_unique<Operations>(std::move(C));
-    Ctx.Ops = Ops.get();
-    Ctx.Token = std::string(64, 'f');
-    Ctx.Hosts = {"127.0.0.1:7878", "localhost:7878"};
-  }
-  void TearDown() override { llvm::sys::fs::remove_directories(Root); }
-
   HttpRequest request(http::verb V, std::string Target, std::string Body = "",
                       bool Token = true) {
     HttpRequest R{V, Target, 11};
@@ -82,10 +51,8 @@ protected:
     return {A.Response.result_int(), Kind};
   }
 
-  std::string Root;
-  NoDaemon Daemon;
-  std::unique_ptr<Operations> Ops;
-  RequestContext Ctx;
+  fakes::EmptyServer W{std::string(64, 'f')};
+  RequestContext &Ctx = W.Ctx;
 };
 } // namespace
 
@@ -134,6 +101,9 @@ TEST_F(HttpServerTest, BadInputIsAProblem) {
       call(request(http::verb::post, "/api/v1/runs", "{\"jobs\": \"many\"}"))
           .first,
       400u);
+  EXPECT_EQ(call(request(http::verb::post, "/api/v1/runs",
+                         std::string(200000, '['))),
+            std::make_pair(400u, std::string("bad-request")));
   EXPECT_EQ(call(request(http::verb::get, "/api/v1/runs/nope")),
             std::make_pair(404u, std::string("not-found")));
   EXPECT_EQ(call(request(http::verb::get, "/api/v1/runs/%2e%2e")).first, 400u);
