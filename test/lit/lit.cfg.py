@@ -48,6 +48,9 @@ config.environment["PATH"] = os.pathsep.join(
 import shutil
 if shutil.which("script"):
     config.available_features.add("script")
+# The openssl command makes a test's self-signed certificate (server/tls.test).
+if shutil.which("openssl"):
+    config.available_features.add("openssl")
 # The SSH tests (test/lit/ssh/) start a real sshd on a loopback port; they
 # are UNSUPPORTED where sshd cannot accept a generated configuration.
 import subprocess
