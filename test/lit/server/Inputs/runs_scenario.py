@@ -68,6 +68,29 @@ print("no worktree:", st, doc["detail"])
 st, _, doc = s.request("GET", "/api/v1/runs/%s/mail" % run)
 print("mail:", st, doc)
 
+# Mail: a run whose tasks have mailboxes.
+st, _, doc = s.request("POST", "/api/v1/runs", {"spec_path": "mb.connector.json", "simulate": True})
+mb = doc["id"]
+run_saved, run = run, mb
+wait_end_mb = s.wait(ended, "the mail run's end")
+run = run_saved
+st, _, doc = s.request("POST", "/api/v1/runs/%s/mail" % mb,
+                       {"to": "a.1", "subject": "from the API", "body": "hello a"})
+print("mail send:", st, doc)
+st, _, doc = s.request("POST", "/api/v1/runs/%s/mail" % mb, {"to": "all", "body": "everyone"})
+print("mail to all:", st, sorted(doc["delivered"]))
+st, _, doc = s.request("GET", "/api/v1/runs/%s/mail?mailbox=a.1" % mb)
+msgs = [(m["from"], m["subject"], m["body"]) for m in doc["mailboxes"][0]["messages"]
+        if m.get("from") == "operator"]
+print("mailbox a:", st, sorted(msgs))
+st, _, doc = s.request("POST", "/api/v1/runs/%s/mail" % mb, {"to": "zz", "body": "x"})
+print("mail to nobody:", st, doc["detail"])
+st, _, doc = s.request("POST", "/api/v1/runs/%s/mail" % mb,
+                       {"to": "a.1", "subject": "two\nlines", "body": "x"})
+print("mail bad subject:", st)
+st, _, doc = s.request("POST", "/api/v1/runs/%s/mail" % mb, {"to": "a.1", "from": "../x", "body": "x"})
+print("mail bad sender:", st)
+
 # Bad input: a clear 4xx, nothing changed.
 def problem(label, method, path, body=None, raw=None, headers=None):
     st, h, doc = s.request(method, path, body, raw_body=raw, headers=headers)
