@@ -76,6 +76,10 @@ struct InteractiveMode {
   /// JSON Pointer to the message in such a record: a string, or an array of
   /// blocks whose {"type":"text"} members' "text" are joined.
   std::string AnswerPointer;
+  /// Arguments after the executable that continue conversation "{session}"
+  /// (Claude Code's "--resume {session}"): a task that was running when its
+  /// run was killed starts again with them. Empty: it starts afresh.
+  std::vector<std::string> ResumeArgs;
   /// JSON Pointer to a record's time (ISO 8601, which sorts as text): when
   /// set, turns are ordered by it, not by the file's order (Claude Code
   /// appends a prompt's record after the turn's end at times).

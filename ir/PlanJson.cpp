@@ -197,6 +197,8 @@ void PlanWriter::binding(const ModelBinding &B) {
     key("interactive");
     W.StartObject();
     strings("args", I.Args);
+    if (!I.ResumeArgs.empty())
+      strings("resume_args", I.ResumeArgs);
     optField("ready_pattern", I.ReadyPattern);
     key("screens");
     W.StartArray();
@@ -598,6 +600,7 @@ void PlanReader::binding(const Value &V, const std::string &At,
     std::string IAt = At + ".interactive";
     InteractiveMode M;
     M.Args = strings(*I, "args", IAt);
+    M.ResumeArgs = strings(*I, "resume_args", IAt);
     M.ReadyPattern = str(*I, "ready_pattern", IAt);
     array(*I, "screens", IAt, [&](const Value &S, const std::string &SAt) {
       M.Screens.push_back({str(S, "name", SAt), str(S, "pattern", SAt, true),

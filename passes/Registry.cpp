@@ -81,6 +81,8 @@ static ir::InteractiveMode interactiveMode(const Value &Obj) {
     const Value &V = M.value;
     if (Key == "args")
       I.Args = strings(V);
+    else if (Key == "resume_args")
+      I.ResumeArgs = strings(V);
     else if (Key == "ready_pattern")
       I.ReadyPattern = str(V);
     else if (Key == "transcript")
@@ -430,6 +432,11 @@ ir::ModelBinding ProviderRegistry::bind(const Provider &P,
     std::vector<std::string> Argv = {P.Executable};
     appendArgs(Argv, P.Interactive->Args, B.Model, ir::PromptVia::Type);
     B.Interactive->Args.assign(Argv.begin() + 1, Argv.end());
+    if (!P.Interactive->ResumeArgs.empty()) {
+      Argv.resize(1);
+      appendArgs(Argv, P.Interactive->ResumeArgs, B.Model, ir::PromptVia::Type);
+      B.Interactive->ResumeArgs.assign(Argv.begin() + 1, Argv.end());
+    }
   }
   B.ReadyPattern = P.ReadyPattern;
   B.IdlePattern = P.IdlePattern;

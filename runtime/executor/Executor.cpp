@@ -563,6 +563,9 @@ void Executor::launch(unsigned T, unsigned Binding) {
   TS.Conversation = R.ConversationId;
   if (!R.ConversationId.empty())
     E["conversation"] = R.ConversationId;
+  if (!R.ConversationId.empty() && R.ConversationId == TS.ResumeConversation)
+    E["resumed"] = true;
+  TS.ResumeConversation.clear(); // once: a failure of it starts afresh
   emit(std::move(E));
   if (llvm::Error Err = createParentDirs(R.AnswerPath)) {
     SessionEnd End;

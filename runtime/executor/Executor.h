@@ -215,6 +215,9 @@ private:
     bool StopAsked = false;
     /// The conversation id the running attempt's CLI was given, if any.
     std::string Conversation;
+    /// A conversation the killed run's last attempt left unfinished
+    /// (restore): the next attempt continues it (interactive resume_args).
+    std::string ResumeConversation;
     bool HoldsToken = false; ///< one of the job server's slots
     bool Queued = false; ///< in Ready
     bool SetupDone = false; ///< session.setup ran and succeeded
@@ -324,6 +327,9 @@ private:
   /// What attempt \p T with \p Binding starts; \p Command, when given,
   /// runs in place of the binding's program (session.setup's shell). On
   /// another machine, it is `connectorc remote-session` around the agent.
+  /// The conversation task \p T's next attempt on \p Binding continues
+  /// (ResumeConversation, when the binding can resume one); "" otherwise.
+  llvm::StringRef resumedConversation(unsigned T, unsigned Binding) const;
   LaunchRequest request(unsigned T, unsigned Binding,
                         const std::vector<std::string> *Command = nullptr) const;
   std::string path(llvm::StringRef RunRelative) const;

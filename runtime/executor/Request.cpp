@@ -154,9 +154,10 @@ static std::string cwdSlug(llvm::StringRef Dir) {
 /// transcript's path, "{session}" and "{transcript}" in argv, and the
 /// first-run screens connectorc may pass here (their "when" holds).
 static void makeInteractive(LaunchRequest &R, const ir::ModelBinding &B,
-                            bool InWorktree, llvm::StringRef Home) {
+                            bool InWorktree, llvm::StringRef Home,
+                            llvm::StringRef Resumed) {
   ir::InteractiveMode M = *B.Interactive;
-  R.ConversationId = randomUuid();
+  R.ConversationId = Resumed.empty() ? randomUuid() : Resumed.str();
   auto GetEnv = [&R](llvm::StringRef Name) -> std::optional<std::string> {
     std::optional<std::string> V = lookup(R.Env, Name);
     if (V && V->empty())
@@ -191,6 +192,15 @@ static void makeInteractive(LaunchRequest &R, const ir::ModelBinding &B,
   R.Interactive = std::move(M);
 }
 
+llvm::StringRef Executor::resumedConversation(unsigned T,
+                                              unsigned Binding) const {
+  const ir::ModelBinding &B = P.Bindings[Binding];
+  if (!B.InteractiveActive || !B.Interactive ||
+      B.Interactive->ResumeArgs.empty() || remoteOf(T))
+    return "";
+  return Tasks[T].ResumeConversation;
+}
+
 LaunchRequest Executor::request(unsigned T, unsigned Binding,
                                 const std::vector<std::string> *Command) const {
   const ir::Task &Task = P.Tasks[T];
@@ -201,7 +211,15 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
   auto At = [&Run](llvm::StringRef Rel) { return Run + "/" + Rel.str(); };
   LaunchRequest R;
   std::string Prompt = expandPrompt(Task.Prompt, Run);
-  for (std::string Arg : Command ? *Command : B.Argv) {
+  // A conversation the killed run left is continued where the CLI can.
+  llvm::StringRef Resumed = resumedConversation(T, Binding);
+  std::vector<std::string> Base = B.Argv;
+  if (!Resumed.empty()) {
+    Base.resize(1);
+    Base.insert(Base.end(), B.Interactive->ResumeArgs.begin(),
+                B.Interactive->ResumeArgs.end());
+  }
+  for (std::string Arg : Command ? *Command : Base) {
     replaceAll(Arg, "{connectorc}", Far ? Far->Connectorc : Opts.SelfExe);
     if (B.Via == ir::PromptVia::Arg && !Command)
       replaceAll(Arg, "{prompt}", Prompt);
@@ -322,7 +340,7 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
   // Before the sandbox's binds are chosen: it makes the transcript's folder.
   if (B.InteractiveActive && B.Interactive && !Command && !Far)
     makeInteractive(R, B, InWorktree,
-                    lookup(Opts.BaseEnv, "HOME").value_or(""));
+                    lookup(Opts.BaseEnv, "HOME").value_or(""), Resumed);
   if (Pass) {
     SandboxPaths SP;
     SP.WorkDirIsProject = !InWorktree;

@@ -48,11 +48,20 @@ void Executor::restore(const std::vector<json::Object> &Events) {
   for (unsigned T = 0; T < P.Tasks.size(); ++T)
     ById[P.Tasks[T].Id] = T;
   llvm::StringMap<std::vector<AttemptRecord>> Attempts;
+  // The conversation of each task's last attempt, while it may go on: it
+  // started and never ended (the run was killed), or it was interrupted.
+  llvm::StringMap<std::string> Unfinished;
   for (const json::Object &E : Events) {
     llvm::Optional<llvm::StringRef> Kind = E.getString("event");
     llvm::Optional<llvm::StringRef> Id = E.getString("task");
     if (!Kind || !Id || !ById.count(*Id))
       continue;
+    if (*Kind == "attempt-start") {
+      Unfinished[*Id] = eventString(E, "conversation").str();
+      continue;
+    }
+    if (*Kind == "attempt-end" && eventString(E, "outcome") != "interrupted")
+      Unfinished.erase(*Id);
     if (*Kind == "attempt-end") {
       Attempts[*Id].push_back(attemptFromEvent(E));
       // What a killed run spent counts against the budget of its resume.
@@ -71,5 +80,11 @@ void Executor::restore(const std::vector<json::Object> &Events) {
     setStatus(T,
               St == "succeeded" ? TaskStatus::Succeeded : TaskStatus::Skipped);
     Tasks[T].Attempts = std::move(Attempts[*Id]);
+  }
+  for (const auto &U : Unfinished) {
+    unsigned T = ById[U.getKey()];
+    if (Tasks[T].Status != TaskStatus::Succeeded &&
+        Tasks[T].Status != TaskStatus::Skipped)
+      Tasks[T].ResumeConversation = U.getValue();
   }
 }

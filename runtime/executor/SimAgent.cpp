@@ -418,7 +418,27 @@ bool readKeys(std::string &Buf) {
 }
 } // namespace
 
-int runtime::runSimInteractive(SimRequest R, llvm::StringRef Transcript) {
+/// How many prompts \p Transcript holds (its "user" records).
+static unsigned earlierPrompts(llvm::StringRef Transcript) {
+  auto Buf = llvm::MemoryBuffer::getFile(Transcript);
+  if (!Buf)
+    return 0;
+  unsigned N = 0;
+  llvm::SmallVector<llvm::StringRef, 16> Lines;
+  (*Buf)->getBuffer().split(Lines, '\n', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef L : Lines)
+    if (llvm::Expected<llvm::json::Value> V = llvm::json::parse(L)) {
+      if (const llvm::json::Object *O = V->getAsObject())
+        N += O->getString("type") == llvm::StringRef("user");
+    } else {
+      llvm::consumeError(V.takeError());
+    }
+  return N;
+}
+
+int runtime::runSimInteractive(SimRequest R, llvm::StringRef Transcript,
+                               bool Resumed) {
+  unsigned Earlier = Resumed ? earlierPrompts(Transcript) : 0;
   struct termios Old;
   bool Tty = ::tcgetattr(0, &Old) == 0;
   if (Tty) {
@@ -438,12 +458,16 @@ int runtime::runSimInteractive(SimRequest R, llvm::StringRef Transcript) {
   say("\x1b[?2004h"); // bracketed paste: a pasted prompt is one prompt
   say(fmt::format("sim {} (interactive), standing for {}\n", R.Model,
                   R.StandsFor.empty() ? "sim/" + R.Model : R.StandsFor));
-  // The first-run question real CLIs ask in a folder they do not know.
-  say("Do you trust the files in this folder?\n"
-      "\u276f 1. Yes, I trust this folder\n"
-      "  2. No, exit\n");
   std::string Keys;
-  for (;;) {
+  if (Resumed)
+    say(fmt::format("Resumed the conversation ({} earlier prompts).\n",
+                    Earlier));
+  // The first-run question real CLIs ask in a folder they do not know.
+  else
+    say("Do you trust the files in this folder?\n"
+        "\u276f 1. Yes, I trust this folder\n"
+        "  2. No, exit\n");
+  while (!Resumed) {
     if (!readKeys(Keys))
       return 1;
     if (Keys.find('1') != std::string::npos ||
@@ -455,7 +479,8 @@ int runtime::runSimInteractive(SimRequest R, llvm::StringRef Transcript) {
     Keys.clear();
   }
   Keys.clear();
-  say("Trusted.\n");
+  if (!Resumed)
+    say("Trusted.\n");
   static constexpr llvm::StringLiteral PasteOn = "\x1b[200~",
                                        PasteOff = "\x1b[201~";
   for (;;) {
@@ -509,6 +534,11 @@ int runtime::runSimInteractive(SimRequest R, llvm::StringRef Transcript) {
       return Status;
     }
     std::string Answer = simReply(R);
+    if (Resumed)
+      Answer += fmt::format("\n## Conversation\n\nResumed: {} earlier "
+                            "prompts in this conversation.\n",
+                            Earlier);
+    ++Earlier;
     say(Answer);
     appendRecord(
         Transcript,

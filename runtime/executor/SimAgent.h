@@ -128,8 +128,11 @@ std::string simReply(const SimRequest &R);
 /// goes to \p Transcript (JSON lines, as Claude Code's): a "user" record,
 /// an "assistant" record whose message content holds the answer as a text
 /// block, and a {"type":"system","subtype":"turn_end"} record. Told to fail
-/// (R.Fail), it fails at its first prompt as runSimAgent does.
-int runSimInteractive(SimRequest R, llvm::StringRef Transcript);
+/// (R.Fail), it fails at its first prompt as runSimAgent does. \p Resumed:
+/// it continues the conversation in \p Transcript (`--resume ID`): no
+/// first-run question, and each answer says how many prompts came before.
+int runSimInteractive(SimRequest R, llvm::StringRef Transcript,
+                      bool Resumed = false);
 
 } // namespace connectorc::runtime
 

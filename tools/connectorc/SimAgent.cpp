@@ -24,6 +24,12 @@ cl::opt<std::string> SimSession(
     "session-id", cl::desc("With --interactive: the conversation's id"),
     cl::value_desc("id"), cl::sub(driver::simAgentCommand()),
     cl::cat(driver::Category));
+cl::opt<std::string> SimResume(
+    "resume",
+    cl::desc("With --interactive: continue this conversation (its transcript "
+             "is --transcript)"),
+    cl::value_desc("id"), cl::sub(driver::simAgentCommand()),
+    cl::cat(driver::Category));
 cl::opt<std::string> SimTranscript(
     "transcript",
     cl::desc("With --interactive: the JSON lines file each turn goes to"),
@@ -34,7 +40,8 @@ cl::opt<std::string> SimTranscript(
 int driver::runSimAgent() {
   if (SimInteractive) {
     runtime::SimRequest R = runtime::simRequestFromEnvironment(SimModel, "");
-    return runtime::runSimInteractive(std::move(R), SimTranscript);
+    return runtime::runSimInteractive(std::move(R), SimTranscript,
+                                      !SimResume.empty());
   }
   // The prompt arrives on standard input, up to end of file or ^D.
   llvm::Expected<std::string> Prompt = runtime::readSimPrompt(0);

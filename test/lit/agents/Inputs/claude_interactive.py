@@ -2,20 +2,24 @@
 """Runs a workflow whose task is `"interactive": true` on the real Claude Code
 (its full-screen interface) against the fake LLM service.
 
-    claude_interactive.py CONNECTORC TOOLS WORK [--sandbox]
+    claude_interactive.py CONNECTORC TOOLS WORK [--sandbox] [--kill-and-resume]
 
 WORK becomes a git repository with the spec; Claude Code gets a private HOME
 in which it has been used before (onboarding done, as a user's has: its
 first-run onboarding needs api.anthropic.com), and the environment points it at
 the fake with a key. Prints the run's exit status, whether the answer file is
 exactly the fake's answer, the screens connectorc passed, and where the
-conversation is.
+conversation is. With --kill-and-resume the first run's requests hang (the
+fake's `hang`); once the prompt reached the API the run is killed (SIGKILL) and
+`run --resume` continues, with the fake answering: the task's conversation is
+continued (`claude --resume ID`), not started afresh.
 """
 import glob
 import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -27,6 +31,7 @@ ANSWER = "FAKE-INTERACTIVE-ANSWER"
 
 connectorc, tools, work = sys.argv[1:4]
 sandbox = "--sandbox" in sys.argv[4:]
+kill_and_resume = "--kill-and-resume" in sys.argv[4:]
 home = os.path.join(work, "home")
 proj = os.path.join(work, "proj")
 os.makedirs(home)
@@ -66,8 +71,30 @@ try:
         "DISABLE_ERROR_REPORTING": "1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
     })
     run_dir = os.path.join(work, "run")
-    p = subprocess.run([connectorc, "run", "spec.connector.json", "--run-dir", run_dir,
-                        "--quiet"], cwd=proj, env=env, capture_output=True, text=True,
+    prompt_sha = hashlib.sha256(b"Say hello.").hexdigest()
+
+    def prompts_sent():
+        n = 0
+        if os.path.exists(os.path.join(work, "fake.jsonl")):
+            for line in open(os.path.join(work, "fake.jsonl")):
+                n += sum(t.get("sha256") == prompt_sha
+                         for t in json.loads(line).get("texts", []))
+        return n
+    if kill_and_resume:
+        first = subprocess.Popen(
+            [connectorc, "run", "spec.connector.json", "--run-dir", run_dir, "--quiet"],
+            cwd=proj, env=dict(env, ANTHROPIC_BASE_URL="http://127.0.0.1:%s/hang" % port),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end = time.monotonic() + 120
+        while time.monotonic() < end and not prompts_sent():
+            time.sleep(0.1)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        print("first run killed with the prompt sent:", prompts_sent() > 0)
+        cmd = [connectorc, "run", "--resume", "--run-dir", run_dir, "--quiet"]
+    else:
+        cmd = [connectorc, "run", "spec.connector.json", "--run-dir", run_dir, "--quiet"]
+    p = subprocess.run(cmd, cwd=proj, env=env, capture_output=True, text=True,
                        timeout=240)
     print("exit", p.returncode)
     if p.returncode:
@@ -79,6 +106,9 @@ try:
         e = json.loads(line)
         if e.get("event") == "attempt-start":
             print("binding:", e.get("binding"))
+            if conv is not None:
+                print("same conversation:", e.get("conversation") == conv,
+                      "resumed:", e.get("resumed"))
             conv = e.get("conversation")
         if e.get("event") == "attempt-end":
             print("outcome:", e.get("outcome"), "session id is the conversation:",
@@ -92,11 +122,7 @@ try:
     for what in ("Yes, I trust this folder", "Do you want to use this API key"):
         print("screen shown:", what, re.sub(r"\s", "", what) in flat)
     # The prompt reached the API as typed (the fake logs texts' hashes).
-    want = hashlib.sha256(b"Say hello.").hexdigest()
-    prompts = 0
-    for line in open(os.path.join(work, "fake.jsonl")):
-        prompts += sum(t.get("sha256") == want for t in json.loads(line).get("texts", []))
-    print("requests with the prompt:", "some" if prompts else "none")
+    print("requests with the prompt:", "some" if prompts_sent() else "none")
 finally:
     fake.terminate()
     fake.wait()
