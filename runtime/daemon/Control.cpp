@@ -605,6 +605,8 @@ llvm::Expected<json::Object> ControlClient::receive() {
     Line.append(Chunk, static_cast<size_t>(N));
   }
   Rest = Line.substr(End + 1);
+  if (nestsDeeperThan(llvm::StringRef(Line).take_front(End), MaxControlNesting))
+    return fail("a malformed answer: it nests too deeply");
   llvm::Expected<json::Value> V = json::parse(llvm::StringRef(Line).take_front(End));
   if (!V)
     return fail("a malformed answer: " + llvm::toString(V.takeError()));

@@ -101,6 +101,9 @@ enum class Frame : char {
   Resize = 'r', ///< client to server: rows, cols (16-bit big-endian each)
   Detach = 'd', ///< client to server: the client leaves
 };
+/// How deeply a request (or an answer) may nest arrays and objects: real
+/// ones nest three levels.
+inline constexpr unsigned MaxControlNesting = 64;
 /// The longest frame either side accepts.
 inline constexpr uint32_t MaxFrame = 1 << 20;
 std::string encodeFrame(Frame F, llvm::StringRef Payload);

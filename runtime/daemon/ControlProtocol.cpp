@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/daemon/Control.h"
 #include "runtime/session/Screen.h"
+#include "runtime/support/JsonText.h"
 
 #include <fmt/format.h>
 
@@ -174,6 +175,14 @@ json::Object runtime::handleControlLine(RunControl &Run, llvm::StringRef Line,
                                         std::set<std::string> &Writers,
                                         ControlAttachment &Conn) {
   json::Object Answer;
+  // LLVM's parser recurses a level at a time: a line of '[' would overflow
+  // the run's stack (found by fuzzing the MCP server's twin of this).
+  if (nestsDeeperThan(Line, MaxControlNesting)) {
+    Answer = refuse(fmt::format("the request nests deeper than {} levels",
+                                MaxControlNesting));
+    Answer["v"] = ControlProtocolVersion;
+    return Answer;
+  }
   llvm::Expected<json::Value> V = json::parse(Line.rtrim("\r\n"));
   if (!V)
     Answer = refuse("not JSON: " + llvm::toString(V.takeError()));

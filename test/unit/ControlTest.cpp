@@ -68,6 +68,9 @@ TEST(ControlTest, MalformedRequestsAreRefusedWithAReason) {
   EXPECT_EQ(error(S.line(R"({"v":1})")), "a request needs an \"op\"");
   EXPECT_EQ(error(S.line(R"({"v":1,"op":"reboot"})")),
             "unknown op 'reboot' (docs/control-protocol.md)");
+  // A line of '[' is refused before the parser (which recurses) sees it.
+  EXPECT_EQ(error(S.line(std::string(100000, '['))),
+            "the request nests deeper than 64 levels");
   // Every answer says its version, refusals too.
   EXPECT_EQ(S.line("nonsense").getInteger("v").getValueOr(-1),
             ControlProtocolVersion);
