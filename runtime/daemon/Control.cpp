@@ -799,7 +799,9 @@ llvm::Error runtime::attachTerminal(const std::string &Socket,
   Attached Session(Io, FD, ReadOnly, DetachKey);
   Session.start(std::move(Rest));
   Io.run();
-  writeAllFd(STDOUT_FILENO, "\x1b[0m\x1b[?25h\x1b[?1049l");
+  // The modes the agent's redraw and output set are the agent's, not ours.
+  writeAllFd(STDOUT_FILENO, "\x1b[?2004l\x1b[?1l\x1b[?1000l\x1b[?1002l"
+                            "\x1b[?1003l\x1b[?1006l\x1b[0m\x1b[?25h\x1b[?1049l");
   if (Raw.On)
     ::tcsetattr(STDIN_FILENO, TCSANOW, &Raw.Saved);
   Raw.On = false;

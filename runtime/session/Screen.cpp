@@ -41,6 +41,9 @@ struct ScreenCallbacks {
     case VTERM_PROP_TITLE:
       S->Title = Val->string ? Val->string : "";
       break;
+    case VTERM_PROP_MOUSE:
+      S->Mouse = Val->number;
+      break;
     default:
       break;
     }
@@ -272,6 +275,37 @@ std::string Screen::redraw() const {
   }
   Out += fmt::format("\x1b[0m\x1b[{};{}H", cursorRow() + 1, cursorCol() + 1);
   Out += CursorVisible ? "\x1b[?25h" : "\x1b[?25l";
+  Out += modes();
+  return Out;
+}
+
+std::string Screen::modes() const {
+  // libvterm keeps these modes to itself; what it sends for a key or a
+  // paste shows them.
+  std::string Out;
+  std::string Keys;
+  I->Capture = &Keys;
+  vterm_keyboard_start_paste(I->VT);
+  I->Capture = nullptr;
+  Out += Keys.empty() ? "\x1b[?2004l" : "\x1b[?2004h";
+  Keys.clear();
+  I->Capture = &Keys;
+  vterm_keyboard_key(I->VT, VTERM_KEY_UP, VTERM_MOD_NONE);
+  I->Capture = nullptr;
+  Out += llvm::StringRef(Keys).startswith("\x1bO") ? "\x1b[?1h" : "\x1b[?1l";
+  switch (Mouse) {
+  case VTERM_PROP_MOUSE_CLICK:
+    Out += "\x1b[?1000h\x1b[?1006h";
+    break;
+  case VTERM_PROP_MOUSE_DRAG:
+    Out += "\x1b[?1002h\x1b[?1006h";
+    break;
+  case VTERM_PROP_MOUSE_MOVE:
+    Out += "\x1b[?1003h\x1b[?1006h";
+    break;
+  default:
+    break;
+  }
   return Out;
 }
 

@@ -56,6 +56,11 @@ public:
   /// whatever it showed before: every cell with its attributes and colours,
   /// then the cursor's place and visibility.
   std::string redraw() const;
+  /// The input modes the program asked its terminal for, as the sequences
+  /// that set them: bracketed paste and cursor keys (set or reset), mouse
+  /// reporting (when on). Part of redraw(): an attached terminal then sends
+  /// the agent's keys, pastes and clicks as the agent expects.
+  std::string modes() const;
 
 private:
   struct Impl;
@@ -63,6 +68,7 @@ private:
   unsigned Rows, Cols;
   bool CursorVisible = true, AltScreen = false;
   std::string Title;
+  int Mouse = 0; ///< VTERM_PROP_MOUSE
   friend struct ScreenCallbacks;
 };
 

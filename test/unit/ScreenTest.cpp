@@ -42,6 +42,25 @@ TEST(ScreenTest, RedrawPaintsTheSameScreenOnAnotherTerminal) {
   EXPECT_NE(Paint.find("38;5;200"), std::string::npos);
 }
 
+TEST(ScreenTest, RedrawCarriesTheInputModes) {
+  // What an attached terminal must send as the agent expects: pastes
+  // bracketed, cursor keys in application mode, mouse reports.
+  Screen S(10, 40);
+  std::string Plain = S.modes();
+  EXPECT_NE(Plain.find("\x1b[?2004l"), std::string::npos);
+  EXPECT_NE(Plain.find("\x1b[?1l"), std::string::npos);
+  EXPECT_EQ(Plain.find("?1000h"), std::string::npos);
+  S.feed("\x1b[?2004h\x1b[?1h\x1b[?1000h");
+  std::string Paint = S.redraw();
+  EXPECT_NE(Paint.find("\x1b[?2004h"), std::string::npos);
+  EXPECT_NE(Paint.find("\x1b[?1h"), std::string::npos);
+  EXPECT_NE(Paint.find("\x1b[?1000h"), std::string::npos);
+  // A copy drawn from it has the same modes.
+  Screen Copy(10, 40);
+  Copy.feed(Paint);
+  EXPECT_EQ(Copy.modes(), S.modes());
+}
+
 TEST(ScreenTest, FollowsCursorVisibilityAltScreenAndResize) {
   Screen S(10, 40);
   S.feed("\x1b[?1049h\x1b[?25l\x1b]2;agent title\x07");
