@@ -48,6 +48,9 @@ constexpr auto RequestTimeout = std::chrono::seconds(30);
 /// How much a slow event or terminal client may have queued before it is
 /// dropped (events) or the run's output waits (a terminal).
 constexpr size_t MaxQueued = 8 << 20;
+/// How many connections are served at once; one more is closed at once
+/// (a client opening sockets without end does not take the descriptors).
+constexpr size_t MaxConnections = 256;
 
 /// Something to close when the server closes.
 struct Closable {
@@ -574,7 +577,10 @@ void HttpServer::Impl::accept() {
                              boost::system::error_code EC, tcp::socket Sock) {
     if (Self->Closed || EC == asio::error::operation_aborted)
       return;
-    if (!EC) {
+    if (!EC && Self->Open.size() >= MaxConnections) {
+      boost::system::error_code Ignored;
+      Sock.close(Ignored);
+    } else if (!EC) {
       ::fcntl(Sock.native_handle(), F_SETFD, FD_CLOEXEC);
       boost::system::error_code Ignored;
       Sock.set_option(tcp::no_delay(true), Ignored);
@@ -607,20 +613,13 @@ llvm::Error HttpServer::listen(const ServeOptions &O) {
   auto Fail = [](const llvm::Twine &Why) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), Why);
   };
-  boost::system::error_code EC;
-  asio::ip::address Addr = asio::ip::make_address(O.Address, EC);
-  if (EC)
-    return Fail("'" + O.Address + "' is not an IP address");
-  bool Tls = !O.TlsCert.empty() || !O.TlsKey.empty();
-  if (Tls && (O.TlsCert.empty() || O.TlsKey.empty()))
-    return Fail("TLS needs both --tls-cert and --tls-key");
-  if (!Addr.is_loopback() && !Tls)
-    return Fail("listening on " + O.Address +
-                ", which is not loopback, needs TLS (--tls-cert FILE "
-                "--tls-key FILE): the token would cross the network in the "
-                "clear");
+  if (llvm::Error E = checkServeOptions(O))
+    return E;
   if (O.Token.empty())
     return Fail("no token");
+  boost::system::error_code EC;
+  asio::ip::address Addr = asio::ip::make_address(O.Address, EC);
+  bool Tls = !O.TlsCert.empty();
   if (Tls) {
     I->Ssl.emplace(asio::ssl::context::tls_server);
     I->Ssl->set_options(asio::ssl::context::default_workarounds |
@@ -702,6 +701,25 @@ void HttpServer::close() {
   I->Open.clear();
   if (I->Events)
     I->Events->stop();
+}
+
+llvm::Error server::checkServeOptions(const ServeOptions &O) {
+  auto Fail = [](const llvm::Twine &Why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), Why);
+  };
+  boost::system::error_code EC;
+  asio::ip::address Addr = asio::ip::make_address(O.Address, EC);
+  if (EC)
+    return Fail("'" + O.Address + "' is not an IP address");
+  bool Tls = !O.TlsCert.empty() || !O.TlsKey.empty();
+  if (Tls && (O.TlsCert.empty() || O.TlsKey.empty()))
+    return Fail("TLS needs both --tls-cert and --tls-key");
+  if (!Addr.is_loopback() && !Tls)
+    return Fail("listening on " + O.Address +
+                ", which is not loopback, needs TLS (--tls-cert FILE "
+                "--tls-key FILE): the token would cross the network in the "
+                "clear");
+  return llvm::Error::success();
 }
 
 llvm::Error server::parseListen(llvm::StringRef Arg, ServeOptions &O) {

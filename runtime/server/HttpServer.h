@@ -94,6 +94,11 @@ struct ServeOptions {
   std::vector<std::string> Hosts;
 };
 
+/// Whether \p O can be served: an IP address, TLS's two files together,
+/// and TLS for an address that is not loopback. (listen() checks it too;
+/// this is for checking before anything starts.)
+llvm::Error checkServeOptions(const ServeOptions &O);
+
 /// Parses "ADDR:PORT", "[V6]:PORT", "PORT" or "ADDR".
 llvm::Error parseListen(llvm::StringRef Arg, ServeOptions &O);
 

@@ -1000,9 +1000,12 @@ Operations::attach(llvm::StringRef Run, llvm::StringRef Task, bool Write,
     return Socket.takeError();
   llvm::Expected<runtime::ControlClient> C =
       runtime::ControlClient::connect(*Socket);
-  if (!C)
-    return opError(OpErrorKind::Unavailable,
-                   "the run does not answer: " + llvm::toString(C.takeError()));
+  if (!C) {
+    // Nothing listens on its socket (gone, or refused): the run ended
+    // between the look and the call.
+    llvm::consumeError(C.takeError());
+    return opError(OpErrorKind::Conflict, "the run '" + Run + "' is over");
+  }
   json::Object Req{{"op", "attach"}, {"task", Task.str()}, {"write", Write}};
   if (Rows && Cols) {
     Req["rows"] = int64_t(Rows);

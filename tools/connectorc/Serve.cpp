@@ -97,6 +97,9 @@ int driver::runServe() {
   O.TlsCert = TlsCert;
   O.TlsKey = TlsKey;
   O.Hosts.assign(AllowHost.begin(), AllowHost.end());
+  // Refused before the token is made or the daemon started.
+  if (llvm::Error E = server::checkServeOptions(O))
+    return failure(Tool, std::move(E));
   llvm::Expected<std::string> Token =
       server::loadOrCreateToken(server::tokenFile());
   if (!Token)

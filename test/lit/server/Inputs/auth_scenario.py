@@ -65,6 +65,10 @@ print("stop:", s.stop())
 s2 = Server(connectorc, project)
 print("same token again:", s2.token == s.token)
 s2.stop()
+# The commands below fail before they start anything; they get a runtime
+# directory of their own all the same.
+import tempfile  # noqa: E402
+s2.env["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="cc-srv-")
 # A token file others may read is refused.
 os.chmod(token_file, 0o644)
 r = subprocess.run([connectorc, "serve", "--listen", "127.0.0.1:0"],

@@ -66,6 +66,9 @@ op, data = w.recv()
 print("writer attached:", json.loads(data))
 w2 = WebSocket(s.port, path + "?write=1", auth)
 print("second writer:", w2.status, "409" in w2.head)
+# The writer's window reached the agent (SIGWINCH) before another size is
+# sent: the test agent's handler prints, and must not be entered twice.
+until_text(w, lambda t: "size: 30x100" in t and t.rfind("Do you trust") > t.find("size: 30x100"))
 w.send(json.dumps({"type": "resize", "rows": 40, "cols": 120}), binary=False)
 text = until_text(w, lambda t: "size: 40x120" in t
                   and t.rfind("Do you trust") > t.find("size: 40x120"))
@@ -108,8 +111,12 @@ s.wait(lambda: not s.request("GET", "/api/v1/runs/" + run2)[2]["run"]["live"], "
 st, _, d = s.request("GET", "/api/v1/runs/" + run2)
 print("run 2:", d["run"]["status"], [x["status"] for x in d["tasks"]])
 # Continued: the stopped task runs again; answered through send.
-st, _, d = s.request("POST", "/api/v1/runs/%s/resume" % run2)
-print("resume:", st, d["id"] == run2)
+# The daemon lets go of a run when it sees its process end: until then a
+# resume is refused (409, it holds the run still).
+res = s.wait(lambda: (lambda r: r if r[0] != 409 else None)(
+    s.request("POST", "/api/v1/runs/%s/resume" % run2)), "the daemon to let go")
+st, _, d = res
+print("resume:", st, d.get("id") == run2)
 waiting(run2)
 st, _, d = s.request("POST", "/api/v1/runs/%s/tasks/ask/1/send" % run2, {"text": "y"})
 print("send:", st, d)
