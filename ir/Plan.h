@@ -103,6 +103,11 @@ struct ModelBinding {
   /// then the interactive ones).
   std::optional<InteractiveMode> Interactive;
   bool InteractiveActive = false;
+  /// One-shot runs under `connectorc run` (not the backends): arguments
+  /// that give the CLI the conversation id connectorc chooses ("{session}":
+  /// Claude Code's "--session-id {session}"), and those that continue one
+  /// ("--resume {session}") for a task whose attempt a killed run left.
+  std::vector<std::string> SessionArgs, ResumeArgs;
   /// When set, the program prints JSON and the answer is this string member
   /// of it (runtime/executor/StructuredAnswer.h); empty: the answer is the output.
   std::string AnswerJsonField;

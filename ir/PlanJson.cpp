@@ -184,6 +184,10 @@ void PlanWriter::binding(const ModelBinding &B) {
     strings("env_keys", B.EnvKeys);
   if (!B.SandboxState.empty())
     strings("sandbox_state", B.SandboxState);
+  if (!B.SessionArgs.empty())
+    strings("session_args", B.SessionArgs);
+  if (!B.ResumeArgs.empty())
+    strings("resume_args", B.ResumeArgs);
   if (!B.SandboxEnv.empty())
     strings("sandbox_env", B.SandboxEnv);
   if (!B.Endpoints.empty())
@@ -592,6 +596,8 @@ void PlanReader::binding(const Value &V, const std::string &At,
   B.DefaultOutputTokens = uint(V, "default_output_tokens", At, false, 2000);
   B.EnvKeys = strings(V, "env_keys", At);
   B.SandboxState = strings(V, "sandbox_state", At);
+  B.SessionArgs = strings(V, "session_args", At);
+  B.ResumeArgs = strings(V, "resume_args", At);
   B.SandboxEnv = strings(V, "sandbox_env", At);
   B.Endpoints = strings(V, "endpoints", At);
   B.Env = env(V, "env", At);

@@ -203,6 +203,8 @@ static ir::ModelBinding interactiveBinding(const ir::ModelBinding &B) {
   V.AnswerJsonField.clear();
   V.AnswerJsonWhere.clear();
   V.Usage = {};
+  V.SessionArgs.clear(); // the interactive args have their own
+  V.ResumeArgs.clear();
   V.InteractiveActive = true;
   return V;
 }

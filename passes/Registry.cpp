@@ -139,6 +139,10 @@ static void mergeProvider(Provider &P, const Value &Obj) {
       P.IdlePattern = str(V);
     else if (Key == "interactive" && V.IsObject())
       P.Interactive = interactiveMode(V);
+    else if (Key == "session_args")
+      P.SessionArgs = strings(V);
+    else if (Key == "resume_args")
+      P.ResumeArgs = strings(V);
     else if (Key == "answer_json_field")
       P.AnswerJsonField = str(V);
     else if (Key == "answer_json_where" && V.IsObject())
@@ -446,6 +450,8 @@ ir::ModelBinding ProviderRegistry::bind(const Provider &P,
   B.SetEnv = P.SetEnv;
   B.Failures = P.Failures;
   B.EnvKeys = P.EnvKeys;
+  B.SessionArgs = P.SessionArgs;
+  B.ResumeArgs = P.ResumeArgs;
   B.SandboxState = P.SandboxState;
   B.SandboxEnv = P.SandboxEnv;
   B.Endpoints = P.Endpoints;

@@ -37,6 +37,8 @@ struct Provider {
   /// "interactive": how it runs in its full-screen interface; its Args may
   /// hold {model} and {session}.
   std::optional<ir::InteractiveMode> Interactive;
+  /// ir::ModelBinding::SessionArgs and ResumeArgs.
+  std::vector<std::string> SessionArgs, ResumeArgs;
   std::string AnswerJsonField; ///< see ir::ModelBinding::AnswerJsonField
   ir::EnvList AnswerJsonWhere;
   ir::UsageFields Usage;

@@ -101,6 +101,8 @@ static std::optional<ir::ModelBinding> bindModel(Compilation &C,
     B.ReadyPattern = S.ReadyPattern;
     B.IdlePattern = S.IdlePattern;
     B.Interactive = S.Interactive;
+    B.SessionArgs = S.SessionArgs;
+    B.ResumeArgs = S.ResumeArgs;
     B.AnswerJsonField = S.AnswerJsonField; // the sim prints markdown
     B.AnswerJsonWhere = S.AnswerJsonWhere;
     B.Usage = S.Usage;

@@ -195,10 +195,26 @@ static void makeInteractive(LaunchRequest &R, const ir::ModelBinding &B,
 llvm::StringRef Executor::resumedConversation(unsigned T,
                                               unsigned Binding) const {
   const ir::ModelBinding &B = P.Bindings[Binding];
-  if (!B.InteractiveActive || !B.Interactive ||
-      B.Interactive->ResumeArgs.empty() || remoteOf(T))
+  bool CanResume = B.InteractiveActive
+                       ? B.Interactive && !B.Interactive->ResumeArgs.empty()
+                       : !B.ResumeArgs.empty();
+  if (!CanResume || remoteOf(T))
     return "";
   return Tasks[T].ResumeConversation;
+}
+
+/// A one-shot run's conversation id: \p Resumed's, continued with the
+/// binding's resume_args, or a new one given with its session_args (before
+/// a final "-", a prompt on standard input).
+static void addSessionArgs(LaunchRequest &R, const ir::ModelBinding &B,
+                           llvm::StringRef Resumed) {
+  R.ConversationId = Resumed.empty() ? randomUuid() : Resumed.str();
+  std::vector<std::string> Args = Resumed.empty() ? B.SessionArgs : B.ResumeArgs;
+  for (std::string &A : Args)
+    replaceAll(A, "{session}", R.ConversationId);
+  auto At = !R.Argv.empty() && R.Argv.back() == "-" ? R.Argv.end() - 1
+                                                     : R.Argv.end();
+  R.Argv.insert(At, Args.begin(), Args.end());
 }
 
 LaunchRequest Executor::request(unsigned T, unsigned Binding,
@@ -214,7 +230,7 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
   // A conversation the killed run left is continued where the CLI can.
   llvm::StringRef Resumed = resumedConversation(T, Binding);
   std::vector<std::string> Base = B.Argv;
-  if (!Resumed.empty()) {
+  if (!Resumed.empty() && B.InteractiveActive) {
     Base.resize(1);
     Base.insert(Base.end(), B.Interactive->ResumeArgs.begin(),
                 B.Interactive->ResumeArgs.end());
@@ -341,6 +357,8 @@ LaunchRequest Executor::request(unsigned T, unsigned Binding,
   if (B.InteractiveActive && B.Interactive && !Command && !Far)
     makeInteractive(R, B, InWorktree,
                     lookup(Opts.BaseEnv, "HOME").value_or(""), Resumed);
+  else if (!B.SessionArgs.empty() && !Command && !Far)
+    addSessionArgs(R, B, Resumed);
   if (Pass) {
     SandboxPaths SP;
     SP.WorkDirIsProject = !InWorktree;

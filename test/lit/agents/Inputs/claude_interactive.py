@@ -3,6 +3,7 @@
 (its full-screen interface) against the fake LLM service.
 
     claude_interactive.py CONNECTORC TOOLS WORK [--sandbox] [--kill-and-resume]
+                          [--one-shot]
 
 WORK becomes a git repository with the spec; Claude Code gets a private HOME
 in which it has been used before (onboarding done, as a user's has: its
@@ -12,7 +13,8 @@ exactly the fake's answer, the screens connectorc passed, and where the
 conversation is. With --kill-and-resume the first run's requests hang (the
 fake's `hang`); once the prompt reached the API the run is killed (SIGKILL) and
 `run --resume` continues, with the fake answering: the task's conversation is
-continued (`claude --resume ID`), not started afresh.
+continued (`claude --resume ID`), not started afresh. With --one-shot the task
+is not interactive (`claude -p`, which connectorc gives `--session-id ID`).
 """
 import glob
 import hashlib
@@ -32,6 +34,7 @@ ANSWER = "FAKE-INTERACTIVE-ANSWER"
 connectorc, tools, work = sys.argv[1:4]
 sandbox = "--sandbox" in sys.argv[4:]
 kill_and_resume = "--kill-and-resume" in sys.argv[4:]
+one_shot = "--one-shot" in sys.argv[4:]
 home = os.path.join(work, "home")
 proj = os.path.join(work, "proj")
 os.makedirs(home)
@@ -46,7 +49,7 @@ if sandbox:
     session["sandbox"] = True
 spec = {"connector": "2.0", "name": "chat",
         "pipeline": {"phases": [{"name": "talk", "model": "sonnet",
-                                 "prompt": "Say hello.", "interactive": True,
+                                 "prompt": "Say hello.", "interactive": not one_shot,
                                  "timeout": "2m", "session": session}]}}
 with open(os.path.join(proj, "spec.connector.json"), "w") as f:
     json.dump(spec, f)
@@ -120,7 +123,8 @@ try:
     # The screen's text: Claude Code moves the cursor between words.
     flat = re.sub(r"\s", "", re.sub(r"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07]*\x07|.)", "", screen))
     for what in ("Yes, I trust this folder", "Do you want to use this API key"):
-        print("screen shown:", what, re.sub(r"\s", "", what) in flat)
+        if not one_shot:
+            print("screen shown:", what, re.sub(r"\s", "", what) in flat)
     # The prompt reached the API as typed (the fake logs texts' hashes).
     print("requests with the prompt:", "some" if prompts_sent() else "none")
 finally:
