@@ -1,6 +1,7 @@
 """Helpers for the server's tests: start `connectorc serve` in a private
 runtime and config directory, call it, speak WebSocket (RFC 6455, client side,
 enough for the tests: no extensions, no fragmentation of what it sends)."""
+import atexit
 import base64
 import http.client
 import json
@@ -29,6 +30,8 @@ class Server:
         m = re.match(r"http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+)$", self.url)
         if not m:
             raise RuntimeError("no URL: %r %r" % (self.url, self.proc.stderr.read()))
+        # A scenario that fails half-way leaves no server behind.
+        atexit.register(self.stop)
         self.port = int(m.group(1))
         self.token = m.group(2)
         self.host = "127.0.0.1:%d" % self.port
@@ -63,6 +66,8 @@ class Server:
         raise RuntimeError("timed out waiting for " + what)
 
     def stop(self):
+        if self.proc.returncode is not None:
+            return self.proc.returncode
         self.proc.terminate()
         try:
             self.proc.wait(timeout=30)
