@@ -73,6 +73,8 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   /// Whether a watch pattern matches \p Line; records which.
   bool matchWatch(llvm::StringRef Line);
   void paste();
+  /// Enter, a moment after the input written so far (the paste).
+  void pressEnter();
   void finishIfDone();
   void closeFiles();
   /// Activity: set, and told to whoever listens when it changed.
@@ -140,9 +142,13 @@ struct PtyState : std::enable_shared_from_this<PtyState> {
   std::optional<ir::InteractiveMode> Mode;
   std::optional<llvm::Regex> ReadyLine;
   std::vector<llvm::Regex> ScreenLines;
-  std::vector<unsigned> ScreenAnswers; ///< keys typed per screen
+  /// When each screen's keys were typed, once.
+  std::vector<std::optional<std::chrono::steady_clock::time_point>>
+      ScreenTyped;
   std::unique_ptr<TranscriptTurns> Turns;
   bool SettleArmed = false, Held = false;
+  /// paste() asked for Enter once the queue is written.
+  bool EnterAfterInput = false;
   /// A first-run question that is a person's to answer is showing.
   bool PersonAsked = false;
   /// How long output must pause before the screen is looked at: a TUI
@@ -355,7 +361,7 @@ void PtyState::start(const LaunchRequest &R) {
     ReadyLine.emplace(Mode->ReadyPattern, llvm::Regex::Newline);
     for (const ir::FirstRunScreen &F : Mode->Screens)
       ScreenLines.emplace_back(F.Pattern, llvm::Regex::IgnoreCase);
-    ScreenAnswers.assign(ScreenLines.size(), 0);
+    ScreenTyped.assign(ScreenLines.size(), std::nullopt);
     if (!Mode->Transcript.empty()) {
       Turns = std::make_unique<TranscriptTurns>(*Mode);
       watchTranscript();
@@ -537,6 +543,10 @@ void PtyState::armQuiet() {
       Self->armQuiet();
       return;
     }
+    // A first-run screen still there after its keys and a quiet spell is
+    // a person's (onSettled says so).
+    if (Self->Mode && !Self->Pasted)
+      Self->onSettled();
     Self->setActivity(Self->PersonAsked
                           ? Activity::WaitingForInput
                           : classify(Self->screen(), Self->Printed, false,
@@ -604,8 +614,16 @@ void PtyState::onSettled() {
         if (Mode->Screens[I].Keys.empty()) {
           PersonAsked = true;
           setActivity(Activity::WaitingForInput);
-        } else if (ScreenAnswers[I]++ < 3) {
+        } else if (!ScreenTyped[I]) {
+          // Once: a slow CLI may show the question a while after its keys
+          // arrived, and keys typed again would land in its next screen or
+          // its prompt. A screen the keys do not pass is a person's then.
           input(Mode->Screens[I].Keys);
+          ScreenTyped[I] = std::chrono::steady_clock::now();
+        } else if (std::chrono::steady_clock::now() - *ScreenTyped[I] >=
+                   std::chrono::duration<double>(QuietSeconds)) {
+          PersonAsked = true;
+          setActivity(Activity::WaitingForInput);
         }
         return;
       }
@@ -694,8 +712,11 @@ void PtyState::writeInput() {
                     [Self = shared_from_this(),
                      Text](boost::system::error_code EC, size_t) {
                       Self->Writing = false;
-                      if (!EC)
-                        Self->writeInput();
+                      if (EC)
+                        return;
+                      Self->writeInput();
+                      if (!Self->Writing && Self->EnterAfterInput)
+                        Self->pressEnter();
                     });
 }
 
@@ -711,21 +732,21 @@ void PtyState::resize(unsigned Rows, unsigned Cols) {
 void PtyState::paste() {
   Pasted = true;
   Recent.clear();
-  auto Self = shared_from_this();
-  auto Text = std::make_shared<std::string>("\x1b[200~" + Prompt + "\x1b[201~");
-  asio::async_write(
-      Master, asio::buffer(*Text),
-      [Self, Text](boost::system::error_code EC, size_t) {
-        if (EC)
-          return;
-        // TUIs take a paste and Enter in one read as a newline
-        // in the input: Enter comes a moment later.
-        Self->Enter.expires_after(std::chrono::milliseconds(200));
-        Self->Enter.async_wait([Self](boost::system::error_code E) {
-          if (!E && !Self->Exited)
-            (void)!::write(Self->Master.native_handle(), "\r", 1);
-        });
-      });
+  // Through the one input queue, after any keys typed before it (a
+  // first-run screen's), never between them.
+  input("\x1b[200~" + Prompt + "\x1b[201~");
+  EnterAfterInput = true;
+}
+
+void PtyState::pressEnter() {
+  EnterAfterInput = false;
+  // TUIs take a paste and Enter in one read as a newline in the input:
+  // Enter comes a moment after the paste is written.
+  Enter.expires_after(std::chrono::milliseconds(200));
+  Enter.async_wait([Self = shared_from_this()](boost::system::error_code E) {
+    if (!E && !Self->Exited)
+      Self->input("\r");
+  });
 }
 
 void PtyState::onExit(int Status) {

@@ -125,7 +125,12 @@ try:
     for what in ("Yes, I trust this folder", "Do you want to use this API key"):
         if not one_shot:
             print("screen shown:", what, re.sub(r"\s", "", what) in flat)
-    # The prompt reached the API as typed (the fake logs texts' hashes).
+    # The prompt reached the API as typed (the fake logs texts' hashes). The
+    # fake writes its record after the answer's stream, which may be after the
+    # run ended on a loaded machine: wait for it (bounded; nothing is timed).
+    end = time.monotonic() + 20
+    while time.monotonic() < end and not prompts_sent():
+        time.sleep(0.05)
     print("requests with the prompt:", "some" if prompts_sent() else "none")
 finally:
     fake.terminate()
